@@ -1,0 +1,197 @@
+//! The `workforce-sim` command line: a thin shell over the library.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::PathBuf;
+use workforce_sim::census::generate::{self, GeneratorParams};
+use workforce_sim::census::import;
+use workforce_sim::{CensusInput, Config, EngineKind, RunOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "workforce-sim",
+    version,
+    about = "Simulate a workforce and its 401(k) plan year by year into an embedded DuckDB file"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a multi-year simulation (default: 5,000 synthetic employees, 2025-2029, seed 42).
+    Simulate(SimulateArgs),
+    /// Census files: generate a synthetic census.
+    #[command(subcommand)]
+    Census(CensusCommand),
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// Size of the synthetic census (ignored with --census).
+    #[arg(long, conflicts_with = "census", default_value_t = 5_000)]
+    employees: usize,
+    /// Census file to import (.csv or .parquet) instead of a synthetic one.
+    #[arg(long)]
+    census: Option<PathBuf>,
+    /// First simulated year (overrides the config file).
+    #[arg(long)]
+    start_year: Option<i32>,
+    /// Last simulated year, inclusive (overrides the config file).
+    #[arg(long)]
+    end_year: Option<i32>,
+    /// Random seed (overrides the config file).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// TOML configuration; every key optional, unknown keys rejected.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// DuckDB database file for the results.
+    #[arg(long, default_value = "simulation.duckdb")]
+    db: PathBuf,
+    /// Worker threads (0 = one per core); results are identical for any value.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Continue an interrupted run from its last committed year.
+    #[arg(long)]
+    resume: bool,
+    /// Print the run report as JSON on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Event generation engine.
+    #[arg(long, value_enum, default_value_t = EngineKind::Native)]
+    engine: EngineKind,
+    /// Test hook: fail while writing this year, before its commit.
+    #[arg(long, hide = true)]
+    fail_before_commit_of: Option<i32>,
+}
+
+#[derive(Subcommand)]
+enum CensusCommand {
+    /// Write a deterministic synthetic census (CSV or Parquet by extension).
+    Generate {
+        #[arg(long, default_value_t = 5_000)]
+        employees: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Census year (hires up to its Dec 31).
+        #[arg(long, default_value_t = 2024)]
+        base_year: i32,
+        /// Replicate the census K times with ±2% pay jitter (ids `{id}_C{k}`).
+        #[arg(long, default_value_t = 1)]
+        replicate: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Simulate(args) => simulate(args),
+        Command::Census(CensusCommand::Generate {
+            employees,
+            out,
+            seed,
+            base_year,
+            replicate,
+        }) => {
+            if replicate == 0 {
+                bail!("--replicate must be at least 1");
+            }
+            let rows = generate::generate(&GeneratorParams::new(employees, base_year, seed))?;
+            let rows = if replicate > 1 {
+                generate::replicate(&rows, replicate, seed)
+            } else {
+                rows
+            };
+            import::write_census(&out, &rows)
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {} employees to {}", rows.len(), out.display());
+            Ok(())
+        }
+    }
+}
+
+fn load_config(args: &SimulateArgs) -> Result<Option<Config>> {
+    let explicit = args.config.is_some()
+        || args.start_year.is_some()
+        || args.end_year.is_some()
+        || args.seed.is_some();
+    let mut config = match &args.config {
+        Some(path) => Config::from_toml_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(y) = args.start_year {
+        config.simulation.start_year = y;
+    }
+    if let Some(y) = args.end_year {
+        config.simulation.end_year = y;
+    }
+    if let Some(s) = args.seed {
+        config.simulation.random_seed = s;
+    }
+    config
+        .validate()
+        .context("invalid configuration after command-line overrides")?;
+    Ok(explicit
+        .then_some(config)
+        .or_else(|| (!args.resume).then(Config::default)))
+}
+
+fn simulate(args: SimulateArgs) -> Result<()> {
+    let config = load_config(&args)?;
+    let options = RunOptions {
+        engine: args.engine,
+        threads: args.threads,
+        fail_before_commit_of: args.fail_before_commit_of,
+    };
+    let years = config.as_ref().map_or(5, |c| c.years().count());
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(years as u64), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} years {msg}",
+        )
+        .expect("valid template"),
+    );
+    let mut progress = |p: workforce_sim::orchestrator::Progress| {
+        bar.set_length(p.years_total as u64);
+        bar.set_position(p.years_done as u64);
+        bar.set_message(format!("{} done, {} active", p.year, p.ending_headcount));
+    };
+    let report = if args.resume {
+        workforce_sim::resume_database(&args.db, config.as_ref(), &options, &mut progress)?
+    } else {
+        let config = config.expect("a configuration for a new run");
+        let input = match &args.census {
+            Some(path) => CensusInput::File(path.clone()),
+            None => {
+                let base_year = workforce_sim::date::year_of(config.census_plan_year().1);
+                CensusInput::Synthetic(GeneratorParams::new(
+                    args.employees,
+                    base_year,
+                    config.simulation.random_seed,
+                ))
+            }
+        };
+        workforce_sim::simulate_to_database(&config, &input, &args.db, &options, &mut progress)?
+    };
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}

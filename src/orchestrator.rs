@@ -1,0 +1,546 @@
+//! The multi-year workflow (domain.md 6): initialization (census, store), then for each year
+//! in order the stages foundation → event generation → state accumulation → validation →
+//! reporting → persistence, each timed. Year N reads only year N−1's state; each year is
+//! committed in one transaction, so a crash leaves whole years and `resume` continues from the
+//! last committed one with exactly the results of an uninterrupted run.
+
+use crate::census::generate::{self, GeneratorParams};
+use crate::census::import;
+use crate::census::staging::{self, StagedCensus};
+use crate::census::CensusRecord;
+use crate::config::Config;
+use crate::engine::{EngineKind, Foundation, YearContext};
+use crate::error::SimulationError;
+use crate::events::{EventCategory, EventType, YearEvents};
+use crate::report::{RunReport, Stage, StageTiming, YearReport};
+use crate::rules::bands::BandTable;
+use crate::rules::parameters::YearParameters;
+use crate::state::{Snapshot, Workforce};
+use crate::store::{RunHeader, Store, YearSummary};
+use crate::validation::{validate_year, YearValidation};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where the census comes from.
+#[derive(Debug, Clone)]
+pub enum CensusInput {
+    /// The deterministic generator (domain.md 1.3).
+    Synthetic(GeneratorParams),
+    /// A CSV or Parquet file.
+    File(PathBuf),
+    /// Rows already in memory (`source` names them in the run metadata).
+    Records {
+        records: Vec<CensusRecord>,
+        source: String,
+    },
+}
+
+/// A census read, validated and staged.
+#[derive(Debug, Clone)]
+pub struct PreparedCensus {
+    pub staged: StagedCensus,
+    pub source: String,
+    pub warnings: Vec<String>,
+}
+
+/// Reads and stages the census. Fails before anything is written anywhere.
+pub fn prepare_census(
+    config: &Config,
+    input: &CensusInput,
+) -> Result<PreparedCensus, SimulationError> {
+    let (records, source, warnings) = match input {
+        CensusInput::Synthetic(p) => (
+            generate::generate(p)?,
+            format!("synthetic:{}@{}#{}", p.employees, p.base_year, p.seed),
+            Vec::new(),
+        ),
+        CensusInput::File(path) => {
+            let imported = import::read_census(path, config.census_plan_year().1)?;
+            (
+                imported.records,
+                path.display().to_string(),
+                imported.warnings,
+            )
+        }
+        CensusInput::Records { records, source } => (records.clone(), source.clone(), Vec::new()),
+    };
+    let staged = staging::stage(&records, config);
+    if staged.baseline.is_empty() {
+        return Err(crate::error::CensusError::Empty {
+            path: PathBuf::from(&source),
+        }
+        .into());
+    }
+    Ok(PreparedCensus {
+        staged,
+        source,
+        warnings,
+    })
+}
+
+/// Options that do not change results.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub engine: EngineKind,
+    /// Worker threads; 0 = one per core. Results are identical for any value.
+    pub threads: usize,
+    /// Test hook: simulate a crash while year N is being written (after its rows, before its
+    /// commit).
+    pub fail_before_commit_of: Option<i32>,
+}
+
+/// Progress of a run, reported after each committed year.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub year: i32,
+    pub years_done: usize,
+    pub years_total: usize,
+    pub ending_headcount: u64,
+}
+
+/// Everything one simulated year produced.
+pub struct YearOutput<'a> {
+    pub prior: &'a Workforce,
+    pub foundation: &'a Foundation,
+    pub events: &'a YearEvents,
+    pub snapshot: &'a Snapshot,
+    pub validation: &'a YearValidation,
+    pub summary: &'a YearSummary,
+}
+
+/// The band tables of a configuration.
+pub fn band_tables(config: &Config) -> (BandTable, BandTable) {
+    (
+        BandTable::new(&config.age_bands),
+        BandTable::new(&config.tenure_bands),
+    )
+}
+
+fn summarize(
+    prior: &Workforce,
+    foundation: &Foundation,
+    events: &YearEvents,
+    snapshot: &Snapshot,
+) -> YearSummary {
+    let (mut payroll, mut prorated) = (0.0, 0.0);
+    for i in 0..snapshot.len() {
+        if snapshot.active[i] {
+            payroll += snapshot.current_compensation[i];
+        }
+        prorated += snapshot.prorated_annual_compensation[i];
+    }
+    YearSummary {
+        year: events.year,
+        starting_headcount: prior.len() as u64,
+        hires: events.count(EventType::Hire) as u64,
+        experienced_terminations: events.count_category(EventCategory::Termination) as u64,
+        new_hire_terminations: events.count_category(EventCategory::NewHireTermination) as u64,
+        promotions: events.count(EventType::Promotion) as u64,
+        raises: events.count(EventType::Raise) as u64,
+        ending_headcount: snapshot.active_count() as u64,
+        target_ending: foundation.needs.target_ending,
+        total_events: events.len() as u64,
+        snapshot_rows: snapshot.len() as u64,
+        payroll: crate::decimal::round2(payroll),
+        prorated_payroll: crate::decimal::round2(prorated),
+    }
+}
+
+/// Runs years `years` from `prior` (the start-of-year workforce of the first of them), handing
+/// each year's output to `sink` and its timings to `report`.
+pub fn run_years(
+    config: &Config,
+    engine: EngineKind,
+    mut prior: Workforce,
+    years: std::ops::RangeInclusive<i32>,
+    report: &mut RunReport,
+    sink: &mut (dyn FnMut(&YearOutput<'_>, &[(String, f64)]) -> Result<(), SimulationError> + Send),
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Workforce, SimulationError> {
+    let engine = engine.engine();
+    let (age_bands, tenure_bands) = band_tables(config);
+    let years_total = years.clone().count();
+    for (done, year) in years.enumerate() {
+        let mut timings: Vec<(Stage, f64)> = Vec::with_capacity(6);
+        let mut clock = Instant::now();
+        let mut lap = |stage: Stage, timings: &mut Vec<(Stage, f64)>| {
+            let now = Instant::now();
+            timings.push((stage, (now - clock).as_secs_f64()));
+            clock = now;
+        };
+        let _span = tracing::info_span!("year", year).entered();
+        let ctx = YearContext {
+            config,
+            year,
+            params: YearParameters::new(config, year),
+            age_bands: &age_bands,
+            tenure_bands: &tenure_bands,
+        };
+        let foundation = engine.foundation(&ctx, &prior);
+        lap(Stage::Foundation, &mut timings);
+        let events = engine.generate(&ctx, &prior, &foundation);
+        lap(Stage::EventGeneration, &mut timings);
+        let snapshot = engine.accumulate(&prior, &events);
+        lap(Stage::StateAccumulation, &mut timings);
+        let validation = validate_year(
+            &prior,
+            &foundation,
+            &events,
+            &snapshot,
+            config.job_levels.len() as u8,
+        );
+        lap(Stage::Validation, &mut timings);
+        if !validation.passed() {
+            return Err(SimulationError::Invariants(validation.violations));
+        }
+        let summary = summarize(&prior, &foundation, &events, &snapshot);
+        lap(Stage::Reporting, &mut timings);
+        let named: Vec<(String, f64)> = timings
+            .iter()
+            .map(|(s, t)| (s.as_str().to_string(), *t))
+            .collect();
+        sink(
+            &YearOutput {
+                prior: &prior,
+                foundation: &foundation,
+                events: &events,
+                snapshot: &snapshot,
+                validation: &validation,
+                summary: &summary,
+            },
+            &named,
+        )?;
+        lap(Stage::Persistence, &mut timings);
+        tracing::debug!(
+            events = events.len(),
+            active = summary.ending_headcount,
+            "year committed"
+        );
+        report
+            .stages
+            .extend(timings.into_iter().map(|(stage, seconds)| StageTiming {
+                year: Some(year),
+                stage,
+                seconds,
+            }));
+        let growth = if summary.starting_headcount > 0 {
+            summary.ending_headcount as f64 / summary.starting_headcount as f64 - 1.0
+        } else {
+            0.0
+        };
+        progress(Progress {
+            year,
+            years_done: done + 1,
+            years_total,
+            ending_headcount: summary.ending_headcount,
+        });
+        report.years.push(YearReport {
+            summary,
+            growth,
+            validation_warnings: validation.warnings,
+        });
+        prior = snapshot.next_workforce();
+    }
+    Ok(prior)
+}
+
+fn new_report(
+    config: &Config,
+    options: &RunOptions,
+    source: &str,
+    census_rows: u64,
+    baseline: u64,
+    database: Option<&Path>,
+) -> RunReport {
+    RunReport {
+        run_id: run_id(),
+        engine: options.engine.as_str().to_string(),
+        random_seed: config.simulation.random_seed,
+        start_year: config.simulation.start_year,
+        end_year: config.simulation.end_year,
+        census_source: source.to_string(),
+        census_rows,
+        baseline_headcount: baseline,
+        threads: effective_threads(options.threads),
+        database: database.map(|p| p.display().to_string()),
+        resumed_after: None,
+        years: Vec::new(),
+        stages: Vec::new(),
+        total_seconds: 0.0,
+        statements: Default::default(),
+        warnings: Vec::new(),
+    }
+}
+
+fn run_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("run-{}-{:09}", now.as_secs(), now.subsec_nanos())
+}
+
+fn effective_threads(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
+fn with_pool<T>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, SimulationError>
+where
+    T: Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(effective_threads(threads))
+        .build()
+        .map_err(|e| SimulationError::Threads(e.to_string()))?;
+    Ok(pool.install(f))
+}
+
+/// A run kept in memory (no store): every year's output, for tests, benches and embedding.
+pub struct InMemoryRun {
+    pub report: RunReport,
+    pub years: Vec<(Foundation, YearEvents, Snapshot)>,
+}
+
+/// Simulates without a database, keeping every year's events and snapshot.
+pub fn simulate_in_memory(
+    config: &Config,
+    census: &PreparedCensus,
+    options: &RunOptions,
+) -> Result<InMemoryRun, SimulationError> {
+    config.validate()?;
+    let started = Instant::now();
+    let mut report = new_report(
+        config,
+        options,
+        &census.source,
+        census.staged.rows.len() as u64,
+        census.staged.baseline.len() as u64,
+        None,
+    );
+    let mut years = Vec::new();
+    let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| {
+        years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
+        Ok(())
+    };
+    with_pool(options.threads, || {
+        run_years(
+            config,
+            options.engine,
+            census.staged.baseline.clone(),
+            config.years(),
+            &mut report,
+            &mut sink,
+            &mut |_| {},
+        )
+    })??;
+    report.total_seconds = started.elapsed().as_secs_f64();
+    Ok(InMemoryRun { report, years })
+}
+
+/// Runs a whole simulation into a DuckDB file, replacing this tool's tables in it. Bad input
+/// fails before the file is touched; if the run fails before its first commit and the file
+/// did not exist, no file is left behind.
+pub fn simulate_to_database(
+    config: &Config,
+    input: &CensusInput,
+    db: &Path,
+    options: &RunOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<RunReport, SimulationError> {
+    config.validate()?;
+    let started = Instant::now();
+    let census = prepare_census(config, input)?;
+    let existed = db.exists();
+    let init = Instant::now();
+    let mut store = Store::open(db)?;
+    let header = RunHeader {
+        run_id: run_id(),
+        engine: options.engine.as_str().to_string(),
+        config: config.clone(),
+        census_source: census.source.clone(),
+        baseline_headcount: census.staged.baseline.len() as u64,
+        threads: effective_threads(options.threads),
+    };
+    if let Err(e) = store.begin_run(
+        &header,
+        &census.staged.rows,
+        config.census.eligibility_waiting_period_days as u16,
+    ) {
+        drop(store);
+        if !existed {
+            remove_database(db);
+        }
+        return Err(e.into());
+    }
+    let init_seconds = init.elapsed().as_secs_f64();
+    let mut report = new_report(
+        config,
+        options,
+        &census.source,
+        census.staged.rows.len() as u64,
+        census.staged.baseline.len() as u64,
+        Some(db),
+    );
+    report.run_id = header.run_id.clone();
+    report.warnings = census.warnings.clone();
+    report.stages.push(StageTiming {
+        year: None,
+        stage: Stage::Initialization,
+        seconds: init_seconds,
+    });
+    run_into_store(
+        config,
+        &mut store,
+        census.staged.baseline.clone(),
+        config.years(),
+        options,
+        &mut report,
+        progress,
+    )?;
+    store.finish_run(init_seconds)?;
+    report.statements = store.counts();
+    report.total_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn run_into_store(
+    config: &Config,
+    store: &mut Store,
+    prior: Workforce,
+    years: std::ops::RangeInclusive<i32>,
+    options: &RunOptions,
+    report: &mut RunReport,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), SimulationError> {
+    let bands = band_tables(config);
+    let fail = options.fail_before_commit_of;
+    let mut sink = |y: &YearOutput<'_>, timings: &[(String, f64)]| {
+        store.write_year(
+            config,
+            (&bands.0, &bands.1),
+            y.foundation,
+            y.events,
+            y.snapshot,
+            y.summary,
+            timings,
+            fail == Some(y.events.year),
+        )
+    };
+    with_pool(options.threads, || {
+        run_years(
+            config,
+            options.engine,
+            prior,
+            years,
+            report,
+            &mut sink,
+            progress,
+        )
+    })??;
+    Ok(())
+}
+
+/// Continues an interrupted run from its last committed year. The stored configuration is
+/// used; a `config` given by the caller must match it (except for a later `end_year`, which
+/// extends the run).
+pub fn resume_database(
+    db: &Path,
+    config: Option<&Config>,
+    options: &RunOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<RunReport, SimulationError> {
+    if !db.exists() {
+        return Err(SimulationError::Resume(format!(
+            "{} does not exist",
+            db.display()
+        )));
+    }
+    let started = Instant::now();
+    let mut store = Store::open(db)?;
+    let point = store.resume_point()?;
+    let mut stored = point.config.clone();
+    if let Some(c) = config {
+        c.validate()?;
+        let mut a = c.clone();
+        a.simulation.end_year = stored.simulation.end_year;
+        if a != stored {
+            return Err(SimulationError::Resume(format!(
+                "the configuration differs from the one the run in {} was started with (fingerprint {} vs {}); run without --resume to start over",
+                db.display(),
+                c.fingerprint(),
+                stored.fingerprint()
+            )));
+        }
+        if c.simulation.end_year < stored.simulation.end_year {
+            return Err(SimulationError::Resume(format!(
+                "end year {} is before the run's end year {}",
+                c.simulation.end_year, stored.simulation.end_year
+            )));
+        }
+        stored.simulation.end_year = c.simulation.end_year;
+    }
+    if point.engine != options.engine.as_str() {
+        return Err(SimulationError::Resume(format!(
+            "the run was started with the {} engine, not {}",
+            point.engine,
+            options.engine.as_str()
+        )));
+    }
+    let first = point
+        .last_committed_year
+        .map_or(stored.simulation.start_year, |y| y + 1);
+    if first > stored.simulation.end_year {
+        return Err(SimulationError::Resume(format!(
+            "nothing to resume: every year through {} is already committed",
+            stored.simulation.end_year
+        )));
+    }
+    if stored.simulation.end_year != point.config.simulation.end_year {
+        store
+            .connection()
+            .execute(
+                "UPDATE run_metadata SET end_year = ?, config_json = ?",
+                duckdb::params![stored.simulation.end_year, stored.to_json()],
+            )
+            .map_err(|source| crate::error::StoreError::Duckdb {
+                path: db.to_path_buf(),
+                context: "extend end year".into(),
+                source,
+            })?;
+    }
+    let prior = store.load_workforce(point.last_committed_year)?;
+    let mut report = new_report(
+        &stored,
+        options,
+        "resumed",
+        point.census_rows,
+        prior.len() as u64,
+        Some(db),
+    );
+    report.run_id = point.run_id;
+    report.resumed_after = point.last_committed_year;
+    run_into_store(
+        &stored,
+        &mut store,
+        prior,
+        first..=stored.simulation.end_year,
+        options,
+        &mut report,
+        progress,
+    )?;
+    store.finish_run(0.0)?;
+    report.statements = store.counts();
+    report.total_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Removes a database file and its write-ahead log.
+fn remove_database(db: &Path) {
+    let _ = std::fs::remove_file(db);
+    let mut wal = db.as_os_str().to_owned();
+    wal.push(".wal");
+    let _ = std::fs::remove_file(PathBuf::from(wal));
+}

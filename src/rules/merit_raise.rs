@@ -1,0 +1,97 @@
+//! Merit + COLA raise, one `raise` event (domain.md 3.8). Candidates: tenure ≥ 1, merit rate
+//! > 0, not terminated before the raise date. `new = round2(min(prev × 1.5, prev + 250,000,
+//! prev × (1 + merit_l + cola)))`; a total above 50% uses × 1.5, a negative total keeps
+//! `prev`. `prev` is the start-of-year pay, not the post-promotion pay (compounding happens in
+//! the accumulator, 3.14). Raise date: Jul 15 (calendar), Jan 1 / Jul 1 by id length
+//! (legacy), or a keyed month and day (realistic).
+
+use crate::config::{Config, RaiseTiming};
+use crate::date::{self, Day};
+use crate::decimal::round2;
+use crate::rng::{categorical, draw, unit, Rng};
+
+/// New salary after the raise.
+#[inline]
+pub fn new_salary(prev: f64, merit: f64, cola: f64) -> f64 {
+    let total = merit + cola;
+    let raised = if total > 0.5 {
+        prev * 1.5
+    } else if total < 0.0 {
+        prev
+    } else {
+        prev * (1.0 + total)
+    };
+    round2((prev * 1.5).min(prev + 250_000.0).min(raised))
+}
+
+/// The raise date of one employee in `year`.
+pub fn raise_date(config: &Config, year: i32, employee_id: &str, employee: u64) -> Day {
+    match config.compensation.raise_timing {
+        RaiseTiming::CalendarDriven => date::days_from_civil(year, 7, 15),
+        RaiseTiming::Legacy => {
+            if employee_id.len() % 2 == 0 {
+                date::jan1(year)
+            } else {
+                date::days_from_civil(year, 7, 1)
+            }
+        }
+        RaiseTiming::Realistic => {
+            let month = categorical(
+                &config.compensation.raise_timing_distribution,
+                unit(Rng::combine(
+                    employee,
+                    Rng::year_code(year, draw::RAISE_MONTH),
+                )),
+            )
+            .map_or(7, |m| m as u32 + 1);
+            let first = date::days_from_civil(year, month, 1);
+            let next = if month == 12 {
+                date::jan1(year + 1)
+            } else {
+                date::days_from_civil(year, month + 1, 1)
+            };
+            let h = Rng::combine(employee, Rng::year_code(year, draw::RAISE_DAY));
+            first + (h % (next - first) as u64) as Day
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g9_merit_plus_cola() {
+        let merit = crate::rules::parameters::effective_merit(&Config::default());
+        assert_eq!(new_salary(60_000.0, merit[0], 0.02), 62_833.33);
+        // G10: level 2 on 100,000 → 105,111.11
+        assert_eq!(new_salary(100_000.0, merit[1], 0.02), 105_111.11);
+    }
+
+    #[test]
+    fn clamps() {
+        assert_eq!(new_salary(100_000.0, 0.6, 0.0), 150_000.0);
+        assert_eq!(new_salary(100_000.0, -0.1, 0.02), 100_000.0);
+        assert_eq!(new_salary(1_000_000.0, 0.4, 0.0), 1_250_000.0);
+    }
+
+    #[test]
+    fn raise_dates() {
+        let mut c = Config::default();
+        assert_eq!(
+            raise_date(&c, 2025, "E1", 0),
+            date::days_from_civil(2025, 7, 15)
+        );
+        c.compensation.raise_timing = RaiseTiming::Legacy;
+        assert_eq!(raise_date(&c, 2025, "E1", 0), date::jan1(2025));
+        assert_eq!(
+            raise_date(&c, 2025, "E12", 0),
+            date::days_from_civil(2025, 7, 1)
+        );
+        c.compensation.raise_timing = RaiseTiming::Realistic;
+        for k in 0..500u64 {
+            let d = raise_date(&c, 2025, "x", crate::rng::mix(k));
+            assert_eq!(date::year_of(d), 2025);
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Bad input gets a clear error naming the file, line/row, field and rule; nothing is written:
+//! no database file is created and an existing one is left unchanged.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use workforce_sim::{simulate_to_database, CensusInput, Config, SimulationError};
+
+const HEADER: &str = "employee_id,employee_ssn,employee_birth_date,employee_hire_date,employee_termination_date,employee_gross_compensation";
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn census_with(dir: &Path, rows: &[&str]) -> PathBuf {
+    let mut body = String::from(HEADER);
+    body.push('\n');
+    body.push_str("E1,S1,1980-01-01,2010-05-01,,65000\n");
+    for r in rows {
+        body.push_str(r);
+        body.push('\n');
+    }
+    write(dir, "census.csv", &body)
+}
+
+/// Runs with a bad census: returns the error text, and checks no database was created.
+fn fails(dir: &Path, census: &Path) -> String {
+    let db = dir.join("never.duckdb");
+    let err = simulate_to_database(
+        &Config::default(),
+        &CensusInput::File(census.to_path_buf()),
+        &db,
+        &Default::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, SimulationError::Census(_)), "{err}");
+    assert!(!db.exists(), "no database file may be created on bad input");
+    let text = err.to_string();
+    assert!(
+        text.contains(&census.display().to_string()),
+        "message names the file: {text}"
+    );
+    text
+}
+
+#[test]
+fn missing_required_column() {
+    let dir = common::tmp();
+    let p = write(dir.path(), "c.csv", "employee_id,employee_ssn,employee_birth_date,employee_hire_date\nE1,S1,1980-01-01,2010-01-01\n");
+    let t = fails(dir.path(), &p);
+    assert!(
+        t.contains("missing required column(s): employee_gross_compensation"),
+        "{t}"
+    );
+}
+
+#[test]
+fn unparsable_date() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(dir.path(), &["E2,S2,1980-13-01,2010-05-01,,65000"]),
+    );
+    assert!(
+        t.contains("line 3, column employee_birth_date: \"1980-13-01\" is not a date"),
+        "{t}"
+    );
+}
+
+#[test]
+fn unparsable_number() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(dir.path(), &["E2,S2,1980-01-01,2010-05-01,,sixty"]),
+    );
+    assert!(
+        t.contains("line 3, column employee_gross_compensation: \"sixty\" is not a number"),
+        "{t}"
+    );
+}
+
+#[test]
+fn zero_or_negative_pay() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(
+            dir.path(),
+            &[
+                "E2,S2,1980-01-01,2010-05-01,,0",
+                "E3,S3,1980-01-01,2010-05-01,2024-03-01,-5",
+            ],
+        ),
+    );
+    assert!(
+        t.contains(
+            "line 3, column employee_gross_compensation: must be > 0 for an active employee, got 0"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("line 4, column employee_gross_compensation: must not be negative, got -5"),
+        "{t}"
+    );
+    assert!(t.contains("2 problem(s)"), "all problems at once: {t}");
+}
+
+#[test]
+fn unresolvable_duplicate_ids() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(dir.path(), &["E1,S9,1981-01-01,2010-05-01,,65000"]),
+    );
+    assert!(
+        t.contains("line 2, column employee_id: duplicate employee_id \"E1\" (lines 2, 3)"),
+        "{t}"
+    );
+}
+
+#[test]
+fn resolvable_duplicates_are_deduplicated() {
+    let dir = common::tmp();
+    let p = census_with(
+        dir.path(),
+        &[
+            "E1,S1,1980-01-01,2012-05-01,,60000",
+            "E2,S2,1985-01-01,2015-01-01,,70000",
+        ],
+    );
+    let census = workforce_sim::prepare_census(&Config::default(), &CensusInput::File(p)).unwrap();
+    assert_eq!(census.staged.baseline.len(), 2);
+    assert_eq!(
+        census.staged.baseline.hire_date[0],
+        workforce_sim::date::days_from_civil(2012, 5, 1)
+    );
+    assert!(
+        census.warnings.iter().any(|w| w.contains("1 duplicate")),
+        "{:?}",
+        census.warnings
+    );
+}
+
+#[test]
+fn birth_after_hire() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(dir.path(), &["E2,S2,2011-01-01,2010-05-01,,65000"]),
+    );
+    assert!(t.contains("line 3, column employee_birth_date: birth date 2011-01-01 is not before hire date 2010-05-01"), "{t}");
+}
+
+#[test]
+fn termination_before_hire_and_hire_after_census() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(
+            dir.path(),
+            &[
+                "E2,S2,1980-01-01,2010-05-01,2009-01-01,65000",
+                "E3,S3,1980-01-01,2025-02-01,,65000",
+            ],
+        ),
+    );
+    assert!(t.contains("line 3, column employee_termination_date: termination date 2009-01-01 is before hire date 2010-05-01"), "{t}");
+    assert!(t.contains("line 4, column employee_hire_date: hire date 2025-02-01 is after the census date 2024-12-31"), "{t}");
+}
+
+#[test]
+fn empty_required_cell_and_malformed_row() {
+    let dir = common::tmp();
+    let t = fails(
+        dir.path(),
+        &census_with(
+            dir.path(),
+            &[",S2,1980-01-01,2010-05-01,,65000", "E3,S3,1980-01-01"],
+        ),
+    );
+    assert!(
+        t.contains("line 3, column employee_id: is required and empty"),
+        "{t}"
+    );
+    assert!(t.contains("line 4, column *: malformed CSV record"), "{t}");
+}
+
+#[test]
+fn unknown_columns_are_only_warnings() {
+    let dir = common::tmp();
+    let p = write(
+        dir.path(),
+        "c.csv",
+        &format!(
+            "{HEADER},favourite_colour,job_level\nE1,S1,1980-01-01,2010-05-01,,65000,blue,3\n"
+        ),
+    );
+    let census = workforce_sim::prepare_census(&Config::default(), &CensusInput::File(p)).unwrap();
+    assert_eq!(census.staged.baseline.len(), 1);
+    assert!(
+        census
+            .warnings
+            .iter()
+            .any(|w| w.contains("unknown column \"favourite_colour\"")),
+        "{:?}",
+        census.warnings
+    );
+    assert!(
+        census
+            .warnings
+            .iter()
+            .any(|w| w.contains("job level is derived from compensation")),
+        "{:?}",
+        census.warnings
+    );
+}
+
+#[test]
+fn problems_are_capped_but_counted() {
+    let dir = common::tmp();
+    let rows: Vec<String> = (0..250)
+        .map(|i| format!("X{i},S,1980-01-01,2010-05-01,,bad"))
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(|s| s.as_str()).collect();
+    let t = fails(dir.path(), &census_with(dir.path(), &refs));
+    assert!(
+        t.contains("250 problem(s) (first 100 shown)"),
+        "{}",
+        &t[..200]
+    );
+}
+
+#[test]
+fn unsupported_extension_and_missing_file() {
+    let dir = common::tmp();
+    let t = fails(dir.path(), &write(dir.path(), "c.xlsx", "x"));
+    assert!(t.contains("unsupported file type"), "{t}");
+    let t = fails(dir.path(), &dir.path().join("absent.csv"));
+    assert!(t.contains("cannot read census"), "{t}");
+}
+
+#[test]
+fn bad_parquet_rows_are_reported_by_row() {
+    let dir = common::tmp();
+    // Write a Parquet census with DuckDB whose second row has birth after hire.
+    let p = dir.path().join("c.parquet");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES ('E1','S1',DATE '1980-01-01',DATE '2010-01-01',NULL::DATE,60000.0),
+                                      ('E2','S2',DATE '2015-01-01',DATE '2010-01-01',NULL::DATE,60000.0))
+               t(employee_id, employee_ssn, employee_birth_date, employee_hire_date, employee_termination_date, employee_gross_compensation))
+         TO '{}' (FORMAT PARQUET)",
+        p.display()
+    ))
+    .unwrap();
+    let t = fails(dir.path(), &p);
+    assert!(t.contains("row 2, column employee_birth_date: birth date 2015-01-01 is not before hire date 2010-01-01"), "{t}");
+}
+
+#[test]
+fn existing_database_is_left_unchanged_by_bad_input() {
+    let dir = common::tmp();
+    let db = dir.path().join("keep.duckdb");
+    simulate_to_database(
+        &common::config(2025, 2025, 42),
+        &common::synthetic(200, 42),
+        &db,
+        &Default::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let bad = census_with(dir.path(), &["E2,S2,2011-01-01,2010-05-01,,65000"]);
+    assert!(simulate_to_database(
+        &Config::default(),
+        &CensusInput::File(bad),
+        &db,
+        &Default::default(),
+        &mut |_| {}
+    )
+    .is_err());
+    let mut wrong = Config::default();
+    wrong.workforce.total_termination_rate = 1.5;
+    assert!(simulate_to_database(
+        &wrong,
+        &common::synthetic(200, 42),
+        &db,
+        &Default::default(),
+        &mut |_| {}
+    )
+    .is_err());
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "database bytes unchanged"
+    );
+}
+
+// ---- configuration errors: one test per class ----
+
+fn config_err(toml: &str) -> String {
+    let dir = common::tmp();
+    let p = write(dir.path(), "bad.toml", toml);
+    let err = Config::from_toml_file(&p).unwrap_err().to_string();
+    assert!(
+        err.contains(&p.display().to_string()),
+        "names the file: {err}"
+    );
+    err
+}
+
+#[test]
+fn config_unknown_key() {
+    let e = config_err("[simulation]\nstart_yaer = 2025\n");
+    assert!(e.contains("unknown field `start_yaer`"), "{e}");
+}
+
+#[test]
+fn config_wrong_type() {
+    let e = config_err("[simulation]\nrandom_seed = \"forty-two\"\n");
+    assert!(
+        e.contains("random_seed") || e.contains("invalid type"),
+        "{e}"
+    );
+}
+
+#[test]
+fn config_value_out_of_range() {
+    let e =
+        config_err("[workforce]\ntotal_termination_rate = 1.5\nnew_hire_termination_rate = -0.1\n");
+    assert!(
+        e.contains("workforce.total_termination_rate: must be within [0, 1], got 1.5"),
+        "{e}"
+    );
+    assert!(
+        e.contains("workforce.new_hire_termination_rate: must be within [0, 0.99], got -0.1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn config_years_out_of_order() {
+    let e = config_err("[simulation]\nstart_year = 2030\nend_year = 2026\n");
+    assert!(
+        e.contains("simulation.end_year: must be >= simulation.start_year (2030), got 2026"),
+        "{e}"
+    );
+}
+
+#[test]
+fn config_per_level_vector_length() {
+    let e = config_err("[compensation]\nmerit_base = [0.03, 0.04]\n");
+    assert!(
+        e.contains("compensation.merit_base: must have one value per job level (5), got 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn config_bands_with_a_gap() {
+    let e = config_err(
+        "[[age_bands]]\nlabel = \"young\"\nmin = 0\nmax = 30\npromotion_multiplier = 1.0\n[[age_bands]]\nlabel = \"old\"\nmin = 31\npromotion_multiplier = 1.0\n",
+    );
+    assert!(
+        e.contains("age_bands[1].min: bands must be contiguous: expected 30, got 31"),
+        "{e}"
+    );
+}
+
+#[test]
+fn config_census_year_not_before_start() {
+    let e = config_err("[simulation]\nstart_year = 2024\nend_year = 2025\n");
+    assert!(
+        e.contains("census.plan_year_end: must be in a year before simulation.start_year (2024)"),
+        "{e}"
+    );
+}

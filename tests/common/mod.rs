@@ -1,0 +1,71 @@
+#![allow(dead_code)]
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use workforce_sim::{CensusInput, Config, GeneratorParams, PreparedCensus, RunOptions};
+
+pub fn synthetic(n: usize, seed: u64) -> CensusInput {
+    CensusInput::Synthetic(GeneratorParams::new(n, 2024, seed))
+}
+
+pub fn prepared(config: &Config, n: usize) -> PreparedCensus {
+    workforce_sim::prepare_census(config, &synthetic(n, config.simulation.random_seed)).unwrap()
+}
+
+pub fn config(start: i32, end: i32, seed: u64) -> Config {
+    let mut c = Config::default();
+    c.simulation.start_year = start;
+    c.simulation.end_year = end;
+    c.simulation.random_seed = seed;
+    c
+}
+
+pub fn options(threads: usize) -> RunOptions {
+    RunOptions {
+        threads,
+        ..Default::default()
+    }
+}
+
+/// Exports a table ordered by `order_by` as CSV bytes (a byte-level comparison of results).
+pub fn export(db: &Path, table: &str, order_by: &str, out: &Path) -> Vec<u8> {
+    let conn = duckdb::Connection::open(db).unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM {table} ORDER BY {order_by}) TO '{}' (HEADER, DELIMITER ',')",
+        out.display()
+    ))
+    .unwrap();
+    std::fs::read(out).unwrap()
+}
+
+/// The result tables of a database as bytes: events, snapshot, needs, summary, census.
+pub fn results(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
+    [
+        ("events", "event_id"),
+        ("workforce_snapshot", "simulation_year, employee_id"),
+        ("workforce_needs", "simulation_year"),
+        ("year_summary", "simulation_year"),
+        ("census", "employee_id"),
+    ]
+    .iter()
+    .map(|(t, o)| {
+        (
+            t.to_string(),
+            export(db, t, o, &dir.join(format!("{t}.csv"))),
+        )
+    })
+    .collect()
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn db_in(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+pub fn query_i64(db: &Path, sql: &str) -> i64 {
+    let conn = duckdb::Connection::open(db).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}

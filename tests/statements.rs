@@ -1,0 +1,46 @@
+//! The number of SQL statements (and bulk appends) per simulated year does not grow with the
+//! number of employees.
+
+mod common;
+
+use workforce_sim::simulate_to_database;
+
+fn per_year(n: usize, years: i32) -> (u64, u64) {
+    let dir = common::tmp();
+    let config = common::config(2025, 2024 + years, 42);
+    let db = dir.path().join("s.duckdb");
+    let r = simulate_to_database(
+        &config,
+        &common::synthetic(n, 42),
+        &db,
+        &common::options(1),
+        &mut |_| {},
+    )
+    .unwrap();
+    (r.statements.sql, r.statements.appends)
+}
+
+#[test]
+fn statements_per_year_are_independent_of_headcount() {
+    let (small_1, small_app_1) = per_year(1_000, 1);
+    let (small_3, small_app_3) = per_year(1_000, 3);
+    let (large_3, large_app_3) = per_year(10_000, 3);
+    assert_eq!(
+        small_3, large_3,
+        "SQL statements for 3 years: 1k vs 10k employees"
+    );
+    assert_eq!(
+        small_app_3, large_app_3,
+        "bulk appends for 3 years: 1k vs 10k employees"
+    );
+    let per_year_sql = (small_3 - small_1) / 2;
+    assert!(
+        per_year_sql > 0 && per_year_sql <= 12,
+        "{per_year_sql} statements per year"
+    );
+    assert_eq!(
+        (small_app_3 - small_app_1) / 2,
+        3,
+        "events, snapshot and timings: one append each per year"
+    );
+}
