@@ -260,6 +260,7 @@ impl Store {
             }
         };
         let tx = self.conn.transaction().map_err(e("begin"))?;
+        let t0 = std::time::Instant::now();
         let mut sql = 0u64;
         let mut appends = 0u64;
         tx.execute_batch(&format!(
@@ -281,6 +282,12 @@ impl Store {
             }
             app.flush().map_err(e("flush events"))?;
         }
+        tracing::debug!(
+            year,
+            rows = events.len(),
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "events appended"
+        );
         {
             let mut app = tx
                 .appender("workforce_snapshot")
@@ -293,6 +300,12 @@ impl Store {
             }
             app.flush().map_err(e("flush snapshot"))?;
         }
+        tracing::debug!(
+            year,
+            rows = snapshot.len(),
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "snapshot appended"
+        );
         let n = &foundation.needs;
         let quotas = |q: &[u64]| {
             q.iter()
@@ -381,7 +394,9 @@ impl Store {
             drop(tx); // rolls back
             return Err(crate::error::SimulationError::InjectedFailure { year });
         }
+        let t1 = std::time::Instant::now();
         tx.commit().map_err(e("commit"))?;
+        tracing::debug!(year, ms = t1.elapsed().as_secs_f64() * 1e3, "committed");
         self.counts.sql += 1;
         Ok(())
     }
