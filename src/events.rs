@@ -131,6 +131,13 @@ impl Detail {
     pub fn render(&self, level: u8, out: &mut String) {
         use std::fmt::Write;
         out.clear();
+        // Percentages with 4 decimals through integer formatting (float formatting with a
+        // fixed precision is the slow path of `fmt`, and this runs once per ledger row).
+        let pct = |x: f64| {
+            let u = (x * 1_000_000.0).round() as i64;
+            let (sign, u) = if u < 0 { ("-", -u) } else { ("", u) };
+            (sign, u / 10_000, u % 10_000)
+        };
         let _ = match *self {
             Detail::ExperiencedTermination => write!(out, "deterministic_termination"),
             Detail::NewHireDeparture => write!(out, "new_hire_departure"),
@@ -138,17 +145,17 @@ impl Detail {
             Detail::Promotion {
                 from_level,
                 increase_pct,
-            } => write!(
-                out,
-                "promotion from level {from_level} to {level}: +{:.4}%",
-                increase_pct * 100.0
-            ),
-            Detail::Raise { merit, cola } => write!(
-                out,
-                "merit {:.4}% + COLA {:.4}%",
-                merit * 100.0,
-                cola * 100.0
-            ),
+            } => {
+                let (s, i, f) = pct(increase_pct);
+                write!(
+                    out,
+                    "promotion from level {from_level} to {level}: +{s}{i}.{f:04}%"
+                )
+            }
+            Detail::Raise { merit, cola } => {
+                let ((ms, mi, mf), (cs, ci, cf)) = (pct(merit), pct(cola));
+                write!(out, "merit {ms}{mi}.{mf:04}% + COLA {cs}{ci}.{cf:04}%")
+            }
         };
     }
 }
@@ -392,6 +399,75 @@ impl EventRecord {
             }
         }
         Ok(())
+    }
+}
+
+impl YearEvents {
+    /// Event `i` with its envelope and strings, as written to the ledger (JSON, validation).
+    pub fn record(
+        &self,
+        i: usize,
+        snapshot: &crate::state::Snapshot,
+        config: &crate::config::Config,
+        bands: (
+            &crate::rules::bands::BandTable,
+            &crate::rules::bands::BandTable,
+        ),
+    ) -> EventRecord {
+        let p = self.position[i] as usize;
+        let mut details = String::new();
+        self.detail[i].render(self.level_id[i], &mut details);
+        EventRecord {
+            event_id: event_id_string(self.event_id(i)),
+            scenario_id: config.simulation.scenario_id.clone(),
+            plan_design_id: config.simulation.plan_design_id.clone(),
+            employee_id: snapshot.employee_id[p].to_string(),
+            employee_ssn: snapshot.employee_ssn[p].to_string(),
+            event_type: self.event_type[i],
+            simulation_year: self.year,
+            effective_date: iso(self.effective_date[i]),
+            event_details: details,
+            compensation_amount: self.compensation_amount[i],
+            previous_compensation: self.previous_compensation[i],
+            employee_deferral_rate: self.employee_deferral_rate[i],
+            prev_employee_deferral_rate: self.prev_employee_deferral_rate[i],
+            employee_age: self.employee_age[i],
+            employee_tenure: self.employee_tenure[i],
+            level_id: self.level_id[i],
+            age_band: bands.0.label(self.employee_age[i]).to_string(),
+            tenure_band: bands.1.label(self.employee_tenure[i]).to_string(),
+            event_probability: self.event_probability[i],
+            event_category: self.category[i],
+            event_sequence: self.event_sequence[i],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Detail;
+
+    #[test]
+    fn details_render_percentages_with_four_decimals() {
+        let mut s = String::new();
+        Detail::Raise {
+            merit: 0.027_222_222,
+            cola: 0.02,
+        }
+        .render(1, &mut s);
+        assert_eq!(s, "merit 2.7222% + COLA 2.0000%");
+        Detail::Promotion {
+            from_level: 2,
+            increase_pct: 0.183_456_7,
+        }
+        .render(3, &mut s);
+        assert_eq!(s, "promotion from level 2 to 3: +18.3457%");
+        Detail::Raise {
+            merit: 0.0,
+            cola: -0.005,
+        }
+        .render(1, &mut s);
+        assert_eq!(s, "merit 0.0000% + COLA -0.5000%");
     }
 }
 

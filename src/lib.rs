@@ -16,10 +16,12 @@
 //! The rules follow `domain.md` of the project's shared reference; each module says which
 //! section it implements.
 
+pub mod bench_gate;
 pub mod census;
 pub mod config;
 pub mod date;
 pub mod decimal;
+pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -63,6 +63,10 @@ struct SimulateArgs {
     /// Event generation engine.
     #[arg(long, value_enum, default_value_t = EngineKind::Native)]
     engine: EngineKind,
+    /// Also write every stage's output to its own table in its own transaction (the naive
+    /// orchestration, for comparing overheads; results are identical).
+    #[arg(long)]
+    materialize_stages: bool,
     /// Test hook: fail while writing this year, before its commit.
     #[arg(long, hide = true)]
     fail_before_commit_of: Option<i32>,
@@ -152,6 +156,7 @@ fn simulate(args: SimulateArgs) -> Result<()> {
         engine: args.engine,
         threads: args.threads,
         fail_before_commit_of: args.fail_before_commit_of,
+        materialize_stages: args.materialize_stages,
     };
     let years = config.as_ref().map_or(5, |c| c.years().count());
     let bar = if args.json {

@@ -87,6 +87,10 @@ pub struct RunOptions {
     /// Test hook: simulate a crash while year N is being written (after its rows, before its
     /// commit).
     pub fail_before_commit_of: Option<i32>,
+    /// The naive orchestration the reference system used: also materialise every stage's
+    /// output (needs, ledger, snapshot) to its own DuckDB table in its own transaction before
+    /// the year's commit. Same results, more I/O; benches compare it with the default.
+    pub materialize_stages: bool,
 }
 
 /// Progress of a run, reported after each committed year.
@@ -417,7 +421,17 @@ fn run_into_store(
 ) -> Result<(), SimulationError> {
     let bands = band_tables(config);
     let fail = options.fail_before_commit_of;
+    let naive = options.materialize_stages;
     let mut sink = |y: &YearOutput<'_>, timings: &[(String, f64)]| {
+        if naive {
+            store.materialize_stages(
+                config,
+                (&bands.0, &bands.1),
+                y.foundation,
+                y.events,
+                y.snapshot,
+            )?;
+        }
         store.write_year(
             config,
             (&bands.0, &bands.1),

@@ -184,7 +184,8 @@ impl Store {
             .iter()
             .map(|t| format!("DROP TABLE IF EXISTS {t};"))
             .collect();
-        let statements = (TABLES.len() * 2 + 3) as u64;
+        // drops + creates + the metadata insert + begin/commit
+        let statements = (TABLES.len() + SCHEMA.matches(';').count() + 3) as u64;
         self.counts.sql += statements;
         let tx = self
             .conn
@@ -398,6 +399,77 @@ impl Store {
         tx.commit().map_err(e("commit"))?;
         tracing::debug!(year, ms = t1.elapsed().as_secs_f64() * 1e3, "committed");
         self.counts.sql += 1;
+        Ok(())
+    }
+
+    /// The naive mode: each stage's output to its own table, one transaction per stage.
+    pub fn materialize_stages(
+        &mut self,
+        config: &Config,
+        bands: (&BandTable, &BandTable),
+        foundation: &Foundation,
+        events: &YearEvents,
+        snapshot: &Snapshot,
+    ) -> Result<(), StoreError> {
+        let year = events.year;
+        let n = &foundation.needs;
+        self.counts.sql += 6;
+        self.counts.appends += 2;
+        self.conn
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS stage_workforce_needs AS SELECT simulation_year, target_ending, hires, total_experienced_terminations FROM workforce_needs LIMIT 0;
+                 CREATE TABLE IF NOT EXISTS stage_events AS SELECT * FROM events LIMIT 0;
+                 CREATE TABLE IF NOT EXISTS stage_snapshot AS SELECT * FROM workforce_snapshot LIMIT 0;
+                 BEGIN; DELETE FROM stage_workforce_needs WHERE simulation_year = {year};
+                 INSERT INTO stage_workforce_needs VALUES ({year}, {}, {}, {}); COMMIT;",
+                n.target_ending, n.hires, n.total_experienced_terminations
+            ))
+            .map_err(self.err("materialise needs"))?;
+        for (table, batch) in [
+            (
+                "stage_events",
+                events_batch(config, bands, events, snapshot, 0..events.len()),
+            ),
+            (
+                "stage_snapshot",
+                snapshot_batch(config, bands, snapshot, 0..snapshot.len()),
+            ),
+        ] {
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|source| StoreError::Duckdb {
+                    path: self.path.clone(),
+                    context: "materialise".into(),
+                    source,
+                })?;
+            tx.execute_batch(&format!(
+                "DELETE FROM {table} WHERE simulation_year = {year}"
+            ))
+            .map_err(|source| StoreError::Duckdb {
+                path: self.path.clone(),
+                context: "materialise".into(),
+                source,
+            })?;
+            {
+                let mut app = tx.appender(table).map_err(|source| StoreError::Duckdb {
+                    path: self.path.clone(),
+                    context: "materialise".into(),
+                    source,
+                })?;
+                app.append_record_batch(batch)
+                    .map_err(|source| StoreError::Duckdb {
+                        path: self.path.clone(),
+                        context: "materialise".into(),
+                        source,
+                    })?;
+            }
+            tx.commit().map_err(|source| StoreError::Duckdb {
+                path: self.path.clone(),
+                context: "materialise".into(),
+                source,
+            })?;
+        }
         Ok(())
     }
 

@@ -149,17 +149,19 @@ pub fn raises(
 ) -> Vec<Option<RaiseDecision>> {
     let c = ctx.config;
     let rng = Rng::new(c.simulation.random_seed);
+    // Only the realistic timing draws a date; the others need no per-employee hash.
+    let keyed = c.compensation.raise_timing == crate::config::RaiseTiming::Realistic;
     per_employee(prior.len(), |i| {
         let merit = ctx.params.merit[prior.level[i] as usize - 1];
         if prior.tenure[i] < 1 || merit <= 0.0 {
             return None;
         }
-        let date = merit_raise::raise_date(
-            c,
-            ctx.year,
-            &prior.employee_id[i],
-            rng.employee(prior.id_key[i]),
-        );
+        let employee = if keyed {
+            rng.employee(prior.id_key[i])
+        } else {
+            0
+        };
+        let date = merit_raise::raise_date(c, ctx.year, &prior.employee_id[i], employee);
         (term_date[i] >= date).then(|| RaiseDecision {
             new_compensation: merit_raise::new_salary(
                 prior.compensation[i],
@@ -173,6 +175,7 @@ pub fn raises(
 }
 
 /// The year's decisions, before publication.
+#[derive(Debug, Clone)]
 pub struct Decisions {
     pub term_date: Vec<Day>,
     pub hires: Vec<hiring::Hire>,

@@ -1,15 +1,21 @@
-//! The workforce rules of domain.md section 3, one module per concept, each a pure function
-//! of its inputs. The engines call these; nothing here reads or writes state.
+//! The rules of domain.md section 3, one module per concept, each a pure function of its
+//! inputs. The engines call these; nothing here reads or writes state. The plan modules
+//! (`irs_limits`, `contribution`, `match_formula`, `vesting`) are not yet wired into the year
+//! pipeline.
 
 pub mod bands;
+pub mod contribution;
 pub mod hiring;
+pub mod irs_limits;
 pub mod job_level;
 pub mod level_quotas;
+pub mod match_formula;
 pub mod merit_raise;
 pub mod new_hire_termination;
 pub mod parameters;
 pub mod promotion;
 pub mod termination;
+pub mod vesting;
 pub mod workforce_needs;
 
 use crate::rng::Rng;

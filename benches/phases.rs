@@ -1,0 +1,175 @@
+//! Each stage of a simulated year in isolation, on a prepared start-of-year state, at three
+//! census sizes (so the gate can fit time ~ a·n^b and check that every phase is linear).
+//! Throughput is employees (events for ingest and JSON).
+//!
+//! `cargo bench --bench phases` (`-- --profile-time 10` for flamegraphs).
+
+mod common;
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use workforce_sim::census::{generate, staging};
+use workforce_sim::engine::native::{self, NativeEngine};
+use workforce_sim::engine::{Engine, YearContext};
+use workforce_sim::orchestrator::band_tables;
+use workforce_sim::rules::parameters::YearParameters;
+use workforce_sim::store::{RunHeader, Store, YearSummary};
+use workforce_sim::{validation, GeneratorParams};
+
+#[global_allocator]
+static ALLOC: common::CountingAlloc = common::CountingAlloc;
+
+/// Census sizes of the phase benches.
+pub const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
+
+fn phases(c: &mut Criterion) {
+    let mut group = c.benchmark_group("phases");
+    let config = common::SCENARIOS[0].config();
+    let (age, tenure) = band_tables(&config);
+    for n in SIZES {
+        let scenario = common::Scenario {
+            name: "phase",
+            employees: n,
+            years: 1,
+            large: false,
+        };
+        let census = scenario.census();
+        let prior = &census.staged.baseline;
+        let ctx = YearContext {
+            config: &config,
+            year: 2025,
+            params: YearParameters::new(&config, 2025),
+            age_bands: &age,
+            tenure_bands: &tenure,
+        };
+        let engine = NativeEngine;
+        let foundation = engine.foundation(&ctx, prior);
+        let decisions = native::decide(&ctx, prior, &foundation);
+        let events = native::publish(&ctx, prior, decisions.clone());
+        let snapshot = engine.accumulate(prior, &events);
+        let records: Vec<_> = census
+            .staged
+            .rows
+            .iter()
+            .map(|r| r.record.clone())
+            .collect();
+        let id = n.to_string();
+        let mut bench = |name: &str, elements: u64, f: &mut dyn FnMut()| {
+            let (_, mem) = common::measure(&mut *f);
+            common::record("phases", name, &id, mem, None, elements);
+            group.throughput(Throughput::Elements(elements));
+            group.bench_function(BenchmarkId::new(name, n), |b| b.iter(&mut *f));
+        };
+        let n64 = n as u64;
+        bench("census_generation", n64, &mut || {
+            black_box(generate::generate(&GeneratorParams::new(n, 2024, 42)).unwrap());
+        });
+        bench("staging", n64, &mut || {
+            black_box(staging::stage(&records, &config));
+        });
+        bench("workforce_needs", n64, &mut || {
+            black_box(engine.foundation(&ctx, prior));
+        });
+        bench("experienced_terminations", n64, &mut || {
+            black_box(native::experienced_terminations(&ctx, prior, &foundation));
+        });
+        bench("hires", n64, &mut || {
+            black_box(native::new_hires(&ctx, &foundation));
+        });
+        bench("new_hire_terminations", n64, &mut || {
+            black_box(native::new_hire_terminations(
+                &ctx,
+                &decisions.hires,
+                &foundation,
+            ));
+        });
+        bench("promotions", n64, &mut || {
+            black_box(native::promotions(&ctx, prior, &decisions.term_date));
+        });
+        bench("raises", n64, &mut || {
+            black_box(native::raises(&ctx, prior, &decisions.term_date));
+        });
+        bench("publish_ledger", n64, &mut || {
+            black_box(native::publish(&ctx, prior, decisions.clone()));
+        });
+        bench("state_accumulation", n64, &mut || {
+            black_box(engine.accumulate(prior, &events));
+        });
+        bench("validation", n64, &mut || {
+            black_box(validation::validate_year(
+                prior,
+                &foundation,
+                &events,
+                &snapshot,
+                5,
+            ));
+        });
+        let ev_count = events.len() as u64;
+        bench("event_json", ev_count, &mut || {
+            let mut bytes = 0usize;
+            for i in 0..events.len() {
+                let r = events.record(i, &snapshot, &config, (&age, &tenure));
+                r.validate(2025, 2025, 5).unwrap();
+                bytes += serde_json::to_string(&r).unwrap().len();
+            }
+            black_box(bytes);
+        });
+        // DuckDB ingest of one year (events + snapshot) into a fresh in-memory database.
+        let header = RunHeader {
+            run_id: "bench".into(),
+            engine: "native".into(),
+            config: config.clone(),
+            census_source: "bench".into(),
+            baseline_headcount: n64,
+            threads: 1,
+        };
+        let summary = YearSummary {
+            year: 2025,
+            starting_headcount: n64,
+            hires: 0,
+            experienced_terminations: 0,
+            new_hire_terminations: 0,
+            promotions: 0,
+            raises: 0,
+            ending_headcount: 0,
+            target_ending: 0,
+            total_events: ev_count,
+            snapshot_rows: snapshot.len() as u64,
+            payroll: 0.0,
+            prorated_payroll: 0.0,
+        };
+        group.throughput(Throughput::Elements(ev_count));
+        group.bench_function(BenchmarkId::new("duckdb_ingest", n), |b| {
+            b.iter_batched(
+                || {
+                    let mut s = Store::in_memory().unwrap();
+                    s.begin_run(&header, &[], 30).unwrap();
+                    s
+                },
+                |mut s| {
+                    s.write_year(
+                        &config,
+                        (&age, &tenure),
+                        &foundation,
+                        &events,
+                        &snapshot,
+                        &summary,
+                        &[],
+                        false,
+                    )
+                    .unwrap();
+                    s
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = common::criterion();
+    targets = phases
+}
+criterion_main!(benches);

@@ -1,0 +1,99 @@
+//! Vesting schedules and forfeitures (domain.md 3.19). Years of service = the integer part of
+//! tenure, clamped to the schedule's last year; with the hours rule, a final year under the
+//! threshold (1,000 hours) does not count. Forfeiture on termination: basis × (1 − vested %).
+
+use crate::decimal::round2;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VestingSchedule {
+    Immediate,
+    Cliff1Year,
+    Cliff2Year,
+    Qaca2Year,
+    Cliff3Year,
+    Cliff4Year,
+    Graded3Year,
+    Graded4Year,
+    Graded5Year,
+    Graded6Year,
+}
+
+impl VestingSchedule {
+    /// Vested share by completed years of service (index = years; the last entry holds).
+    pub fn table(self) -> &'static [f64] {
+        match self {
+            VestingSchedule::Immediate => &[1.0],
+            VestingSchedule::Cliff1Year => &[0.0, 1.0],
+            VestingSchedule::Cliff2Year | VestingSchedule::Qaca2Year => &[0.0, 0.0, 1.0],
+            VestingSchedule::Cliff3Year => &[0.0, 0.0, 0.0, 1.0],
+            VestingSchedule::Cliff4Year => &[0.0, 0.0, 0.0, 0.0, 1.0],
+            VestingSchedule::Graded3Year => &[0.0, 0.3333, 0.6667, 1.0],
+            VestingSchedule::Graded4Year => &[0.0, 0.25, 0.50, 0.75, 1.0],
+            VestingSchedule::Graded5Year => &[0.0, 0.20, 0.40, 0.60, 0.80, 1.0],
+            VestingSchedule::Graded6Year => &[0.0, 0.0, 0.20, 0.40, 0.60, 0.80, 1.0],
+        }
+    }
+
+    /// Vested share at `tenure` years; `final_year_hours` below `hours_threshold` drops the
+    /// final year when the hours rule applies.
+    pub fn vested_pct(self, tenure: f64, hours_rule: Option<(f64, f64)>) -> f64 {
+        let mut years = tenure.max(0.0).floor() as usize;
+        if let Some((hours, threshold)) = hours_rule {
+            if hours < threshold {
+                years = years.saturating_sub(1);
+            }
+        }
+        let t = self.table();
+        t[years.min(t.len() - 1)]
+    }
+}
+
+/// `(vested, forfeited)` of an employer-money basis at a vested share, in cents.
+pub fn forfeiture(basis: f64, vested_pct: f64) -> (f64, f64) {
+    (
+        round2(basis * vested_pct),
+        round2(basis * (1.0 - vested_pct)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g7_vesting_and_forfeiture() {
+        let g5 = VestingSchedule::Graded5Year;
+        assert_eq!(g5.vested_pct(3.7, None), 0.60);
+        assert_eq!(forfeiture(10_000.0, 0.60), (6_000.0, 4_000.0));
+        assert_eq!(VestingSchedule::Graded6Year.vested_pct(1.0, None), 0.0);
+        assert_eq!(VestingSchedule::Graded6Year.vested_pct(2.0, None), 0.20);
+        assert_eq!(VestingSchedule::Cliff3Year.vested_pct(2.0, None), 0.0);
+        assert_eq!(forfeiture(5_000.0, 0.0), (0.0, 5_000.0));
+        assert_eq!(g5.vested_pct(3.7, Some((900.0, 1_000.0))), 0.40);
+        assert_eq!(g5.vested_pct(40.0, None), 1.0);
+        assert_eq!(VestingSchedule::Immediate.vested_pct(0.0, None), 1.0);
+    }
+
+    #[test]
+    fn schedules_are_monotone_and_end_fully_vested() {
+        use VestingSchedule::*;
+        for s in [
+            Immediate,
+            Cliff1Year,
+            Cliff2Year,
+            Qaca2Year,
+            Cliff3Year,
+            Cliff4Year,
+            Graded3Year,
+            Graded4Year,
+            Graded5Year,
+            Graded6Year,
+        ] {
+            let t = s.table();
+            assert!(t.windows(2).all(|w| w[0] <= w[1]), "{s:?}");
+            assert_eq!(*t.last().unwrap(), 1.0);
+        }
+    }
+}
