@@ -21,6 +21,7 @@ pub struct Prepared {
     foundation: Foundation,
     decisions: Decisions,
     events: YearEvents,
+    snapshot: workforce_sim::Snapshot,
 }
 
 impl Prepared {
@@ -47,96 +48,108 @@ fn prepare(n: usize) -> Prepared {
     )
     .unwrap();
     let bands = band_tables(&config);
-    let mut p = Prepared {
-        config,
-        census,
-        bands,
-        foundation: Foundation {
-            year: 0,
-            needs: workforce_sim::rules::workforce_needs::solve(0, 0, 0, 0.0, 0.0, 0.0),
-            termination_quotas: vec![],
-            hire_quotas: vec![],
-        },
-        decisions: Decisions {
-            term_date: vec![],
-            hires: vec![],
-            nh_term_date: vec![],
-            promotions: vec![],
-            raises: vec![],
-        },
-        events: YearEvents::default(),
+    let ctx = YearContext {
+        config: &config,
+        year: 2025,
+        params: YearParameters::new(&config, 2025),
+        age_bands: &bands.0,
+        tenure_bands: &bands.1,
     };
-    p.foundation = NativeEngine.foundation(&p.ctx(), p.prior());
-    p.decisions = native::decide(&p.ctx(), p.prior(), &p.foundation);
-    p.events = native::publish(&p.ctx(), p.prior(), p.decisions.clone());
-    p
+    let prior = &census.staged.baseline;
+    let foundation = NativeEngine.foundation(&ctx, prior);
+    let decisions = native::decide(&ctx, prior, &foundation);
+    let events = native::publish(&ctx, prior, decisions.clone());
+    let snapshot = NativeEngine.accumulate(prior, &events);
+    Prepared {
+        config: config.clone(),
+        census,
+        bands: band_tables(&config),
+        foundation,
+        decisions,
+        events,
+        snapshot,
+    }
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn workforce_needs(p: Prepared) -> Foundation {
-    black_box(NativeEngine.foundation(&p.ctx(), p.prior()))
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn workforce_needs(p: Prepared) -> (Foundation, Prepared) {
+    let out = black_box(NativeEngine.foundation(&p.ctx(), p.prior()));
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn experienced_terminations(p: Prepared) -> Vec<i32> {
-    black_box(native::experienced_terminations(
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn experienced_terminations(p: Prepared) -> (Vec<i32>, Prepared) {
+    let out = black_box(native::experienced_terminations(
         &p.ctx(),
         p.prior(),
         &p.foundation,
-    ))
+    ));
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn hires(p: Prepared) -> usize {
-    black_box(native::new_hires(&p.ctx(), &p.foundation).len())
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn hires(p: Prepared) -> (usize, Prepared) {
+    let out = black_box(native::new_hires(&p.ctx(), &p.foundation).len());
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn new_hire_terminations(p: Prepared) -> Vec<i32> {
-    black_box(native::new_hire_terminations(
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn new_hire_terminations(p: Prepared) -> (Vec<i32>, Prepared) {
+    let out = black_box(native::new_hire_terminations(
         &p.ctx(),
         &p.decisions.hires,
         &p.foundation,
-    ))
+    ));
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn promotions(p: Prepared) -> usize {
-    black_box(native::promotions(&p.ctx(), p.prior(), &p.decisions.term_date).len())
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn promotions(p: Prepared) -> (usize, Prepared) {
+    let out = black_box(native::promotions(&p.ctx(), p.prior(), &p.decisions.term_date).len());
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn raises(p: Prepared) -> usize {
-    black_box(native::raises(&p.ctx(), p.prior(), &p.decisions.term_date).len())
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn raises(p: Prepared) -> (usize, Prepared) {
+    let out = black_box(native::raises(&p.ctx(), p.prior(), &p.decisions.term_date).len());
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn publish_ledger(p: Prepared) -> usize {
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn publish_ledger(p: Prepared) -> (usize, Prepared) {
     let d = p.decisions.clone();
-    black_box(native::publish(&p.ctx(), p.prior(), d).len())
+    let out = black_box(native::publish(&p.ctx(), p.prior(), d).len());
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn state_accumulation(p: Prepared) -> usize {
-    black_box(NativeEngine.accumulate(p.prior(), &p.events).len())
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn state_accumulation(p: Prepared) -> (usize, Prepared) {
+    let out = black_box(NativeEngine.accumulate(p.prior(), &p.events).len());
+    (out, p)
 }
 
 #[library_benchmark]
-#[bench::n1000(args = (1_000), setup = prepare)]
-fn validation(p: Prepared) -> bool {
-    let s = NativeEngine.accumulate(p.prior(), &p.events);
-    black_box(
-        workforce_sim::validation::validate_year(p.prior(), &p.foundation, &p.events, &s, 5)
-            .passed(),
-    )
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn validation(p: Prepared) -> (bool, Prepared) {
+    let out = black_box(
+        workforce_sim::validation::validate_year(
+            p.prior(),
+            &p.foundation,
+            &p.events,
+            &p.snapshot,
+            5,
+        )
+        .passed(),
+    );
+    (out, p)
 }
 
 fn census_only(n: usize) -> (Config, PreparedCensus) {
@@ -145,8 +158,10 @@ fn census_only(n: usize) -> (Config, PreparedCensus) {
 }
 
 #[library_benchmark]
-#[bench::n500x2(args = (500), setup = census_only)]
-fn end_to_end(input: (Config, PreparedCensus)) -> usize {
+#[bench::n500x2(args = (500), setup = census_only, teardown = discard)]
+fn end_to_end(
+    input: (Config, PreparedCensus),
+) -> (workforce_sim::InMemoryRun, (Config, PreparedCensus)) {
     let run = workforce_sim::simulate_in_memory(
         &input.0,
         &input.1,
@@ -156,7 +171,12 @@ fn end_to_end(input: (Config, PreparedCensus)) -> usize {
         },
     )
     .unwrap();
-    black_box(run.years.len())
+    (black_box(run), input)
+}
+
+/// Teardown: drops a bench's output and input outside the counted region.
+fn discard<T>(value: T) {
+    drop(value);
 }
 
 library_benchmark_group!(

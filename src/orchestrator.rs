@@ -291,12 +291,18 @@ fn effective_threads(threads: usize) -> usize {
     }
 }
 
+/// Runs `f` on a pool of `threads` workers; with one thread, on the caller's thread (no pool,
+/// so the per-employee loops stay sequential: they go parallel only inside our own pool).
 fn with_pool<T>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, SimulationError>
 where
     T: Send,
 {
+    let threads = effective_threads(threads);
+    if threads == 1 {
+        return Ok(f());
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(effective_threads(threads))
+        .num_threads(threads)
         .build()
         .map_err(|e| SimulationError::Threads(e.to_string()))?;
     Ok(pool.install(f))

@@ -37,7 +37,8 @@ pub struct RaiseDecision {
 
 /// Runs `f` over `0..n`, in parallel chunks when the pool has threads to spare.
 fn per_employee<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    if rayon::current_num_threads() > 1 && n >= 16_384 {
+    // Parallel only inside a pool the orchestrator installed with more than one thread.
+    if rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1 && n >= 16_384 {
         (0..n).into_par_iter().with_min_len(4_096).map(f).collect()
     } else {
         (0..n).map(f).collect()
