@@ -59,7 +59,7 @@ fn prepare(n: usize) -> Prepared {
     let foundation = NativeEngine.foundation(&ctx, prior);
     let decisions = native::decide(&ctx, prior, &foundation);
     let events = native::publish(&ctx, prior, decisions.clone());
-    let snapshot = NativeEngine.accumulate(prior, &events);
+    let snapshot = NativeEngine.accumulate(&ctx, prior, &events);
     Prepared {
         config: config.clone(),
         census,
@@ -132,7 +132,22 @@ fn publish_ledger(p: Prepared) -> (usize, Prepared) {
 #[library_benchmark]
 #[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
 fn state_accumulation(p: Prepared) -> (usize, Prepared) {
-    let out = black_box(NativeEngine.accumulate(p.prior(), &p.events).len());
+    let out = black_box(
+        NativeEngine
+            .accumulate(&p.ctx(), p.prior(), &p.events)
+            .len(),
+    );
+    (out, p)
+}
+
+#[library_benchmark]
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn plan_events(p: Prepared) -> (usize, Prepared) {
+    let out = black_box(
+        native::plan_decisions(&p.ctx(), p.prior(), &p.decisions)
+            .prior
+            .len(),
+    );
     (out, p)
 }
 
@@ -145,7 +160,7 @@ fn validation(p: Prepared) -> (bool, Prepared) {
             &p.foundation,
             &p.events,
             &p.snapshot,
-            5,
+            &p.config,
         )
         .passed(),
     );
@@ -181,7 +196,7 @@ fn discard<T>(value: T) {
 
 library_benchmark_group!(
     name = phases;
-    benchmarks = workforce_needs, experienced_terminations, hires, new_hire_terminations, promotions, raises, publish_ledger, state_accumulation, validation
+    benchmarks = workforce_needs, experienced_terminations, hires, new_hire_terminations, promotions, raises, plan_events, publish_ledger, state_accumulation, validation
 );
 
 library_benchmark_group!(

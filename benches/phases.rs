@@ -1,5 +1,8 @@
 //! Each stage of a simulated year in isolation, on a prepared start-of-year state, at three
 //! census sizes (so the gate can fit time ~ a·n^b and check that every phase is linear).
+//! `plan_events` is steps 9-12 (eligibility, enrollment, match response, escalation);
+//! `state_accumulation` is workforce + plan state and money, `workforce_accumulation` the
+//! workforce part alone.
 //! Throughput is employees (events for ingest and JSON).
 //!
 //! `cargo bench --bench phases` (`-- --profile-time 10` for flamegraphs).
@@ -46,7 +49,7 @@ fn phases(c: &mut Criterion) {
         let foundation = engine.foundation(&ctx, prior);
         let decisions = native::decide(&ctx, prior, &foundation);
         let events = native::publish(&ctx, prior, decisions.clone());
-        let snapshot = engine.accumulate(prior, &events);
+        let snapshot = engine.accumulate(&ctx, prior, &events);
         let records: Vec<_> = census
             .staged
             .rows
@@ -89,11 +92,17 @@ fn phases(c: &mut Criterion) {
         bench("raises", n64, &mut || {
             black_box(native::raises(&ctx, prior, &decisions.term_date));
         });
+        bench("plan_events", n64, &mut || {
+            black_box(native::plan_decisions(&ctx, prior, &decisions));
+        });
         bench("publish_ledger", n64, &mut || {
             black_box(native::publish(&ctx, prior, decisions.clone()));
         });
+        bench("workforce_accumulation", n64, &mut || {
+            black_box(workforce_sim::state::accumulate(prior, &events));
+        });
         bench("state_accumulation", n64, &mut || {
-            black_box(engine.accumulate(prior, &events));
+            black_box(engine.accumulate(&ctx, prior, &events));
         });
         bench("validation", n64, &mut || {
             black_box(validation::validate_year(
@@ -101,7 +110,7 @@ fn phases(c: &mut Criterion) {
                 &foundation,
                 &events,
                 &snapshot,
-                5,
+                &config,
             ));
         });
         let ev_count = events.len() as u64;
@@ -135,8 +144,7 @@ fn phases(c: &mut Criterion) {
             target_ending: 0,
             total_events: ev_count,
             snapshot_rows: snapshot.len() as u64,
-            payroll: 0.0,
-            prorated_payroll: 0.0,
+            ..Default::default()
         };
         group.throughput(Throughput::Elements(ev_count));
         group.bench_function(BenchmarkId::new("duckdb_ingest", n), |b| {

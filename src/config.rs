@@ -22,6 +22,8 @@ pub struct Config {
     pub job_levels: Vec<JobLevel>,
     pub age_bands: Vec<Band>,
     pub tenure_bands: Vec<Band>,
+    /// The 401(k) plan (domain.md 3.9-3.20).
+    pub plan: crate::plan::PlanConfig,
 }
 
 /// `[simulation]`: horizon, seeds, growth, scenario labels.
@@ -215,6 +217,7 @@ impl Default for Config {
             job_levels: default_job_levels(),
             age_bands: default_age_bands(),
             tenure_bands: default_tenure_bands(),
+            plan: crate::plan::PlanConfig::default(),
         }
     }
 }
@@ -683,6 +686,7 @@ impl Config {
 
         p.bands("age_bands", &self.age_bands);
         p.bands("tenure_bands", &self.tenure_bands);
+        self.plan.check(self.years(), &mut p);
         p.finish()
     }
 
@@ -726,22 +730,30 @@ impl Config {
     }
 }
 
+/// Collects every configuration problem (key + rule) before reporting them together.
 #[derive(Default)]
-struct Problems(Vec<ConfigProblem>);
+pub(crate) struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
-    fn push(&mut self, key: &str, rule: String) {
+    pub(crate) fn optional_date(&mut self, key: &str, v: &Option<String>) {
+        if let Some(s) = v {
+            if date::parse(s).is_none() {
+                self.push(key, format!("must be a date YYYY-MM-DD, got {s:?}"));
+            }
+        }
+    }
+    pub(crate) fn push(&mut self, key: &str, rule: String) {
         self.0.push(ConfigProblem {
             key: key.to_string(),
             rule,
         });
     }
-    fn range(&mut self, key: &str, v: f64, lo: f64, hi: f64) {
+    pub(crate) fn range(&mut self, key: &str, v: f64, lo: f64, hi: f64) {
         if !(v.is_finite() && v >= lo && v <= hi) {
             self.push(key, format!("must be within [{lo}, {hi}], got {v}"));
         }
     }
-    fn range_i(&mut self, key: &str, v: f64, lo: f64, hi: f64) {
+    pub(crate) fn range_i(&mut self, key: &str, v: f64, lo: f64, hi: f64) {
         if !(v >= lo && v <= hi) {
             self.push(
                 key,
@@ -749,7 +761,7 @@ impl Problems {
             );
         }
     }
-    fn non_empty(&mut self, key: &str, v: &str) {
+    pub(crate) fn non_empty(&mut self, key: &str, v: &str) {
         if v.trim().is_empty() {
             self.push(key, "must not be empty".into());
         }

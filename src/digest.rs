@@ -86,6 +86,20 @@ impl Digest {
                     self.f64(merit);
                     self.f64(cola)
                 }
+                Detail::Enrollment { rate, .. } => self.f64(rate),
+                Detail::OptOut { previous_rate } => self.f64(previous_rate),
+                Detail::MatchResponse { from, to } | Detail::Escalation { from, to } => {
+                    self.f64(from);
+                    self.f64(to)
+                }
+                Detail::Eligibility {
+                    date,
+                    waiting_period_days,
+                    minimum_age,
+                } => {
+                    self.u64(date as u64);
+                    self.u64(((waiting_period_days as u64) << 16) | minimum_age as u64)
+                }
                 _ => {}
             }
         }
@@ -107,6 +121,54 @@ impl Digest {
             self.opt_f64(s.scheduled_hours[i]);
             self.u64(s.eligibility_date[i] as u64);
             self.u64(s.waiting_period_days[i] as u64);
+            let y = &s.plan[i];
+            let c = &y.carry;
+            self.bytes(&[
+                c.plan_ineligible as u8,
+                c.eligible as u8,
+                c.enrolled as u8,
+                c.enrollment_method as u8,
+                c.ever_opted_out as u8,
+                c.census_escalation_opt_out as u8,
+                y.limit_type as u8,
+                y.irs_limit_reached as u8,
+                y.match_eligibility as u8,
+                y.match_status as u8,
+                y.core_eligibility as u8,
+                y.is_hce as u8,
+            ]);
+            for d in [
+                c.plan_eligibility_date,
+                c.enrollment_date,
+                c.last_escalation_date,
+            ] {
+                self.u64(d.map_or(u64::MAX, |d| d as u64));
+            }
+            self.u64(
+                ((c.first_enrollment_year as u64) << 32) | c.last_rate_change_year as u32 as u64,
+            );
+            self.u64(c.escalations as u64);
+            for x in [
+                c.deferral_rate,
+                c.original_deferral_rate,
+                c.total_escalation_amount,
+                c.employer_balance,
+                c.employee_balance,
+                y.annual_hours,
+                y.contribution_rate,
+                y.contribution_base,
+                y.requested_contribution,
+                y.employee_contribution,
+                y.pre_tax_contribution,
+                y.roth_contribution,
+                y.employer_match,
+                y.employer_core,
+                y.vested_pct,
+                y.vested_balance,
+                y.forfeiture,
+            ] {
+                self.f64(x);
+            }
         }
     }
 }

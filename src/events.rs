@@ -124,6 +124,40 @@ pub enum Detail {
         merit: f64,
         cola: f64,
     },
+    /// Rendered as JSON (4.2: eligibility details are JSON).
+    Eligibility {
+        date: Day,
+        waiting_period_days: u32,
+        minimum_age: u16,
+    },
+    Enrollment {
+        category: EventCategory,
+        rate: f64,
+    },
+    OptOut {
+        previous_rate: f64,
+    },
+    MatchResponse {
+        from: f64,
+        to: f64,
+    },
+    Escalation {
+        from: f64,
+        to: f64,
+    },
+}
+
+/// A rate as a percentage with at least one decimal and at most three, by integer
+/// formatting: 0.02 → "2.0", 0.05875 → "5.875".
+fn rate_pct(out: &mut String, rate: f64) {
+    use std::fmt::Write;
+    let milli = (rate * 100_000.0).round() as i64; // thousandths of a percent
+    let (whole, mut frac, mut digits) = (milli / 1000, milli % 1000, 3);
+    while digits > 1 && frac % 10 == 0 {
+        frac /= 10;
+        digits -= 1;
+    }
+    let _ = write!(out, "{whole}.{frac:0digits$}%");
 }
 
 impl Detail {
@@ -155,6 +189,47 @@ impl Detail {
             Detail::Raise { merit, cola } => {
                 let ((ms, mi, mf), (cs, ci, cf)) = (pct(merit), pct(cola));
                 write!(out, "merit {ms}{mi}.{mf:04}% + COLA {cs}{ci}.{cf:04}%")
+            }
+            Detail::Eligibility {
+                date,
+                waiting_period_days,
+                minimum_age,
+            } => write!(
+                out,
+                "{{\"eligibility_date\":\"{}\",\"waiting_period_days\":{waiting_period_days},\"minimum_age\":{minimum_age},\"reason\":\"age_and_service\",\"source\":\"plan_rules\"}}",
+                Iso(date)
+            ),
+            Detail::Enrollment { category, rate } => {
+                out.push_str(match category {
+                    EventCategory::AutoEnrollment => "Auto-enrollment - ",
+                    EventCategory::ProactiveVoluntary => "Proactive voluntary enrollment - ",
+                    EventCategory::YearOverYearVoluntary => "Year-over-year voluntary enrollment - ",
+                    _ => "Voluntary enrollment - ",
+                });
+                rate_pct(out, rate);
+                out.push_str(if category == EventCategory::AutoEnrollment {
+                    " default deferral"
+                } else {
+                    " deferral"
+                });
+                Ok(())
+            }
+            Detail::OptOut { previous_rate } => {
+                out.push_str("Auto-enrollment opt-out: deferral ");
+                rate_pct(out, previous_rate);
+                out.push_str(" -> 0.0%");
+                Ok(())
+            }
+            Detail::MatchResponse { from, to } | Detail::Escalation { from, to } => {
+                out.push_str(if matches!(self, Detail::Escalation { .. }) {
+                    "Auto-escalation: deferral "
+                } else {
+                    "Match response: deferral "
+                });
+                rate_pct(out, from);
+                out.push_str(" -> ");
+                rate_pct(out, to);
+                Ok(())
             }
         };
     }
@@ -468,6 +543,27 @@ mod tests {
         }
         .render(1, &mut s);
         assert_eq!(s, "merit 0.0000% + COLA -0.5000%");
+        Detail::Enrollment {
+            category: super::EventCategory::AutoEnrollment,
+            rate: 0.02,
+        }
+        .render(1, &mut s);
+        assert_eq!(s, "Auto-enrollment - 2.0% default deferral");
+        Detail::MatchResponse {
+            from: 0.03,
+            to: 0.05875,
+        }
+        .render(1, &mut s);
+        assert_eq!(s, "Match response: deferral 3.0% -> 5.875%");
+        Detail::Eligibility {
+            date: crate::date::days_from_civil(2006, 1, 1),
+            waiting_period_days: 0,
+            minimum_age: 21,
+        }
+        .render(1, &mut s);
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["eligibility_date"], "2006-01-01");
+        assert_eq!(v["reason"], "age_and_service");
     }
 }
 

@@ -25,7 +25,9 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod history;
 pub mod orchestrator;
+pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod rules;
@@ -39,6 +41,7 @@ pub use config::Config;
 pub use engine::EngineKind;
 pub use error::{CensusError, ConfigError, SimulationError, StoreError};
 pub use events::YearEvents;
+pub use history::{participant_history, ParticipantHistory};
 pub use orchestrator::{
     prepare_census, resume_database, simulate_in_memory, simulate_to_database, CensusInput,
     InMemoryRun, PreparedCensus, RunOptions,

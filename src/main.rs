@@ -26,6 +26,17 @@ enum Command {
     /// Census files: generate a synthetic census.
     #[command(subcommand)]
     Census(CensusCommand),
+    /// One employee's events and yearly state across a run, from a results database.
+    History {
+        /// The employee id (e.g. EMP_000042 or NH_2026_000007).
+        employee_id: String,
+        /// DuckDB results database.
+        #[arg(long, default_value = "simulation.duckdb")]
+        db: PathBuf,
+        /// Print as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -100,6 +111,22 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Simulate(args) => simulate(args),
+        Command::History {
+            employee_id,
+            db,
+            json,
+        } => {
+            let h = workforce_sim::participant_history(&db, &employee_id)?;
+            if h.is_empty() {
+                bail!("no employee {employee_id} in {}", db.display());
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&h)?);
+            } else {
+                print!("{}", h.to_table());
+            }
+            Ok(())
+        }
         Command::Census(CensusCommand::Generate {
             employees,
             out,

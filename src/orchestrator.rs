@@ -127,12 +127,28 @@ fn summarize(
     snapshot: &Snapshot,
 ) -> YearSummary {
     let (mut payroll, mut prorated) = (0.0, 0.0);
+    let (mut eligible, mut participants, mut rate_sum, mut hce_count) = (0u64, 0u64, 0.0, 0u64);
+    let (mut employee, mut matched, mut core, mut forfeit) = (0.0, 0.0, 0.0, 0.0);
     for i in 0..snapshot.len() {
+        let p = &snapshot.plan[i];
         if snapshot.active[i] {
             payroll += snapshot.current_compensation[i];
+            if p.carry.eligible && !p.carry.plan_ineligible {
+                eligible += 1;
+            }
+            if p.participating() {
+                participants += 1;
+                rate_sum += p.carry.deferral_rate;
+            }
         }
         prorated += snapshot.prorated_annual_compensation[i];
+        employee += p.employee_contribution;
+        matched += p.employer_match;
+        core += p.employer_core;
+        forfeit += p.forfeiture;
+        hce_count += p.is_hce as u64;
     }
+    let round2 = crate::decimal::round2;
     YearSummary {
         year: events.year,
         starting_headcount: prior.len() as u64,
@@ -145,8 +161,29 @@ fn summarize(
         target_ending: foundation.needs.target_ending,
         total_events: events.len() as u64,
         snapshot_rows: snapshot.len() as u64,
-        payroll: crate::decimal::round2(payroll),
-        prorated_payroll: crate::decimal::round2(prorated),
+        payroll: round2(payroll),
+        prorated_payroll: round2(prorated),
+        eligible,
+        participants,
+        participation_rate: if eligible > 0 {
+            participants as f64 / eligible as f64
+        } else {
+            0.0
+        },
+        average_deferral_rate: if participants > 0 {
+            crate::rules::round_rate(rate_sum / participants as f64)
+        } else {
+            0.0
+        },
+        enrollments: events.count(EventType::Enrollment) as u64,
+        opt_outs: events.count(EventType::EnrollmentChange) as u64,
+        escalations: events.count(EventType::DeferralEscalation) as u64,
+        match_responses: events.count(EventType::DeferralMatchResponse) as u64,
+        employee_contributions: round2(employee),
+        employer_match: round2(matched),
+        employer_core: round2(core),
+        forfeitures: round2(forfeit),
+        hce_count,
     }
 }
 
@@ -184,15 +221,9 @@ pub fn run_years(
         lap(Stage::Foundation, &mut timings);
         let events = engine.generate(&ctx, &prior, &foundation);
         lap(Stage::EventGeneration, &mut timings);
-        let snapshot = engine.accumulate(&prior, &events);
+        let snapshot = engine.accumulate(&ctx, &prior, &events);
         lap(Stage::StateAccumulation, &mut timings);
-        let validation = validate_year(
-            &prior,
-            &foundation,
-            &events,
-            &snapshot,
-            config.job_levels.len() as u8,
-        );
+        let validation = validate_year(&prior, &foundation, &events, &snapshot, config);
         lap(Stage::Validation, &mut timings);
         if !validation.passed() {
             return Err(SimulationError::Invariants(validation.violations));

@@ -1,5 +1,6 @@
 //! The run report (domain.md 6.5): per year headcounts, hires, terminations, promotions,
-//! raises and payroll; per stage wall time. Available as a struct, JSON and a terminal table.
+//! raises and payroll, and the plan's participation, average deferral rate and contribution
+//! totals; per stage wall time. Available as a struct, JSON and a terminal table.
 
 use crate::store::{StatementCounts, YearSummary};
 use serde::{Deserialize, Serialize};
@@ -153,6 +154,43 @@ impl RunReport {
             })
             .collect();
         render(&mut out, &header, &rows);
+        let _ = writeln!(out);
+        let plan_header = [
+            "Year",
+            "Eligible",
+            "Participants",
+            "Participation",
+            "Avg deferral",
+            "Enroll",
+            "Opt-outs",
+            "Escalations",
+            "Employee $",
+            "Match $",
+            "Core $",
+            "Forfeited $",
+        ];
+        let plan_rows: Vec<Vec<String>> = self
+            .years
+            .iter()
+            .map(|y| {
+                let s = &y.summary;
+                vec![
+                    s.year.to_string(),
+                    thousands(s.eligible),
+                    thousands(s.participants),
+                    format!("{:.1}%", s.participation_rate * 100.0),
+                    format!("{:.2}%", s.average_deferral_rate * 100.0),
+                    thousands(s.enrollments),
+                    thousands(s.opt_outs),
+                    thousands(s.escalations),
+                    format!("${}", thousands(s.employee_contributions.round() as u64)),
+                    format!("${}", thousands(s.employer_match.round() as u64)),
+                    format!("${}", thousands(s.employer_core.round() as u64)),
+                    format!("${}", thousands(s.forfeitures.round() as u64)),
+                ]
+            })
+            .collect();
+        render(&mut out, &plan_header, &plan_rows);
         let _ = writeln!(out);
         let totals = self.stage_totals();
         let all: f64 = totals.iter().map(|t| t.1).sum();

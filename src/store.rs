@@ -11,6 +11,7 @@ use crate::engine::Foundation;
 use crate::error::StoreError;
 use crate::events::YearEvents;
 use crate::rules::bands::BandTable;
+use crate::rules::irs_limits::LimitType;
 use crate::state::{Snapshot, Workforce};
 use duckdb::arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array, StringArray,
@@ -57,8 +58,8 @@ CREATE TABLE events (
     event_id UBIGINT NOT NULL, scenario_id VARCHAR NOT NULL, plan_design_id VARCHAR NOT NULL,
     employee_id VARCHAR NOT NULL, employee_ssn VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
     simulation_year INTEGER NOT NULL, effective_date DATE NOT NULL, event_details VARCHAR,
-    compensation_amount DECIMAL(15,2), previous_compensation DECIMAL(15,2), employee_deferral_rate DECIMAL(5,4),
-    prev_employee_deferral_rate DECIMAL(5,4), employee_age INTEGER, employee_tenure INTEGER, level_id INTEGER,
+    compensation_amount DECIMAL(15,2), previous_compensation DECIMAL(15,2), employee_deferral_rate DECIMAL(7,6),
+    prev_employee_deferral_rate DECIMAL(7,6), employee_age INTEGER, employee_tenure INTEGER, level_id INTEGER,
     age_band VARCHAR, tenure_band VARCHAR, event_probability DOUBLE, event_category VARCHAR NOT NULL,
     event_sequence INTEGER NOT NULL, data_quality_flag VARCHAR NOT NULL);
 CREATE TABLE workforce_snapshot (
@@ -69,11 +70,31 @@ CREATE TABLE workforce_snapshot (
     tenure_band VARCHAR NOT NULL, employment_status VARCHAR NOT NULL, termination_date DATE, termination_reason VARCHAR,
     detailed_status_code VARCHAR NOT NULL, simulation_year INTEGER NOT NULL, employee_eligibility_date DATE NOT NULL,
     waiting_period_days INTEGER NOT NULL, scheduled_hours_per_week DOUBLE, scenario_id VARCHAR NOT NULL,
-    plan_design_id VARCHAR NOT NULL);
+    plan_design_id VARCHAR NOT NULL,
+    current_eligibility_status VARCHAR NOT NULL, plan_ineligible BOOLEAN NOT NULL, plan_eligibility_date DATE,
+    is_enrolled_flag BOOLEAN NOT NULL, employee_enrollment_date DATE, enrollment_method VARCHAR NOT NULL,
+    ever_opted_out BOOLEAN NOT NULL, current_deferral_rate DECIMAL(7,6) NOT NULL, original_deferral_rate DECIMAL(7,6) NOT NULL,
+    participation_status VARCHAR NOT NULL, participation_status_detail VARCHAR NOT NULL,
+    first_enrollment_year INTEGER NOT NULL, last_rate_change_year INTEGER NOT NULL,
+    total_deferral_escalations INTEGER NOT NULL, total_escalation_amount DECIMAL(7,6) NOT NULL, last_escalation_date DATE,
+    auto_escalation_opt_out BOOLEAN NOT NULL, annual_hours_worked DOUBLE NOT NULL,
+    contribution_deferral_rate DECIMAL(7,6) NOT NULL, total_contribution_base_compensation DECIMAL(15,2) NOT NULL,
+    requested_contributions DECIMAL(15,2) NOT NULL, prorated_annual_contributions DECIMAL(15,2) NOT NULL,
+    pre_tax_contributions DECIMAL(15,2) NOT NULL, roth_contributions DECIMAL(15,2) NOT NULL,
+    capped_excess DECIMAL(15,2) NOT NULL, applied_irs_limit DECIMAL(15,2) NOT NULL, limit_type VARCHAR NOT NULL,
+    irs_limit_reached BOOLEAN NOT NULL, match_eligibility VARCHAR NOT NULL, match_status VARCHAR NOT NULL,
+    employer_match_amount DECIMAL(15,2) NOT NULL, core_eligibility VARCHAR NOT NULL,
+    employer_core_amount DECIMAL(15,2) NOT NULL, total_employer_contributions DECIMAL(15,2) NOT NULL,
+    employer_balance DECIMAL(15,2) NOT NULL, employee_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
+    vested_balance DECIMAL(15,2) NOT NULL, forfeiture_amount DECIMAL(15,2) NOT NULL, is_hce BOOLEAN NOT NULL);
 CREATE TABLE year_summary (
     simulation_year INTEGER NOT NULL PRIMARY KEY, starting_headcount BIGINT, hires BIGINT, experienced_terminations BIGINT,
     new_hire_terminations BIGINT, promotions BIGINT, raises BIGINT, ending_headcount BIGINT, target_ending BIGINT,
-    total_events BIGINT, snapshot_rows BIGINT, payroll DECIMAL(18,2), prorated_payroll DECIMAL(18,2));
+    total_events BIGINT, snapshot_rows BIGINT, payroll DECIMAL(18,2), prorated_payroll DECIMAL(18,2),
+    eligible BIGINT, participants BIGINT, participation_rate DOUBLE, average_deferral_rate DOUBLE,
+    enrollments BIGINT, opt_outs BIGINT, escalations BIGINT, match_responses BIGINT,
+    employee_contributions DECIMAL(18,2), employer_match DECIMAL(18,2), employer_core DECIMAL(18,2),
+    forfeitures DECIMAL(18,2), hce_count BIGINT);
 CREATE TABLE stage_timings (simulation_year INTEGER, stage VARCHAR NOT NULL, seconds DOUBLE NOT NULL);
 ";
 
@@ -87,7 +108,7 @@ pub struct StatementCounts {
 }
 
 /// One row of `year_summary`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct YearSummary {
     pub year: i32,
     pub starting_headcount: u64,
@@ -102,6 +123,23 @@ pub struct YearSummary {
     pub snapshot_rows: u64,
     pub payroll: f64,
     pub prorated_payroll: f64,
+    /// Active employees with plan eligibility status `eligible` at year end.
+    pub eligible: u64,
+    /// Active employees deferring (rate > 0) at year end.
+    pub participants: u64,
+    /// participants / eligible actives.
+    pub participation_rate: f64,
+    /// Mean year-end deferral rate of the participants.
+    pub average_deferral_rate: f64,
+    pub enrollments: u64,
+    pub opt_outs: u64,
+    pub escalations: u64,
+    pub match_responses: u64,
+    pub employee_contributions: f64,
+    pub employer_match: f64,
+    pub employer_core: f64,
+    pub forfeitures: f64,
+    pub hce_count: u64,
 }
 
 /// What a resume needs from a database.
@@ -339,7 +377,8 @@ impl Store {
         .map_err(e("write needs"))?;
         let s = summary;
         tx.execute(
-            "INSERT INTO year_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::DECIMAL(18,2), ?::DECIMAL(18,2))",
+            "INSERT INTO year_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::DECIMAL(18,2), ?::DECIMAL(18,2),
+                ?, ?, ?, ?, ?, ?, ?, ?, ?::DECIMAL(18,2), ?::DECIMAL(18,2), ?::DECIMAL(18,2), ?::DECIMAL(18,2), ?)",
             params![
                 year,
                 s.starting_headcount as i64,
@@ -354,6 +393,19 @@ impl Store {
                 s.snapshot_rows as i64,
                 format!("{:.2}", s.payroll),
                 format!("{:.2}", s.prorated_payroll),
+                s.eligible as i64,
+                s.participants as i64,
+                s.participation_rate,
+                s.average_deferral_rate,
+                s.enrollments as i64,
+                s.opt_outs as i64,
+                s.escalations as i64,
+                s.match_responses as i64,
+                format!("{:.2}", s.employee_contributions),
+                format!("{:.2}", s.employer_match),
+                format!("{:.2}", s.employer_core),
+                format!("{:.2}", s.forfeitures),
+                s.hce_count as i64,
             ],
         )
         .map_err(e("write summary"))?;
@@ -524,27 +576,72 @@ impl Store {
     /// The start-of-year workforce after `year`: its snapshot's active rows, age + 1,
     /// tenure + 1, pay = full-year-equivalent pay. `None` = the census baseline.
     pub fn load_workforce(&self, after_year: Option<i32>) -> Result<Workforce, StoreError> {
+        const D: &str = "DATE '1970-01-01'";
         let sql = match after_year {
             Some(y) => format!(
-                "SELECT employee_id, employee_ssn, (employee_birth_date - DATE '1970-01-01')::INTEGER,
-                        (employee_hire_date - DATE '1970-01-01')::INTEGER, (current_compensation * 100)::BIGINT, level_id,
+                "SELECT employee_id, employee_ssn, (employee_birth_date - {D})::INTEGER,
+                        (employee_hire_date - {D})::INTEGER, (current_compensation * 100)::BIGINT, level_id,
                         current_age + 1, current_tenure + 1, scheduled_hours_per_week,
-                        (employee_eligibility_date - DATE '1970-01-01')::INTEGER, waiting_period_days
+                        (employee_eligibility_date - {D})::INTEGER, waiting_period_days,
+                        plan_ineligible, current_eligibility_status = 'eligible', (plan_eligibility_date - {D})::INTEGER,
+                        is_enrolled_flag, (employee_enrollment_date - {D})::INTEGER, enrollment_method, ever_opted_out,
+                        (current_deferral_rate * 1000000)::BIGINT, (original_deferral_rate * 1000000)::BIGINT,
+                        first_enrollment_year, last_rate_change_year, total_deferral_escalations,
+                        (total_escalation_amount * 1000000)::BIGINT, (last_escalation_date - {D})::INTEGER,
+                        auto_escalation_opt_out, (employer_balance * 100)::BIGINT, (employee_balance * 100)::BIGINT
                  FROM workforce_snapshot WHERE simulation_year = {y} AND employment_status = 'active'"
             ),
-            None => "SELECT employee_id, employee_ssn, (employee_birth_date - DATE '1970-01-01')::INTEGER,
-                        (employee_hire_date - DATE '1970-01-01')::INTEGER, (employee_gross_compensation * 100)::BIGINT, level_id,
+            None => format!(
+                "SELECT employee_id, employee_ssn, (employee_birth_date - {D})::INTEGER,
+                        (employee_hire_date - {D})::INTEGER, (employee_gross_compensation * 100)::BIGINT, level_id,
                         current_age, current_tenure, scheduled_hours_per_week,
-                        (eligibility_date - DATE '1970-01-01')::INTEGER, waiting_period_days
+                        (eligibility_date - {D})::INTEGER, waiting_period_days,
+                        employee_deferral_rate, eligibility_override, auto_escalation_opt_out,
+                        current_eligibility_status = 'eligible', (enrollment_date - {D})::INTEGER
                  FROM census WHERE in_baseline"
-                .to_string(),
+            ),
         };
         let mut stmt = self
             .conn
             .prepare(&sql)
             .map_err(self.err("read workforce"))?;
+        let from_snapshot = after_year.is_some();
         let rows = stmt
             .query_map([], |r| {
+                let micro =
+                    |k: usize| -> duckdb::Result<f64> { Ok(r.get::<_, i64>(k)? as f64 / 1e6) };
+                let day = |k: usize| -> duckdb::Result<Option<Day>> { r.get::<_, Option<i32>>(k) };
+                let plan = if from_snapshot {
+                    crate::state::PlanCarry {
+                        plan_ineligible: r.get(11)?,
+                        eligible: r.get(12)?,
+                        plan_eligibility_date: day(13)?,
+                        enrolled: r.get(14)?,
+                        enrollment_date: day(15)?,
+                        enrollment_method: crate::state::plan::EnrollmentMethod::parse(
+                            &r.get::<_, String>(16)?,
+                        ),
+                        ever_opted_out: r.get(17)?,
+                        deferral_rate: micro(18)?,
+                        original_deferral_rate: micro(19)?,
+                        first_enrollment_year: r.get(20)?,
+                        last_rate_change_year: r.get(21)?,
+                        escalations: r.get::<_, i32>(22)? as u16,
+                        total_escalation_amount: micro(23)?,
+                        last_escalation_date: day(24)?,
+                        census_escalation_opt_out: r.get(25)?,
+                        employer_balance: from_cents(r.get(26)?),
+                        employee_balance: from_cents(r.get(27)?),
+                    }
+                } else {
+                    crate::state::PlanCarry::from_census(
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                        day(15)?.unwrap_or(0),
+                    )
+                };
                 Ok(crate::state::workforce::Employee {
                     employee_id: r.get(0)?,
                     employee_ssn: r.get(1)?,
@@ -557,6 +654,7 @@ impl Store {
                     scheduled_hours: r.get(8)?,
                     eligibility_date: r.get::<_, i32>(9)? as Day,
                     waiting_period_days: r.get::<_, i32>(10)? as u16,
+                    plan,
                 })
             })
             .map_err(self.err("read workforce"))?;
@@ -602,14 +700,16 @@ fn money<I: IntoIterator<Item = Option<f64>>>(values: I) -> ArrayRef {
     )
 }
 
+/// Deferral rates at 6 decimals (the specification's DECIMAL(5,4) cannot hold rates such
+/// as the 23,500 / pay cap of a match response exactly, and the ledger must replay exactly).
 fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> ArrayRef {
     Arc::new(
         Decimal128Array::from_iter(
             values
                 .into_iter()
-                .map(|v| v.map(|x| (x * 10_000.0).round() as i128)),
+                .map(|v| v.map(|x| (x * 1_000_000.0).round() as i128)),
         )
-        .with_precision_and_scale(5, 4)
+        .with_precision_and_scale(7, 6)
         .expect("valid decimal"),
     )
 }
@@ -876,6 +976,13 @@ fn snapshot_batch(
     let int = |f: &dyn Fn(usize) -> i32| -> ArrayRef {
         Arc::new(Int32Array::from_iter_values(idx().map(f)))
     };
+    let boolean = |f: &dyn Fn(usize) -> bool| -> ArrayRef {
+        Arc::new(BooleanArray::from_iter(idx().map(|i| Some(f(i)))))
+    };
+    let day = |f: &dyn Fn(usize) -> Option<Day>| -> ArrayRef {
+        Arc::new(Date32Array::from_iter(idx().map(f)))
+    };
+    let cash = |f: &dyn Fn(usize) -> f64| -> ArrayRef { money(idx().map(|i| Some(f(i)))) };
     RecordBatch::try_from_iter([
         (
             "employee_id",
@@ -975,6 +1082,171 @@ fn snapshot_batch(
             "plan_design_id",
             repeat(&config.simulation.plan_design_id, n),
         ),
+        (
+            "current_eligibility_status",
+            Arc::new(StringArray::from_iter_values(idx().map(|i| {
+                if s.plan[i].carry.eligible {
+                    "eligible"
+                } else {
+                    "pending"
+                }
+            }))),
+        ),
+        (
+            "plan_ineligible",
+            boolean(&|i| s.plan[i].carry.plan_ineligible),
+        ),
+        (
+            "plan_eligibility_date",
+            day(&|i| s.plan[i].carry.plan_eligibility_date),
+        ),
+        ("is_enrolled_flag", boolean(&|i| s.plan[i].carry.enrolled)),
+        (
+            "employee_enrollment_date",
+            day(&|i| s.plan[i].carry.enrollment_date),
+        ),
+        (
+            "enrollment_method",
+            Arc::new(StringArray::from_iter_values(
+                idx().map(|i| s.plan[i].carry.enrollment_method.as_str()),
+            )),
+        ),
+        (
+            "ever_opted_out",
+            boolean(&|i| s.plan[i].carry.ever_opted_out),
+        ),
+        (
+            "current_deferral_rate",
+            rate(idx().map(|i| Some(s.plan[i].carry.deferral_rate))),
+        ),
+        (
+            "original_deferral_rate",
+            rate(idx().map(|i| Some(s.plan[i].carry.original_deferral_rate))),
+        ),
+        (
+            "participation_status",
+            Arc::new(StringArray::from_iter_values(idx().map(|i| {
+                if s.plan[i].participating() {
+                    "participating"
+                } else {
+                    "not_participating"
+                }
+            }))),
+        ),
+        (
+            "participation_status_detail",
+            Arc::new(StringArray::from_iter_values(
+                idx().map(|i| s.plan[i].participation_detail()),
+            )),
+        ),
+        (
+            "first_enrollment_year",
+            int(&|i| s.plan[i].carry.first_enrollment_year),
+        ),
+        (
+            "last_rate_change_year",
+            int(&|i| s.plan[i].carry.last_rate_change_year),
+        ),
+        (
+            "total_deferral_escalations",
+            int(&|i| s.plan[i].carry.escalations as i32),
+        ),
+        (
+            "total_escalation_amount",
+            rate(idx().map(|i| Some(s.plan[i].carry.total_escalation_amount))),
+        ),
+        (
+            "last_escalation_date",
+            day(&|i| s.plan[i].carry.last_escalation_date),
+        ),
+        (
+            "auto_escalation_opt_out",
+            boolean(&|i| s.plan[i].carry.census_escalation_opt_out),
+        ),
+        (
+            "annual_hours_worked",
+            Arc::new(Float64Array::from_iter_values(
+                idx().map(|i| s.plan[i].annual_hours),
+            )),
+        ),
+        (
+            "contribution_deferral_rate",
+            rate(idx().map(|i| Some(s.plan[i].contribution_rate))),
+        ),
+        (
+            "total_contribution_base_compensation",
+            cash(&|i| s.plan[i].contribution_base),
+        ),
+        (
+            "requested_contributions",
+            cash(&|i| s.plan[i].requested_contribution),
+        ),
+        (
+            "prorated_annual_contributions",
+            cash(&|i| s.plan[i].employee_contribution),
+        ),
+        (
+            "pre_tax_contributions",
+            cash(&|i| s.plan[i].pre_tax_contribution),
+        ),
+        ("roth_contributions", cash(&|i| s.plan[i].roth_contribution)),
+        ("capped_excess", cash(&|i| s.plan[i].capped_excess)),
+        ("applied_irs_limit", cash(&|i| s.plan[i].applied_limit)),
+        (
+            "limit_type",
+            Arc::new(StringArray::from_iter_values(idx().map(
+                |i| match s.plan[i].limit_type {
+                    LimitType::Base => "BASE",
+                    LimitType::CatchUp => "CATCH_UP",
+                    LimitType::SuperCatchUp => "SUPER_CATCH_UP",
+                },
+            ))),
+        ),
+        (
+            "irs_limit_reached",
+            boolean(&|i| s.plan[i].irs_limit_reached),
+        ),
+        (
+            "match_eligibility",
+            Arc::new(StringArray::from_iter_values(
+                idx().map(|i| s.plan[i].match_eligibility.as_str()),
+            )),
+        ),
+        (
+            "match_status",
+            Arc::new(StringArray::from_iter_values(
+                idx().map(|i| s.plan[i].match_status.as_str()),
+            )),
+        ),
+        ("employer_match_amount", cash(&|i| s.plan[i].employer_match)),
+        (
+            "core_eligibility",
+            Arc::new(StringArray::from_iter_values(
+                idx().map(|i| s.plan[i].core_eligibility.as_str()),
+            )),
+        ),
+        ("employer_core_amount", cash(&|i| s.plan[i].employer_core)),
+        (
+            "total_employer_contributions",
+            cash(&|i| s.plan[i].employer_total()),
+        ),
+        (
+            "employer_balance",
+            cash(&|i| s.plan[i].carry.employer_balance),
+        ),
+        (
+            "employee_balance",
+            cash(&|i| s.plan[i].carry.employee_balance),
+        ),
+        (
+            "vested_percentage",
+            Arc::new(Float64Array::from_iter_values(
+                idx().map(|i| s.plan[i].vested_pct),
+            )),
+        ),
+        ("vested_balance", cash(&|i| s.plan[i].vested_balance)),
+        ("forfeiture_amount", cash(&|i| s.plan[i].forfeiture)),
+        ("is_hce", boolean(&|i| s.plan[i].is_hce)),
     ])
     .expect("consistent snapshot batch")
 }

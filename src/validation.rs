@@ -1,10 +1,13 @@
 //! The VALIDATION stage: invariants of domain.md 5.7 and ledger rules of 4.4 over one year's
 //! foundation, ledger and snapshot. Errors fail the run; warnings are reported. O(events + n).
 
+use crate::config::Config;
 use crate::date::{self, Iso};
 use crate::engine::Foundation;
 use crate::error::InvariantViolation;
 use crate::events::{EventType, Member, YearEvents};
+use crate::rules::irs_limits::deferral_limit;
+use crate::state::plan::YearPlanEvents;
 use crate::state::{Snapshot, Workforce};
 use serde::{Deserialize, Serialize};
 
@@ -29,8 +32,9 @@ pub fn validate_year(
     foundation: &Foundation,
     events: &YearEvents,
     snapshot: &Snapshot,
-    max_level: u8,
+    config: &Config,
 ) -> YearValidation {
+    let max_level = config.job_levels.len() as u8;
     let year = events.year;
     let mut v = YearValidation {
         year,
@@ -216,5 +220,176 @@ pub fn validate_year(
             foundation.needs.failed_guards.join(", ")
         ));
     }
+    for violation in validate_plan(config, prior, events, snapshot) {
+        v.violations.push(violation);
+    }
     v
+}
+
+/// Plan rules of 4.4 and 5.7 (6-7) and the money invariants of 3.15-3.19: enrollment only
+/// when eligible and not already enrolled, never after an opt-out in the same year; no plan
+/// event for a plan-ineligible employee; rates within [0, 0.75]; escalations never above the
+/// cap and never for an employee who opted out or is a census escalation opt-out; every
+/// year-over-year rate change explained by an event; contributions within the year's limit;
+/// match within the formula's maximum; vested balance within the balance.
+pub fn validate_plan(
+    config: &Config,
+    prior: &Workforce,
+    events: &YearEvents,
+    snapshot: &Snapshot,
+) -> Vec<InvariantViolation> {
+    let year = events.year;
+    let plan = &config.plan;
+    let mut out = Vec::new();
+    if !plan.enabled {
+        return out;
+    }
+    let mut fail = |invariant: &'static str, detail: String| {
+        if out.len() < 50 {
+            out.push(InvariantViolation {
+                year,
+                invariant,
+                detail,
+            })
+        }
+    };
+    let limits = plan.limits(year);
+    let cap = plan.auto_escalation.maximum_rate;
+    let ranges = events.ranges();
+    for (p, range) in ranges.iter().enumerate() {
+        let id = &snapshot.employee_id[p];
+        let before = match events.roster[p] {
+            Member::Prior(i) => Some(prior.plan[i as usize]),
+            Member::Hire(_) => None,
+        };
+        let ev = YearPlanEvents::read(events, range.clone());
+        let y = &snapshot.plan[p];
+        let has_plan_event = ev.eligibility.is_some()
+            || ev.enrollment.is_some()
+            || ev.opt_out.is_some()
+            || ev.match_response.is_some()
+            || ev.escalation.is_some();
+        if y.carry.plan_ineligible && has_plan_event {
+            fail(
+                "plan-ineligible employees get no plan events",
+                format!("{id}"),
+            );
+        }
+        for k in range.clone() {
+            for r in [
+                events.employee_deferral_rate[k],
+                events.prev_employee_deferral_rate[k],
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if !(0.0..=0.75).contains(&r) {
+                    fail("deferral rate range", format!("{id} event rate {r}"));
+                }
+            }
+        }
+        if let Some((day, _, _)) = ev.enrollment {
+            let eligible_on = before
+                .and_then(|b| b.plan_eligibility_date)
+                .or(ev.eligibility);
+            if eligible_on.is_none_or(|e| day < e) {
+                fail(
+                    "enrollment only after eligibility",
+                    format!("{id} enrolls on {}", Iso(day)),
+                );
+            }
+            if before.is_some_and(|b| b.enrolled) {
+                fail(
+                    "no second enrollment without an opt-out",
+                    format!("{id} was already enrolled"),
+                );
+            }
+            if ev.opt_out.is_some_and(|o| o < day) {
+                fail(
+                    "no enrollment after an opt-out in the same year",
+                    format!("{id}"),
+                );
+            }
+        }
+        if ev.opt_out.is_some() && ev.enrollment.is_none_or(|e| !e.2) {
+            fail(
+                "opt-out only of this year's auto-enrollment",
+                format!("{id}"),
+            );
+        }
+        if let Some((new, _)) = ev.escalation {
+            if new > cap + 1e-12 {
+                fail(
+                    "escalation never above the cap",
+                    format!("{id} escalated to {new}"),
+                );
+            }
+            if before.is_some_and(|b| b.ever_opted_out || b.census_escalation_opt_out) {
+                fail("opted-out employees are never escalated", format!("{id}"));
+            }
+        }
+        let rate = y.carry.deferral_rate;
+        if !(0.0..=0.75).contains(&rate) {
+            fail(
+                "deferral rate within [0, 0.75]",
+                format!("{id} rate {rate}"),
+            );
+        }
+        let prev_rate = before.map_or(0.0, |b| b.deferral_rate);
+        if rate != prev_rate
+            && ev.enrollment.is_none()
+            && ev.opt_out.is_none()
+            && ev.match_response.is_none()
+            && ev.escalation.is_none()
+        {
+            fail(
+                "every rate change has an explaining event",
+                format!("{id} {prev_rate} -> {rate} without an event"),
+            );
+        }
+        let age_eoy = (year - date::year_of(snapshot.birth_date[p])).clamp(0, 200) as u16;
+        let (limit, _) = deferral_limit(&limits, age_eoy);
+        if y.employee_contribution > limit + 0.005 || y.employee_contribution < 0.0 {
+            fail(
+                "contributions within the year's limit",
+                format!(
+                    "{id} deferred {} over the limit {limit}",
+                    y.employee_contribution
+                ),
+            );
+        }
+        if let Some(cap_pct) = plan.employer_match.cap {
+            let capped = y.contribution_base.min(limits.compensation_limit_401a17);
+            if plan.employer_match.mode == crate::plan::config::MatchMode::DeferralBased
+                && y.employer_match > crate::decimal::round2(cap_pct * capped) + 0.005
+            {
+                fail(
+                    "match within the formula's maximum",
+                    format!("{id} match {}", y.employer_match),
+                );
+            }
+        }
+        if y.vested_balance > y.carry.employer_balance + 0.005 || y.forfeiture < 0.0 {
+            fail("vested balance within the balance", format!("{id}"));
+        }
+        if !snapshot.active[p] && y.employer_match + y.employer_core > 0.0 {
+            let allowed = plan
+                .employer_match
+                .eligibility
+                .allow_experienced_terminations
+                || plan.employer_match.eligibility.allow_terminated_new_hires
+                || plan
+                    .employer_core
+                    .eligibility
+                    .allow_experienced_terminations
+                || plan.employer_core.eligibility.allow_terminated_new_hires;
+            if !allowed {
+                fail(
+                    "no employer money for terminated employees",
+                    format!("{id}"),
+                );
+            }
+        }
+    }
+    out
 }

@@ -26,6 +26,7 @@ fn one(comp: f64, level: u8, tenure: u16) -> Workforce {
         scheduled_hours: None,
         eligibility_date: days_from_civil(2025 - tenure as i32, 3, 31),
         waiting_period_days: 30,
+        plan: Default::default(),
     });
     w
 }

@@ -193,6 +193,13 @@ pub fn stage(records: &[CensusRecord], config: &Config) -> StagedCensus {
             scheduled_hours: r.scheduled_hours_per_week,
             eligibility_date: s.eligibility_date,
             waiting_period_days: waiting as u16,
+            plan: crate::state::PlanCarry::from_census(
+                r.employee_deferral_rate,
+                r.eligibility_override,
+                r.auto_escalation_opt_out,
+                s.eligibility_status == "eligible",
+                py_end,
+            ),
         });
     }
     tracing::debug!(rows = rows.len(), baseline = baseline.len(), census_end = %Iso(py_end), "staged census");

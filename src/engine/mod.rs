@@ -62,7 +62,7 @@ pub trait Engine: Send + Sync {
     /// Steps 1-2 of domain.md 3.0: workforce needs and level quotas.
     fn foundation(&self, ctx: &YearContext<'_>, prior: &Workforce) -> Foundation;
 
-    /// Steps 3-13: the year's events in ledger order.
+    /// Steps 3-13 (workforce and plan events): the year's events in ledger order.
     fn generate(
         &self,
         ctx: &YearContext<'_>,
@@ -70,8 +70,16 @@ pub trait Engine: Send + Sync {
         foundation: &Foundation,
     ) -> YearEvents;
 
-    /// Steps 14 and 19: the year-end snapshot from P(N) and the ledger.
-    fn accumulate(&self, prior: &Workforce, events: &YearEvents) -> Snapshot {
-        crate::state::accumulate(prior, events)
+    /// Steps 14-19: the year-end snapshot from P(N) and the ledger: workforce state (5.1),
+    /// then plan state and money (5.2-5.4, 3.15-3.20).
+    fn accumulate(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+        events: &YearEvents,
+    ) -> Snapshot {
+        let mut snapshot = crate::state::accumulate(prior, events);
+        crate::state::accumulate_plan(ctx.config, prior, events, &mut snapshot);
+        snapshot
     }
 }

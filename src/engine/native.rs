@@ -1,5 +1,5 @@
-//! The native engine: the workforce rules of domain.md 3.2-3.8 over the struct-of-arrays
-//! workforce. Per-employee decisions are independent keyed draws, so they are computed in
+//! The native engine: the workforce rules of domain.md 3.2-3.8 and the plan event rules of
+//! 3.9-3.12 over the struct-of-arrays workforce. Per-employee decisions are independent keyed draws, so they are computed in
 //! parallel chunks when the thread pool has more than one thread, with identical results.
 
 use super::{Engine, EngineKind, Foundation, YearContext};
@@ -183,22 +183,27 @@ pub struct Decisions {
     pub nh_term_date: Vec<Day>,
     pub promotions: Vec<Option<PromotionDecision>>,
     pub raises: Vec<Option<RaiseDecision>>,
+    /// Steps 9-12 (empty until [`plan_decisions`] has run).
+    pub plan: PlanDecisions,
 }
 
-/// Steps 3-8.
+/// Steps 3-12.
 pub fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> Decisions {
     let term_date = experienced_terminations(ctx, prior, f);
     let hires = new_hires(ctx, f);
     let nh_term_date = new_hire_terminations(ctx, &hires, f);
     let promotions = promotions(ctx, prior, &term_date);
     let raises = raises(ctx, prior, &term_date);
-    Decisions {
+    let mut d = Decisions {
         term_date,
         hires,
         nh_term_date,
         promotions,
         raises,
-    }
+        plan: PlanDecisions::default(),
+    };
+    d.plan = plan_decisions(ctx, prior, &d);
+    d
 }
 
 impl Engine for NativeEngine {
@@ -258,6 +263,7 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
         nh_term_date,
         promotions,
         raises,
+        plan,
     } = d;
     // Hire ids `NH_{year}_{seq:06}` sort by sequence below a million hires; sort beyond.
     let mut hire_order: Vec<u32> = (0..hires.len() as u32).collect();
@@ -272,7 +278,7 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
     ev.roster.reserve(n + hires.len());
     ev.reserve(n / 2 + hires.len() * 2);
     let h_rate = ctx.config.workforce.new_hire_termination_rate;
-    let mut rows: Vec<EventRow> = Vec::with_capacity(4);
+    let mut rows: Vec<EventRow> = Vec::with_capacity(8);
     let (mut i, mut k) = (0usize, 0usize);
     while i < n || k < hire_order.len() {
         let take_prior = k >= hire_order.len()
@@ -335,6 +341,21 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
                     ..base
                 });
             }
+            if let Some(pd) = plan.prior.get(i) {
+                let promoted = promotions[i].map(|p| p.new_level);
+                push_plan_rows(
+                    ctx,
+                    pd,
+                    &prior.plan[i],
+                    &base,
+                    prev,
+                    |day| match promoted {
+                        Some(l) if day >= feb1 => l,
+                        _ => level,
+                    },
+                    &mut rows,
+                );
+            }
             i += 1;
         } else {
             let j = hire_order[k] as usize;
@@ -366,10 +387,411 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
                     ..base
                 });
             }
+            if let Some(pd) = plan.hires.get(j) {
+                let carry = crate::state::PlanCarry::for_hire(ctx.config, year, h.id_key);
+                push_plan_rows(
+                    ctx,
+                    pd,
+                    &carry,
+                    &base,
+                    h.compensation,
+                    |_| h.level,
+                    &mut rows,
+                );
+            }
             k += 1;
         }
         ev.push_employee(position, &mut rows);
     }
     ev.hires = hires;
     ev
+}
+
+/// The plan events decided for one member of the year's roster (steps 9-12 of 3.0).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PlanDecision {
+    pub eligibility: Option<Day>,
+    pub enrollment: Option<EnrollmentDecision>,
+    /// `(date, probability)` of an auto-enrollment opt-out.
+    pub opt_out: Option<(Day, f64)>,
+    /// `(new rate, probability)` of a start-year match response.
+    pub match_response: Option<(f64, f64)>,
+    /// New rate on Jan 1.
+    pub escalation: Option<f64>,
+}
+
+/// The enrollment that survived resolution (3.10.6).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EnrollmentDecision {
+    pub date: Day,
+    pub rate: f64,
+    pub category: EventCategory,
+    pub probability: f64,
+}
+
+/// The year's plan decisions: one per start-of-year employee and one per hire.
+#[derive(Debug, Clone, Default)]
+pub struct PlanDecisions {
+    pub prior: Vec<PlanDecision>,
+    pub hires: Vec<PlanDecision>,
+}
+
+/// What the plan rules read about one member of the roster.
+#[derive(Debug, Clone, Copy)]
+struct PlanMember {
+    id_key: u64,
+    hire_date: Day,
+    age: u16,
+    tenure: u16,
+    level: u8,
+    comp: f64,
+    hired_this_year: bool,
+    /// Earliest termination date ([`NEVER`] when staying).
+    boundary: Day,
+    carry: crate::state::PlanCarry,
+}
+
+/// Resolved per-year constants of the plan rules.
+struct PlanYearRules {
+    year: i32,
+    start_year: bool,
+    ceiling: f64,
+    ae_cutoff: Option<Day>,
+    esc_cutoff: Option<Day>,
+    rng: Rng,
+}
+
+/// Steps 9-12: eligibility, enrollment (auto, voluntary, proactive, year-over-year, opt-out),
+/// start-year match response and auto-escalation, for every member of the year's roster.
+pub fn plan_decisions(ctx: &YearContext<'_>, prior: &Workforce, d: &Decisions) -> PlanDecisions {
+    let c = ctx.config;
+    if !c.plan.enabled {
+        return PlanDecisions {
+            prior: vec![PlanDecision::default(); prior.len()],
+            hires: vec![PlanDecision::default(); d.hires.len()],
+        };
+    }
+    let rules = PlanYearRules {
+        year: ctx.year,
+        start_year: ctx.year == c.simulation.start_year,
+        ceiling: c.plan.match_ceiling(),
+        ae_cutoff: crate::plan::config::optional_day(&c.plan.auto_enrollment.hire_date_cutoff),
+        esc_cutoff: crate::plan::config::optional_day(&c.plan.auto_escalation.hire_date_cutoff),
+        rng: Rng::new(c.simulation.random_seed),
+    };
+    let prior_decisions = per_employee(prior.len(), |i| {
+        plan_member(
+            ctx,
+            &rules,
+            &PlanMember {
+                id_key: prior.id_key[i],
+                hire_date: prior.hire_date[i],
+                age: prior.age[i],
+                tenure: prior.tenure[i],
+                level: prior.level[i],
+                comp: prior.compensation[i],
+                hired_this_year: false,
+                boundary: d.term_date[i],
+                carry: prior.plan[i],
+            },
+        )
+    });
+    let hire_decisions = per_employee(d.hires.len(), |j| {
+        let h = &d.hires[j];
+        plan_member(
+            ctx,
+            &rules,
+            &PlanMember {
+                id_key: h.id_key,
+                hire_date: h.hire_date,
+                age: h.age,
+                tenure: 0,
+                level: h.level,
+                comp: h.compensation,
+                hired_this_year: true,
+                boundary: d.nh_term_date[j],
+                carry: crate::state::PlanCarry::for_hire(c, ctx.year, h.id_key),
+            },
+        )
+    });
+    PlanDecisions {
+        prior: prior_decisions,
+        hires: hire_decisions,
+    }
+}
+
+fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> PlanDecision {
+    use crate::rules::{eligibility, enrollment, escalation, match_response};
+    let p = &ctx.config.plan;
+    let mut out = PlanDecision::default();
+    if m.carry.plan_ineligible {
+        return out;
+    }
+    let year = r.year;
+    let u = |draw| unit(r.rng.hash_key(m.id_key, year, draw));
+
+    // 3.9 eligibility: once, dated no later than the termination.
+    let mut eligible_on = m.carry.plan_eligibility_date;
+    if eligible_on.is_none() {
+        if let Some(day) = eligibility::eligibility_date(&p.eligibility, year, m.age, m.hire_date) {
+            if day <= m.boundary {
+                out.eligibility = Some(day);
+                eligible_on = Some(day);
+            }
+        }
+    }
+
+    // 3.10 enrollment of the not-yet-enrolled. A candidate is kept only when dated on or
+    // after plan eligibility and not after the termination (3.10.6 step 1; 4.4).
+    if !m.carry.enrolled {
+        if let Some(eligible_on) = eligible_on {
+            let ok = |day: Day| day >= eligible_on && day <= m.boundary;
+            let jan15 = date::jan1(year) + 14;
+            let ae = &p.auto_enrollment;
+            let in_scope = ae.enabled
+                && r.ae_cutoff.is_none_or(|cut| m.hire_date >= cut)
+                && match ae.scope {
+                    crate::plan::config::AutoEnrollmentScope::NewHiresOnly => {
+                        m.hired_this_year || r.start_year
+                    }
+                    crate::plan::config::AutoEnrollmentScope::AllEligibleEmployees => true,
+                };
+            let v = &p.voluntary_enrollment;
+            let magnet = |draw| {
+                v.match_magnet_enabled
+                    .then(|| (u(draw), v.match_magnet_snap_probability))
+            };
+            let never_opted = !m.carry.ever_opted_out;
+            let vol_p =
+                enrollment::voluntary_probability(m.age, m.comp, m.level, v.rate_multiplier);
+            let seg_rate = enrollment::segment_rate(m.age, m.comp);
+            // Priority: voluntary > proactive > year-over-year > auto (3.10.6 step 2).
+            let mut chosen: Option<EnrollmentDecision> = None;
+            let wait = p.eligibility.enrollment_waiting_period_days as i32;
+            let vol_day = if m.hired_this_year {
+                m.hire_date + wait
+            } else {
+                jan15
+            };
+            if never_opted
+                && (!m.hired_this_year || date::year_of(vol_day) == year)
+                && ok(vol_day)
+                && u(draw::ENROLLMENT_VOLUNTARY) < vol_p
+            {
+                chosen = Some(EnrollmentDecision {
+                    date: vol_day,
+                    rate: enrollment::voluntary_rate(
+                        seg_rate,
+                        r.ceiling,
+                        magnet(draw::ENROLLMENT_VOLUNTARY_MAGNET),
+                        v.max_deferral_rate,
+                    ),
+                    category: EventCategory::VoluntaryEnrollment,
+                    probability: vol_p,
+                });
+            }
+            if chosen.is_none()
+                && m.hired_this_year
+                && in_scope
+                && never_opted
+                && v.proactive_enabled
+            {
+                let t = u(draw::ENROLLMENT_PROACTIVE_TIMING);
+                let span = (v.proactive_max_days - v.proactive_min_days) as f64;
+                let day = eligible_on + v.proactive_min_days as i32 + (t * span).floor() as i32;
+                if ok(day) && u(draw::ENROLLMENT_PROACTIVE) < vol_p {
+                    chosen = Some(EnrollmentDecision {
+                        date: day,
+                        rate: enrollment::voluntary_rate(
+                            seg_rate,
+                            r.ceiling,
+                            magnet(draw::ENROLLMENT_PROACTIVE_MAGNET),
+                            v.max_deferral_rate,
+                        ),
+                        category: EventCategory::ProactiveVoluntary,
+                        probability: vol_p,
+                    });
+                }
+            }
+            if chosen.is_none() && !m.hired_this_year && never_opted && v.year_over_year_enabled {
+                let day = date::days_from_civil(year, 6, 15);
+                let yoy_p = enrollment::yoy_probability(m.age, m.comp, m.tenure, v.rate_multiplier);
+                if ok(day) && u(draw::ENROLLMENT_YOY) < yoy_p {
+                    chosen = Some(EnrollmentDecision {
+                        date: day,
+                        rate: enrollment::yoy_rate(m.age),
+                        category: EventCategory::YearOverYearVoluntary,
+                        probability: yoy_p,
+                    });
+                }
+            }
+            if chosen.is_none() && in_scope {
+                let day = if m.hired_this_year {
+                    m.hire_date + ae.window_days as i32
+                } else {
+                    jan15
+                };
+                if ok(day) {
+                    chosen = Some(EnrollmentDecision {
+                        date: day,
+                        rate: ae.default_deferral_rate,
+                        category: EventCategory::AutoEnrollment,
+                        probability: 1.0,
+                    });
+                    // 3.10.4 opt-out of the auto-enrollment, while still employed.
+                    let p_opt =
+                        enrollment::opt_out_probability(m.age, m.comp, ae.opt_out_target_rate);
+                    let opt_day = if m.hired_this_year {
+                        m.hire_date + (ae.window_days + ae.opt_out_grace_period_days) as i32
+                    } else {
+                        date::days_from_civil(year, 6, 15)
+                    };
+                    if opt_day <= m.boundary && u(draw::ENROLLMENT_CHANGE_OPT_OUT) < p_opt {
+                        out.opt_out = Some((opt_day, p_opt));
+                    }
+                }
+            }
+            out.enrollment = chosen;
+        }
+    }
+
+    // 3.11 match response (start year, enrolled before the year, not hired this year).
+    if r.start_year && !m.hired_this_year && m.carry.enrolled && m.boundary >= date::jan1(year) {
+        out.match_response = match_response::respond(
+            &p.match_response,
+            m.carry.deferral_rate,
+            r.ceiling,
+            p.auto_escalation.maximum_rate,
+            m.comp,
+            u(draw::MATCH_RESPONSE_UP),
+            u(draw::MATCH_RESPONSE_DOWN),
+        );
+    }
+
+    // 3.12 escalation on Jan 1 from the prior year's rate.
+    if !m.hired_this_year && m.boundary >= date::jan1(year) {
+        out.escalation = escalation::escalate(
+            &p.auto_escalation,
+            r.esc_cutoff,
+            year,
+            &escalation::EscalationInput {
+                hire_date: m.hire_date,
+                enrolled: m.carry.enrolled,
+                ever_opted_out: m.carry.ever_opted_out,
+                census_opt_out: m.carry.census_escalation_opt_out,
+                rate: m.carry.deferral_rate,
+                last_rate_change_year: m.carry.last_rate_change_year,
+                first_enrollment_year: m.carry.first_enrollment_year,
+            },
+        );
+    }
+    out
+}
+
+/// Appends the ledger rows of one member's plan decisions to `rows`. `base` carries the
+/// member's age, tenure, level and pay; `level_at` gives the level held on a date.
+fn push_plan_rows(
+    ctx: &YearContext<'_>,
+    d: &PlanDecision,
+    carry: &crate::state::PlanCarry,
+    base: &EventRow,
+    comp: f64,
+    level_at: impl Fn(Day) -> u8,
+    rows: &mut Vec<EventRow>,
+) {
+    let p = &ctx.config.plan;
+    let plain = EventRow {
+        compensation_amount: None,
+        previous_compensation: None,
+        employee_deferral_rate: None,
+        prev_employee_deferral_rate: None,
+        ..*base
+    };
+    if let Some(day) = d.eligibility {
+        rows.push(EventRow {
+            event_type: EventType::Eligibility,
+            category: EventCategory::Eligibility,
+            effective_date: day,
+            level_id: level_at(day),
+            event_probability: Some(1.0),
+            detail: Detail::Eligibility {
+                date: day,
+                waiting_period_days: p.eligibility.waiting_period_days,
+                minimum_age: p.eligibility.minimum_age,
+            },
+            ..plain
+        });
+    }
+    if let Some(e) = d.enrollment {
+        rows.push(EventRow {
+            event_type: EventType::Enrollment,
+            category: e.category,
+            effective_date: e.date,
+            compensation_amount: Some(comp),
+            employee_deferral_rate: Some(e.rate),
+            prev_employee_deferral_rate: Some(0.0),
+            level_id: level_at(e.date),
+            event_probability: Some(e.probability),
+            detail: Detail::Enrollment {
+                category: e.category,
+                rate: e.rate,
+            },
+            ..plain
+        });
+    }
+    if let Some((day, prob)) = d.opt_out {
+        let ae_rate = d
+            .enrollment
+            .map_or(p.auto_enrollment.default_deferral_rate, |e| e.rate);
+        rows.push(EventRow {
+            event_type: EventType::EnrollmentChange,
+            category: EventCategory::EnrollmentOptOut,
+            effective_date: day,
+            compensation_amount: Some(comp),
+            previous_compensation: Some(comp),
+            employee_deferral_rate: Some(0.0),
+            prev_employee_deferral_rate: Some(ae_rate),
+            level_id: level_at(day),
+            event_probability: Some(prob),
+            detail: Detail::OptOut {
+                previous_rate: ae_rate,
+            },
+            ..plain
+        });
+    }
+    let jan1 = date::jan1(ctx.year);
+    if let Some((rate, prob)) = d.match_response {
+        rows.push(EventRow {
+            event_type: EventType::DeferralMatchResponse,
+            category: EventCategory::MatchResponse,
+            effective_date: jan1,
+            compensation_amount: Some(comp),
+            previous_compensation: Some(comp),
+            employee_deferral_rate: Some(rate),
+            prev_employee_deferral_rate: Some(carry.deferral_rate),
+            level_id: level_at(jan1),
+            event_probability: Some(prob),
+            detail: Detail::MatchResponse {
+                from: carry.deferral_rate,
+                to: rate,
+            },
+            ..plain
+        });
+    }
+    if let Some(rate) = d.escalation {
+        rows.push(EventRow {
+            event_type: EventType::DeferralEscalation,
+            category: EventCategory::DeferralEscalation,
+            effective_date: jan1,
+            employee_deferral_rate: Some(rate),
+            prev_employee_deferral_rate: Some(carry.deferral_rate),
+            level_id: level_at(jan1),
+            event_probability: Some(p.auto_escalation.increment),
+            detail: Detail::Escalation {
+                from: carry.deferral_rate,
+                to: rate,
+            },
+            ..plain
+        });
+    }
 }

@@ -1,15 +1,24 @@
 //! The rules of domain.md section 3, one module per concept, each a pure function of its
-//! inputs. The engines call these; nothing here reads or writes state. The plan modules
-//! (`irs_limits`, `contribution`, `match_formula`, `vesting`) are not yet wired into the year
-//! pipeline.
+//! inputs. The engines call these; nothing here reads or writes state. Workforce: `bands`,
+//! `hiring`, `job_level`, `level_quotas`, `merit_raise`, `new_hire_termination`, `parameters`,
+//! `promotion`, `termination`, `workforce_needs`. Plan: `eligibility`, `enrollment`,
+//! `match_response`, `escalation`, `irs_limits`, `contribution`, `employer_eligibility`,
+//! `match_formula`, `core_contribution`, `vesting`, `hce`.
 
 pub mod bands;
 pub mod contribution;
+pub mod core_contribution;
+pub mod eligibility;
+pub mod employer_eligibility;
+pub mod enrollment;
+pub mod escalation;
+pub mod hce;
 pub mod hiring;
 pub mod irs_limits;
 pub mod job_level;
 pub mod level_quotas;
 pub mod match_formula;
+pub mod match_response;
 pub mod merit_raise;
 pub mod new_hire_termination;
 pub mod parameters;
@@ -19,6 +28,12 @@ pub mod vesting;
 pub mod workforce_needs;
 
 use crate::rng::Rng;
+
+/// Rounds a deferral rate to 6 decimals (rates are stored as DECIMAL(5,4) and compared
+/// exactly; this removes binary noise such as 0.06 + 0.01 = 0.06999999999999999).
+pub fn round_rate(r: f64) -> f64 {
+    (r * 1e6).round() / 1e6
+}
 
 /// Selection by rank (domain.md 2.1): the first `quota` of `candidates` ordered by
 /// `(h, employee_id)`, returned in rank order. Linear-time select, then a sort of the selected.

@@ -18,6 +18,8 @@ pub enum VestingSchedule {
     Graded4Year,
     Graded5Year,
     Graded6Year,
+    /// The table in `plan.vesting.custom_schedule`.
+    Custom,
 }
 
 impl VestingSchedule {
@@ -33,20 +35,29 @@ impl VestingSchedule {
             VestingSchedule::Graded4Year => &[0.0, 0.25, 0.50, 0.75, 1.0],
             VestingSchedule::Graded5Year => &[0.0, 0.20, 0.40, 0.60, 0.80, 1.0],
             VestingSchedule::Graded6Year => &[0.0, 0.0, 0.20, 0.40, 0.60, 0.80, 1.0],
+            VestingSchedule::Custom => &[],
         }
     }
 
     /// Vested share at `tenure` years; `final_year_hours` below `hours_threshold` drops the
     /// final year when the hours rule applies.
     pub fn vested_pct(self, tenure: f64, hours_rule: Option<(f64, f64)>) -> f64 {
-        let mut years = tenure.max(0.0).floor() as usize;
-        if let Some((hours, threshold)) = hours_rule {
-            if hours < threshold {
-                years = years.saturating_sub(1);
-            }
+        vested_share(self.table(), tenure, hours_rule)
+    }
+}
+
+/// Vested share from a schedule table (index = completed years; the last entry holds; an
+/// empty table vests nothing).
+pub fn vested_share(table: &[f64], tenure: f64, hours_rule: Option<(f64, f64)>) -> f64 {
+    let mut years = tenure.max(0.0).floor() as usize;
+    if let Some((hours, threshold)) = hours_rule {
+        if hours < threshold {
+            years = years.saturating_sub(1);
         }
-        let t = self.table();
-        t[years.min(t.len() - 1)]
+    }
+    match table.len() {
+        0 => 0.0,
+        n => table[years.min(n - 1)],
     }
 }
 

@@ -10,6 +10,7 @@ use crate::date::{self, Day};
 use crate::decimal::round2;
 use crate::events::{EventCategory, EventType, Member, YearEvents};
 use crate::rules::termination::tenure_at;
+use crate::state::plan::{PlanCarry, PlanYear};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -32,6 +33,8 @@ pub struct Workforce {
     /// Census: hire + waiting period; new hires: hire date.
     pub eligibility_date: Vec<Day>,
     pub waiting_period_days: Vec<u16>,
+    /// Plan state at the end of the prior year (5.2-5.4).
+    pub plan: Vec<PlanCarry>,
 }
 
 /// One employee, for building a [`Workforce`] row by row at the edges.
@@ -48,6 +51,7 @@ pub struct Employee {
     pub scheduled_hours: Option<f64>,
     pub eligibility_date: Day,
     pub waiting_period_days: u16,
+    pub plan: PlanCarry,
 }
 
 impl Workforce {
@@ -65,6 +69,7 @@ impl Workforce {
             scheduled_hours: Vec::with_capacity(n),
             eligibility_date: Vec::with_capacity(n),
             waiting_period_days: Vec::with_capacity(n),
+            plan: Vec::with_capacity(n),
         }
     }
 
@@ -94,6 +99,7 @@ impl Workforce {
         self.scheduled_hours.push(e.scheduled_hours);
         self.eligibility_date.push(e.eligibility_date);
         self.waiting_period_days.push(e.waiting_period_days);
+        self.plan.push(e.plan);
     }
 
     /// Headcount per level (index 0 = level 1).
@@ -173,6 +179,8 @@ pub struct Snapshot {
     pub scheduled_hours: Vec<Option<f64>>,
     pub eligibility_date: Vec<Day>,
     pub waiting_period_days: Vec<u16>,
+    /// Plan state and money of the year (filled by [`crate::state::plan::accumulate_plan`]).
+    pub plan: Vec<PlanYear>,
 }
 
 impl Snapshot {
@@ -205,6 +213,7 @@ impl Snapshot {
             w.scheduled_hours.push(self.scheduled_hours[i]);
             w.eligibility_date.push(self.eligibility_date[i]);
             w.waiting_period_days.push(self.waiting_period_days[i]);
+            w.plan.push(self.plan[i].carry);
         }
         w
     }
@@ -248,7 +257,8 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
         detailed_status,
         scheduled_hours,
         eligibility_date,
-        waiting_period_days
+        waiting_period_days,
+        plan
     );
     let ranges = events.ranges();
     // (proration rank, date, ledger index) of one employee's pay events; at most a handful.
@@ -266,6 +276,7 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
                 s.scheduled_hours.push(prior.scheduled_hours[i]);
                 s.eligibility_date.push(prior.eligibility_date[i]);
                 s.waiting_period_days.push(prior.waiting_period_days[i]);
+                s.plan.push(PlanYear::carried(prior.plan[i]));
                 (
                     false,
                     prior.compensation[i],
@@ -284,6 +295,7 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
                 s.scheduled_hours.push(h.scheduled_hours);
                 s.eligibility_date.push(h.hire_date);
                 s.waiting_period_days.push(0);
+                s.plan.push(PlanYear::carried(PlanCarry::default()));
                 // Pay, level, age and date come from the hire event itself (below).
                 (true, 0.0, 0, h.age, 0, h.hire_date)
             }
