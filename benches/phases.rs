@@ -2,7 +2,7 @@
 //! census sizes (so the gate can fit time ~ a·n^b and check that every phase is linear).
 //! `plan_events` is steps 9-12 (eligibility, enrollment, match response, escalation);
 //! `state_accumulation` is workforce + plan state and money, `workforce_accumulation` the
-//! workforce part alone.
+//! workforce part alone. `participant_history` reads one employee from an n × 3 database.
 //! Throughput is employees (events for ingest and JSON).
 //!
 //! `cargo bench --bench phases` (`-- --profile-time 10` for flamegraphs).
@@ -170,6 +170,24 @@ fn phases(c: &mut Criterion) {
                 },
                 BatchSize::PerIteration,
             )
+        });
+        // Participant history: one employee's events and yearly state from an n × 3 database.
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.duckdb");
+        let mut hist_config = config.clone();
+        hist_config.simulation.end_year = 2027;
+        workforce_sim::simulate_to_database(
+            &hist_config,
+            &workforce_sim::CensusInput::Synthetic(GeneratorParams::new(n, 2024, 42)),
+            &db,
+            &Default::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let who = &*census.staged.baseline.employee_id[census.staged.baseline.len() / 2];
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(BenchmarkId::new("participant_history", n), |b| {
+            b.iter(|| black_box(workforce_sim::participant_history(&db, who).unwrap()))
         });
     }
     group.finish();

@@ -276,7 +276,8 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
     }
     let mut ev = YearEvents::new(year);
     ev.roster.reserve(n + hires.len());
-    ev.reserve(n / 2 + hires.len() * 2);
+    // Generous: untouched capacity costs address space, not memory; growing 14 columns costs time.
+    ev.reserve(n * 2 + hires.len() * 5);
     let h_rate = ctx.config.workforce.new_hire_termination_rate;
     let mut rows: Vec<EventRow> = Vec::with_capacity(8);
     let (mut i, mut k) = (0usize, 0usize);

@@ -365,6 +365,8 @@ pub fn accumulate_plan(config: &Config, prior: &Workforce, events: &YearEvents, 
     let formula = plan.match_formula();
     let vesting_table = plan.vesting_table();
     let ranges = events.ranges();
+    s.plan.clear();
+    s.plan.reserve_exact(events.roster.len());
     for (p, member) in events.roster.iter().enumerate() {
         let (carry, start_comp, prior_comp, hired) = match *member {
             Member::Prior(i) => {
@@ -388,7 +390,7 @@ pub fn accumulate_plan(config: &Config, prior: &Workforce, events: &YearEvents, 
         };
         let mut y = PlanYear::carried(carry);
         if !plan.enabled {
-            s.plan[p] = y;
+            s.plan.push(y);
             continue;
         }
         let ev = YearPlanEvents::read(events, ranges[p].clone());
@@ -498,7 +500,7 @@ pub fn accumulate_plan(config: &Config, prior: &Workforce, events: &YearEvents, 
 
         // 3.20 HCE on prior-year pay against the look-back year's threshold.
         y.is_hce = hce::is_hce(prior_comp, lookback.hce_threshold);
-        s.plan[p] = y;
+        s.plan.push(y);
     }
 }
 

@@ -11,6 +11,7 @@ use crate::decimal::round2;
 use crate::events::{EventCategory, EventType, Member, YearEvents};
 use crate::rules::termination::tenure_at;
 use crate::state::plan::{PlanCarry, PlanYear};
+
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -179,7 +180,8 @@ pub struct Snapshot {
     pub scheduled_hours: Vec<Option<f64>>,
     pub eligibility_date: Vec<Day>,
     pub waiting_period_days: Vec<u16>,
-    /// Plan state and money of the year (filled by [`crate::state::plan::accumulate_plan`]).
+    /// Plan state and money of the year, one per row (filled by
+    /// [`crate::state::plan::accumulate_plan`]; empty after the workforce accumulator alone).
     pub plan: Vec<PlanYear>,
 }
 
@@ -213,7 +215,12 @@ impl Snapshot {
             w.scheduled_hours.push(self.scheduled_hours[i]);
             w.eligibility_date.push(self.eligibility_date[i]);
             w.waiting_period_days.push(self.waiting_period_days[i]);
-            w.plan.push(self.plan[i].carry);
+            // A snapshot built by the workforce accumulator alone carries no plan state.
+            w.plan.push(
+                self.plan
+                    .get(i)
+                    .map_or_else(PlanCarry::default, |p| p.carry),
+            );
         }
         w
     }
@@ -257,8 +264,7 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
         detailed_status,
         scheduled_hours,
         eligibility_date,
-        waiting_period_days,
-        plan
+        waiting_period_days
     );
     let ranges = events.ranges();
     // (proration rank, date, ledger index) of one employee's pay events; at most a handful.
@@ -276,7 +282,6 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
                 s.scheduled_hours.push(prior.scheduled_hours[i]);
                 s.eligibility_date.push(prior.eligibility_date[i]);
                 s.waiting_period_days.push(prior.waiting_period_days[i]);
-                s.plan.push(PlanYear::carried(prior.plan[i]));
                 (
                     false,
                     prior.compensation[i],
@@ -295,7 +300,6 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
                 s.scheduled_hours.push(h.scheduled_hours);
                 s.eligibility_date.push(h.hire_date);
                 s.waiting_period_days.push(0);
-                s.plan.push(PlanYear::carried(PlanCarry::default()));
                 // Pay, level, age and date come from the hire event itself (below).
                 (true, 0.0, 0, h.age, 0, h.hire_date)
             }
