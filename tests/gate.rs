@@ -167,6 +167,43 @@ fn scaling_fit_flags_super_linear_phases() {
     assert!(!bench_gate::compare(&base, &results, &Thresholds::default()).passed());
 }
 
+#[test]
+fn scaling_fit_ignores_cache_resident_sizes_but_not_large_ones() {
+    let mut results = Vec::new();
+    for (n, t) in [
+        (1_000.0f64, 1_000.0),
+        (10_000.0, 40_000.0),
+        (50_000.0, 200_000.0),
+        (100_000.0, 400_000.0),
+    ] {
+        // Linear from 10k on; the 1k point is faster per element (cache-resident).
+        results.push(result(&format!("phases/cached/{n}"), t, 0.0, 0.0));
+        // n log² n in a phase that must be linear: still flagged.
+        results.push(result(
+            &format!("phases/sorting_bug/{n}"),
+            n * n.ln() * n.ln(),
+            0.0,
+            0.0,
+        ));
+        results.push(result(
+            &format!("phases/staging/{n}"),
+            n * n.ln() * n.ln(),
+            0.0,
+            0.0,
+        ));
+    }
+    let fits = bench_gate::scaling(&results, "phases", 1.15);
+    let get = |f: &str| fits.iter().find(|x| x.function == f).unwrap().clone();
+    let cached = get("cached");
+    assert!((cached.b - 1.0).abs() < 1e-9 && cached.linear, "{cached:?}");
+    assert!(!get("sorting_bug").linear);
+    let staging = get("staging");
+    assert!(
+        staging.b > 1.15 && staging.linear,
+        "staging sorts: reported, not gated"
+    );
+}
+
 /// Writes a criterion-shaped result tree: `<dir>/<group>/<function>/<param>/new/*.json`.
 fn fake_criterion(
     dir: &Path,

@@ -237,7 +237,32 @@ impl criterion::profiler::Profiler for FlamegraphProfiler {
 
 /// Criterion configured for 2-core machines: short warm-up and measurement, flamegraphs on
 /// `--profile-time`.
+/// Puts glibc's allocator in its steady state for the whole bench process: blocks up to 32 MiB
+/// come from the heap (not a fresh `mmap` per allocation) and freed memory is kept rather than
+/// trimmed back to the kernel. Without this, a phase whose output crosses glibc's dynamic mmap
+/// threshold pays a page fault per 4 KiB on every iteration while a smaller size reuses warm
+/// pages, so per-element time jumps with size for a reason that is neither the code nor what a
+/// long-running simulation (which reuses its freed year buffers) sees. Called by
+/// [`criterion`].
+pub fn steady_state_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_TRIM_THRESHOLD: i32 = -1;
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only changes glibc allocator tunables; called before the benches
+        // allocate their inputs.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+            mallopt(M_TRIM_THRESHOLD, i32::MAX);
+        }
+    }
+}
+
 pub fn criterion() -> criterion::Criterion {
+    steady_state_allocator();
     criterion::Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2))
