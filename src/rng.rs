@@ -139,12 +139,6 @@ impl Rng {
     }
 
     /// `h` for one key, computed from scratch (tests, edges; the hot loop uses the halves).
-    /// `h` for a precomputed `id_key` (see [`id_key`]).
-    #[inline]
-    pub const fn hash_key(&self, id_key: u64, year: i32, draw: Draw) -> u64 {
-        Rng::combine(self.employee(id_key), Rng::year_code(year, draw))
-    }
-
     pub fn hash(&self, employee_id: &str, year: i32, draw: Draw) -> u64 {
         Self::combine(
             self.employee(id_key(employee_id)),

@@ -983,6 +983,12 @@ fn snapshot_batch(
         Arc::new(Date32Array::from_iter(idx().map(f)))
     };
     let cash = |f: &dyn Fn(usize) -> f64| -> ArrayRef { money(idx().map(|i| Some(f(i)))) };
+    let text = |f: &dyn Fn(usize) -> &'static str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(idx().map(f)))
+    };
+    let float = |f: &dyn Fn(usize) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter_values(idx().map(f)))
+    };
     RecordBatch::try_from_iter([
         (
             "employee_id",
@@ -1084,13 +1090,13 @@ fn snapshot_batch(
         ),
         (
             "current_eligibility_status",
-            Arc::new(StringArray::from_iter_values(idx().map(|i| {
+            text(&|i| {
                 if s.plan[i].carry.eligible {
                     "eligible"
                 } else {
                     "pending"
                 }
-            }))),
+            }),
         ),
         (
             "plan_ineligible",
@@ -1107,9 +1113,7 @@ fn snapshot_batch(
         ),
         (
             "enrollment_method",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| s.plan[i].carry.enrollment_method.as_str()),
-            )),
+            text(&|i| s.plan[i].carry.enrollment_method.as_str()),
         ),
         (
             "ever_opted_out",
@@ -1125,19 +1129,17 @@ fn snapshot_batch(
         ),
         (
             "participation_status",
-            Arc::new(StringArray::from_iter_values(idx().map(|i| {
+            text(&|i| {
                 if s.plan[i].participating() {
                     "participating"
                 } else {
                     "not_participating"
                 }
-            }))),
+            }),
         ),
         (
             "participation_status_detail",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| s.plan[i].participation_detail()),
-            )),
+            text(&|i| s.plan[i].participation_detail()),
         ),
         (
             "first_enrollment_year",
@@ -1163,12 +1165,7 @@ fn snapshot_batch(
             "auto_escalation_opt_out",
             boolean(&|i| s.plan[i].carry.census_escalation_opt_out),
         ),
-        (
-            "annual_hours_worked",
-            Arc::new(Float64Array::from_iter_values(
-                idx().map(|i| s.plan[i].annual_hours),
-            )),
-        ),
+        ("annual_hours_worked", float(&|i| s.plan[i].annual_hours)),
         (
             "contribution_deferral_rate",
             rate(idx().map(|i| Some(s.plan[i].contribution_rate))),
@@ -1208,22 +1205,13 @@ fn snapshot_batch(
         ),
         (
             "match_eligibility",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| s.plan[i].match_eligibility.as_str()),
-            )),
+            text(&|i| s.plan[i].match_eligibility.as_str()),
         ),
-        (
-            "match_status",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| s.plan[i].match_status.as_str()),
-            )),
-        ),
+        ("match_status", text(&|i| s.plan[i].match_status.as_str())),
         ("employer_match_amount", cash(&|i| s.plan[i].employer_match)),
         (
             "core_eligibility",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| s.plan[i].core_eligibility.as_str()),
-            )),
+            text(&|i| s.plan[i].core_eligibility.as_str()),
         ),
         ("employer_core_amount", cash(&|i| s.plan[i].employer_core)),
         (
@@ -1238,12 +1226,7 @@ fn snapshot_batch(
             "employee_balance",
             cash(&|i| s.plan[i].carry.employee_balance),
         ),
-        (
-            "vested_percentage",
-            Arc::new(Float64Array::from_iter_values(
-                idx().map(|i| s.plan[i].vested_pct),
-            )),
-        ),
+        ("vested_percentage", float(&|i| s.plan[i].vested_pct)),
         ("vested_balance", cash(&|i| s.plan[i].vested_balance)),
         ("forfeiture_amount", cash(&|i| s.plan[i].forfeiture)),
         ("is_hce", boolean(&|i| s.plan[i].is_hce)),

@@ -347,7 +347,7 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
                 push_plan_rows(
                     ctx,
                     pd,
-                    &prior.plan[i],
+                    prior.plan[i].deferral_rate,
                     &base,
                     prev,
                     |day| match promoted {
@@ -389,16 +389,8 @@ pub fn publish(ctx: &YearContext<'_>, prior: &Workforce, d: Decisions) -> YearEv
                 });
             }
             if let Some(pd) = plan.hires.get(j) {
-                let carry = crate::state::PlanCarry::for_hire(ctx.config, year, h.id_key);
-                push_plan_rows(
-                    ctx,
-                    pd,
-                    &carry,
-                    &base,
-                    h.compensation,
-                    |_| h.level,
-                    &mut rows,
-                );
+                // A new hire has no deferral rate before this year's events.
+                push_plan_rows(ctx, pd, 0.0, &base, h.compensation, |_| h.level, &mut rows);
             }
             k += 1;
         }
@@ -452,7 +444,8 @@ struct PlanMember {
     carry: crate::state::PlanCarry,
 }
 
-/// Resolved per-year constants of the plan rules.
+/// Resolved per-year constants of the plan rules, including the year half of every plan
+/// draw's key (`mix((year << 32) ^ code)`, once per year rather than once per draw).
 struct PlanYearRules {
     year: i32,
     start_year: bool,
@@ -460,6 +453,15 @@ struct PlanYearRules {
     ae_cutoff: Option<Day>,
     esc_cutoff: Option<Day>,
     rng: Rng,
+    voluntary: u64,
+    voluntary_magnet: u64,
+    proactive: u64,
+    proactive_timing: u64,
+    proactive_magnet: u64,
+    yoy: u64,
+    opt_out: u64,
+    match_up: u64,
+    match_down: u64,
 }
 
 /// Steps 9-12: eligibility, enrollment (auto, voluntary, proactive, year-over-year, opt-out),
@@ -479,6 +481,15 @@ pub fn plan_decisions(ctx: &YearContext<'_>, prior: &Workforce, d: &Decisions) -
         ae_cutoff: crate::plan::config::optional_day(&c.plan.auto_enrollment.hire_date_cutoff),
         esc_cutoff: crate::plan::config::optional_day(&c.plan.auto_escalation.hire_date_cutoff),
         rng: Rng::new(c.simulation.random_seed),
+        voluntary: Rng::year_code(ctx.year, draw::ENROLLMENT_VOLUNTARY),
+        voluntary_magnet: Rng::year_code(ctx.year, draw::ENROLLMENT_VOLUNTARY_MAGNET),
+        proactive: Rng::year_code(ctx.year, draw::ENROLLMENT_PROACTIVE),
+        proactive_timing: Rng::year_code(ctx.year, draw::ENROLLMENT_PROACTIVE_TIMING),
+        proactive_magnet: Rng::year_code(ctx.year, draw::ENROLLMENT_PROACTIVE_MAGNET),
+        yoy: Rng::year_code(ctx.year, draw::ENROLLMENT_YOY),
+        opt_out: Rng::year_code(ctx.year, draw::ENROLLMENT_CHANGE_OPT_OUT),
+        match_up: Rng::year_code(ctx.year, draw::MATCH_RESPONSE_UP),
+        match_down: Rng::year_code(ctx.year, draw::MATCH_RESPONSE_DOWN),
     };
     let prior_decisions = per_employee(prior.len(), |i| {
         plan_member(
@@ -529,7 +540,8 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
         return out;
     }
     let year = r.year;
-    let u = |draw| unit(r.rng.hash_key(m.id_key, year, draw));
+    let employee = r.rng.employee(m.id_key);
+    let u = |year_code: u64| unit(Rng::combine(employee, year_code));
 
     // 3.9 eligibility: once, dated no later than the termination.
     let mut eligible_on = m.carry.plan_eligibility_date;
@@ -558,14 +570,28 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
                     crate::plan::config::AutoEnrollmentScope::AllEligibleEmployees => true,
                 };
             let v = &p.voluntary_enrollment;
-            let magnet = |draw| {
-                v.match_magnet_enabled
-                    .then(|| (u(draw), v.match_magnet_snap_probability))
-            };
             let never_opted = !m.carry.ever_opted_out;
             let vol_p =
                 enrollment::voluntary_probability(m.age, m.comp, m.level, v.rate_multiplier);
             let seg_rate = enrollment::segment_rate(m.age, m.comp);
+            // Voluntary and proactive enrollment share probability and rate rules (3.10.3);
+            // only the date, the magnet draw and the category differ.
+            let voluntary = |date: Day, magnet_code: u64, category: EventCategory| {
+                let magnet = v
+                    .match_magnet_enabled
+                    .then(|| (u(magnet_code), v.match_magnet_snap_probability));
+                EnrollmentDecision {
+                    date,
+                    rate: enrollment::voluntary_rate(
+                        seg_rate,
+                        r.ceiling,
+                        magnet,
+                        v.max_deferral_rate,
+                    ),
+                    category,
+                    probability: vol_p,
+                }
+            };
             // Priority: voluntary > proactive > year-over-year > auto (3.10.6 step 2).
             let mut chosen: Option<EnrollmentDecision> = None;
             let wait = p.eligibility.enrollment_waiting_period_days as i32;
@@ -577,19 +603,13 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
             if never_opted
                 && (!m.hired_this_year || date::year_of(vol_day) == year)
                 && ok(vol_day)
-                && u(draw::ENROLLMENT_VOLUNTARY) < vol_p
+                && u(r.voluntary) < vol_p
             {
-                chosen = Some(EnrollmentDecision {
-                    date: vol_day,
-                    rate: enrollment::voluntary_rate(
-                        seg_rate,
-                        r.ceiling,
-                        magnet(draw::ENROLLMENT_VOLUNTARY_MAGNET),
-                        v.max_deferral_rate,
-                    ),
-                    category: EventCategory::VoluntaryEnrollment,
-                    probability: vol_p,
-                });
+                chosen = Some(voluntary(
+                    vol_day,
+                    r.voluntary_magnet,
+                    EventCategory::VoluntaryEnrollment,
+                ));
             }
             if chosen.is_none()
                 && m.hired_this_year
@@ -597,27 +617,21 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
                 && never_opted
                 && v.proactive_enabled
             {
-                let t = u(draw::ENROLLMENT_PROACTIVE_TIMING);
+                let t = u(r.proactive_timing);
                 let span = (v.proactive_max_days - v.proactive_min_days) as f64;
                 let day = eligible_on + v.proactive_min_days as i32 + (t * span).floor() as i32;
-                if ok(day) && u(draw::ENROLLMENT_PROACTIVE) < vol_p {
-                    chosen = Some(EnrollmentDecision {
-                        date: day,
-                        rate: enrollment::voluntary_rate(
-                            seg_rate,
-                            r.ceiling,
-                            magnet(draw::ENROLLMENT_PROACTIVE_MAGNET),
-                            v.max_deferral_rate,
-                        ),
-                        category: EventCategory::ProactiveVoluntary,
-                        probability: vol_p,
-                    });
+                if ok(day) && u(r.proactive) < vol_p {
+                    chosen = Some(voluntary(
+                        day,
+                        r.proactive_magnet,
+                        EventCategory::ProactiveVoluntary,
+                    ));
                 }
             }
             if chosen.is_none() && !m.hired_this_year && never_opted && v.year_over_year_enabled {
                 let day = date::days_from_civil(year, 6, 15);
                 let yoy_p = enrollment::yoy_probability(m.age, m.comp, m.tenure, v.rate_multiplier);
-                if ok(day) && u(draw::ENROLLMENT_YOY) < yoy_p {
+                if ok(day) && u(r.yoy) < yoy_p {
                     chosen = Some(EnrollmentDecision {
                         date: day,
                         rate: enrollment::yoy_rate(m.age),
@@ -647,7 +661,7 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
                     } else {
                         date::days_from_civil(year, 6, 15)
                     };
-                    if opt_day <= m.boundary && u(draw::ENROLLMENT_CHANGE_OPT_OUT) < p_opt {
+                    if opt_day <= m.boundary && u(r.opt_out) < p_opt {
                         out.opt_out = Some((opt_day, p_opt));
                     }
                 }
@@ -664,8 +678,8 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
             r.ceiling,
             p.auto_escalation.maximum_rate,
             m.comp,
-            u(draw::MATCH_RESPONSE_UP),
-            u(draw::MATCH_RESPONSE_DOWN),
+            u(r.match_up),
+            u(r.match_down),
         );
     }
 
@@ -694,7 +708,7 @@ fn plan_member(ctx: &YearContext<'_>, r: &PlanYearRules, m: &PlanMember) -> Plan
 fn push_plan_rows(
     ctx: &YearContext<'_>,
     d: &PlanDecision,
-    carry: &crate::state::PlanCarry,
+    prev_rate: f64,
     base: &EventRow,
     comp: f64,
     level_at: impl Fn(Day) -> u8,
@@ -769,11 +783,11 @@ fn push_plan_rows(
             compensation_amount: Some(comp),
             previous_compensation: Some(comp),
             employee_deferral_rate: Some(rate),
-            prev_employee_deferral_rate: Some(carry.deferral_rate),
+            prev_employee_deferral_rate: Some(prev_rate),
             level_id: level_at(jan1),
             event_probability: Some(prob),
             detail: Detail::MatchResponse {
-                from: carry.deferral_rate,
+                from: prev_rate,
                 to: rate,
             },
             ..plain
@@ -785,11 +799,11 @@ fn push_plan_rows(
             category: EventCategory::DeferralEscalation,
             effective_date: jan1,
             employee_deferral_rate: Some(rate),
-            prev_employee_deferral_rate: Some(carry.deferral_rate),
+            prev_employee_deferral_rate: Some(prev_rate),
             level_id: level_at(jan1),
             event_probability: Some(p.auto_escalation.increment),
             detail: Detail::Escalation {
-                from: carry.deferral_rate,
+                from: prev_rate,
                 to: rate,
             },
             ..plain

@@ -83,21 +83,31 @@ impl MatchFormula {
 
     /// `Σ [r > lo] × min(r − lo, hi − lo) × rate × C`, then `min(·, cap × C)`, in cents.
     pub fn amount(&self, rate: f64, capped_compensation: f64) -> f64 {
-        let raw: f64 = self
-            .tiers
-            .iter()
-            .filter(|t| rate > t.employee_min)
-            .map(|t| {
-                (rate - t.employee_min).min(t.employee_max - t.employee_min)
-                    * t.match_rate
-                    * capped_compensation
-            })
-            .sum();
-        round2(match self.cap {
-            Some(cap) => raw.min(cap * capped_compensation),
-            None => raw,
-        })
+        tiered_amount(&self.tiers, self.cap, rate, capped_compensation)
     }
+}
+
+/// The tier formula over a borrowed tier list (so per-employee callers such as the
+/// tenure-graded match need no owned [`MatchFormula`]).
+pub fn tiered_amount(
+    tiers: &[MatchTier],
+    cap: Option<f64>,
+    rate: f64,
+    capped_compensation: f64,
+) -> f64 {
+    let raw: f64 = tiers
+        .iter()
+        .filter(|t| rate > t.employee_min)
+        .map(|t| {
+            (rate - t.employee_min).min(t.employee_max - t.employee_min)
+                * t.match_rate
+                * capped_compensation
+        })
+        .sum();
+    round2(match cap {
+        Some(cap) => raw.min(cap * capped_compensation),
+        None => raw,
+    })
 }
 
 /// Compensation for employer contributions: `min(eligible comp, 401(a)(17) limit)`.

@@ -14,8 +14,7 @@ use crate::plan::config::MatchMode;
 use crate::rng::{draw, unit, Rng};
 use crate::rules::employer_eligibility::{annual_hours, employer_eligibility, EmployerEligibility};
 use crate::rules::irs_limits::{deferral_limit, LimitType};
-use crate::rules::match_formula::MatchFormula;
-use crate::rules::{contribution, core_contribution, hce, round_rate, vesting};
+use crate::rules::{contribution, core_contribution, hce, match_formula, round_rate, vesting};
 use crate::state::{Snapshot, Workforce};
 use serde::{Deserialize, Serialize};
 
@@ -121,10 +120,10 @@ impl PlanCarry {
         let pct = config.plan.eligibility.new_hire_ineligible_pct;
         let ineligible = pct > 0.0
             && crate::rules::eligibility::new_hire_ineligible(
-                unit(Rng::new(config.simulation.random_seed).hash_key(
+                unit(crate::rules::keyed(
+                    &Rng::new(config.simulation.random_seed),
                     id_key,
-                    year,
-                    draw::ELIGIBILITY_NEW_HIRE_OVERRIDE,
+                    Rng::year_code(year, draw::ELIGIBILITY_NEW_HIRE_OVERRIDE),
                 )),
                 pct,
             );
@@ -362,7 +361,6 @@ pub fn accumulate_plan(config: &Config, prior: &Workforce, events: &YearEvents, 
     let (jan1, dec31) = (date::jan1(year), date::dec31(year));
     let limits = plan.limits(year);
     let lookback = plan.limits(year - 1);
-    let formula = plan.match_formula();
     let vesting_table = plan.vesting_table();
     let ranges = events.ranges();
     s.plan.clear();
@@ -454,18 +452,16 @@ pub fn accumulate_plan(config: &Config, prior: &Workforce, events: &YearEvents, 
             (MatchStatus::NoDeferrals, 0.0)
         } else {
             let amount = match m.mode {
-                MatchMode::DeferralBased => formula.amount(rate, capped),
+                MatchMode::DeferralBased => {
+                    match_formula::tiered_amount(&m.tiers, m.cap, rate, capped)
+                }
                 MatchMode::TenureGraded => m
                     .tenure_tiers
                     .iter()
                     .rev()
                     .find(|b| b.min_years <= tenure)
                     .map_or(0.0, |b| {
-                        MatchFormula {
-                            tiers: b.tiers.clone(),
-                            cap: None,
-                        }
-                        .amount(rate, capped)
+                        match_formula::tiered_amount(&b.tiers, None, rate, capped)
                     }),
             };
             (MatchStatus::Calculated, amount)
