@@ -177,4 +177,6 @@ pub enum SimulationError {
     InjectedFailure { year: i32 },
     #[error("cannot build the thread pool: {0}")]
     Threads(String),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
 }

@@ -71,7 +71,8 @@ struct SimulateArgs {
     /// Print the run report as JSON on stdout instead of the table.
     #[arg(long)]
     json: bool,
-    /// Event generation engine.
+    /// Event generation engine: native Rust (the fast path), Polars lazy expressions or DuckDB
+    /// SQL. Every engine gives byte-identical results.
     #[arg(long, value_enum, default_value_t = EngineKind::Native)]
     engine: EngineKind,
     /// Also write every stage's output to its own table in its own transaction (the naive

@@ -198,7 +198,7 @@ pub fn run_years(
     sink: &mut (dyn FnMut(&YearOutput<'_>, &[(String, f64)]) -> Result<(), SimulationError> + Send),
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Workforce, SimulationError> {
-    let engine = engine.engine();
+    let engine = engine.engine()?;
     let (age_bands, tenure_bands) = band_tables(config);
     let years_total = years.clone().count();
     for (done, year) in years.enumerate() {
@@ -219,7 +219,7 @@ pub fn run_years(
         };
         let foundation = engine.foundation(&ctx, &prior);
         lap(Stage::Foundation, &mut timings);
-        let events = engine.generate(&ctx, &prior, &foundation);
+        let events = engine.generate(&ctx, &prior, &foundation)?;
         lap(Stage::EventGeneration, &mut timings);
         let snapshot = engine.accumulate(&ctx, &prior, &events);
         lap(Stage::StateAccumulation, &mut timings);

@@ -1,7 +1,18 @@
 //! Event generation engines behind one interface. The orchestrator, the store and the benches
 //! see only [`Engine`]; the native Rust engine is the fast path and the reference for parity.
+//! The SQL engine (DuckDB statements) and the dataframe engine (Polars lazy expressions)
+//! compute the same decisions from the same keyed draws (domain.md 2.1), so every engine gives
+//! byte-identical events and snapshots for the same census, configuration and seed.
+//!
+//! Division of labour, the same for every engine: the foundation's arithmetic on level counts
+//! (steps 1-2) and the ledger's publication (step 13: roster order, event payloads) are shared
+//! code over the engine's decisions; steps 3-12 (who terminates, who is hired, promoted,
+//! raised, becomes eligible, enrolls, opts out, responds to the match, escalates) are each
+//! engine's own work over columns.
 
 pub mod native;
+pub mod polars;
+pub mod sql;
 
 use crate::config::Config;
 use crate::events::YearEvents;
@@ -18,20 +29,42 @@ pub enum EngineKind {
     /// Native Rust over struct-of-arrays columns.
     #[default]
     Native,
+    /// Polars lazy expressions over dataframe columns.
+    Polars,
+    /// SQL statements inside an in-memory DuckDB.
+    Sql,
 }
 
 impl EngineKind {
+    /// Every engine, native first.
+    pub const ALL: [EngineKind; 3] = [EngineKind::Native, EngineKind::Polars, EngineKind::Sql];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EngineKind::Native => "native",
+            EngineKind::Polars => "polars",
+            EngineKind::Sql => "sql",
         }
     }
 
-    pub fn engine(self) -> Box<dyn Engine> {
-        match self {
+    /// A ready engine (the SQL engine opens its in-memory database here).
+    pub fn engine(self) -> Result<Box<dyn Engine>, EngineError> {
+        Ok(match self {
             EngineKind::Native => Box::new(native::NativeEngine),
-        }
+            EngineKind::Polars => Box::new(polars::PolarsEngine),
+            EngineKind::Sql => Box::new(sql::SqlEngine::new()?),
+        })
     }
+}
+
+/// An engine failed to compute a year (a DuckDB or Polars error: a bug, or out of memory).
+#[derive(Debug, thiserror::Error)]
+#[error("{engine} engine, year {year}, {step}: {message}")]
+pub struct EngineError {
+    pub engine: &'static str,
+    pub year: i32,
+    pub step: &'static str,
+    pub message: String,
 }
 
 /// Everything the year's rules read, resolved once per year (the FOUNDATION stage).
@@ -60,7 +93,9 @@ pub trait Engine: Send + Sync {
     fn kind(&self) -> EngineKind;
 
     /// Steps 1-2 of domain.md 3.0: workforce needs and level quotas.
-    fn foundation(&self, ctx: &YearContext<'_>, prior: &Workforce) -> Foundation;
+    fn foundation(&self, ctx: &YearContext<'_>, prior: &Workforce) -> Foundation {
+        native::foundation(ctx, prior)
+    }
 
     /// Steps 3-13 (workforce and plan events): the year's events in ledger order.
     fn generate(
@@ -68,7 +103,18 @@ pub trait Engine: Send + Sync {
         ctx: &YearContext<'_>,
         prior: &Workforce,
         foundation: &Foundation,
-    ) -> YearEvents;
+    ) -> Result<YearEvents, EngineError> {
+        let decisions = self.decide(ctx, prior, foundation)?;
+        Ok(native::publish(ctx, prior, decisions))
+    }
+
+    /// Steps 3-12: the year's decisions, which [`native::publish`] turns into the ledger.
+    fn decide(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+        foundation: &Foundation,
+    ) -> Result<native::Decisions, EngineError>;
 
     /// Steps 14-19: the year-end snapshot from P(N) and the ledger: workforce state (5.1),
     /// then plan state and money (5.2-5.4, 3.15-3.20).

@@ -2,7 +2,7 @@
 //! 3.9-3.12 over the struct-of-arrays workforce. Per-employee decisions are independent keyed draws, so they are computed in
 //! parallel chunks when the thread pool has more than one thread, with identical results.
 
-use super::{Engine, EngineKind, Foundation, YearContext};
+use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::date::{self, Day};
 use crate::events::{Detail, EventCategory, EventRow, EventType, Member, YearEvents};
 use crate::rng::{draw, unit, Rng};
@@ -211,43 +211,50 @@ impl Engine for NativeEngine {
         EngineKind::Native
     }
 
-    fn foundation(&self, ctx: &YearContext<'_>, prior: &Workforce) -> Foundation {
-        let c = ctx.config;
-        let levels = c.job_levels.len();
-        let n = prior.len() as u64;
-        let prior_hires = if ctx.year == c.simulation.start_year {
-            0
-        } else {
-            let from = date::jan1(ctx.year - 1);
-            prior.hire_date.iter().filter(|&&h| h >= from).count() as u64
-        };
-        let needs = workforce_needs::solve(
-            n,
-            n - prior_hires,
-            prior_hires,
-            c.simulation.target_growth_rate,
-            c.workforce.total_termination_rate,
-            c.workforce.new_hire_termination_rate,
-        );
-        let counts = prior.level_counts(levels);
-        let termination_quotas =
-            level_quotas::termination_quotas(needs.total_experienced_terminations, &counts);
-        let weights: Vec<u128> = if c.hiring.level_distribution.is_empty() {
-            counts.iter().map(|&x| x as u128).collect()
-        } else {
-            level_quotas::decimal_weights(&c.hiring.level_distribution)
-        };
-        let hire_quotas = level_quotas::hire_quotas(needs.hires, &weights);
-        Foundation {
-            year: ctx.year,
-            needs,
-            termination_quotas,
-            hire_quotas,
-        }
+    fn decide(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+        f: &Foundation,
+    ) -> Result<Decisions, EngineError> {
+        Ok(decide(ctx, prior, f))
     }
+}
 
-    fn generate(&self, ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> YearEvents {
-        publish(ctx, prior, decide(ctx, prior, f))
+/// Steps 1-2: the solver's needs from the start-of-year headcount and last year's hires, then
+/// the level quotas. Arithmetic on a handful of counts, shared by every engine.
+pub fn foundation(ctx: &YearContext<'_>, prior: &Workforce) -> Foundation {
+    let c = ctx.config;
+    let levels = c.job_levels.len();
+    let n = prior.len() as u64;
+    let prior_hires = if ctx.year == c.simulation.start_year {
+        0
+    } else {
+        let from = date::jan1(ctx.year - 1);
+        prior.hire_date.iter().filter(|&&h| h >= from).count() as u64
+    };
+    let needs = workforce_needs::solve(
+        n,
+        n - prior_hires,
+        prior_hires,
+        c.simulation.target_growth_rate,
+        c.workforce.total_termination_rate,
+        c.workforce.new_hire_termination_rate,
+    );
+    let counts = prior.level_counts(levels);
+    let termination_quotas =
+        level_quotas::termination_quotas(needs.total_experienced_terminations, &counts);
+    let weights: Vec<u128> = if c.hiring.level_distribution.is_empty() {
+        counts.iter().map(|&x| x as u128).collect()
+    } else {
+        level_quotas::decimal_weights(&c.hiring.level_distribution)
+    };
+    let hire_quotas = level_quotas::hire_quotas(needs.hires, &weights);
+    Foundation {
+        year: ctx.year,
+        needs,
+        termination_quotas,
+        hire_quotas,
     }
 }
 

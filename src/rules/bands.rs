@@ -35,6 +35,11 @@ impl BandTable {
         self.lookup[v]
     }
 
+    /// The largest value with its own lookup entry; larger values take its band.
+    pub fn top(&self) -> u16 {
+        (self.lookup.len() - 1) as u16
+    }
+
     pub fn label(&self, value: u16) -> &str {
         &self.labels[self.index(value) as usize]
     }

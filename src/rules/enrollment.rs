@@ -52,20 +52,39 @@ pub fn level_multiplier(level: u8) -> f64 {
 /// Voluntary (and proactive) enrollment probability:
 /// `base_age × income_mult × level_mult × dial`.
 pub fn voluntary_probability(age: u16, comp: f64, level: u8, dial: f64) -> f64 {
-    const BASE: [f64; 4] = [0.30, 0.55, 0.70, 0.80];
-    const INCOME: [f64; 4] = [0.70, 1.00, 1.15, 1.25];
-    BASE[voluntary_age_segment(age)] * INCOME[income_segment(comp)] * level_multiplier(level) * dial
+    VOLUNTARY_AGE_BASE[voluntary_age_segment(age)]
+        * VOLUNTARY_INCOME[income_segment(comp)]
+        * level_multiplier(level)
+        * dial
 }
+
+/// Voluntary base probability by voluntary age segment.
+pub const VOLUNTARY_AGE_BASE: [f64; 4] = [0.30, 0.55, 0.70, 0.80];
+/// Voluntary income multiplier by income segment.
+pub const VOLUNTARY_INCOME: [f64; 4] = [0.70, 1.00, 1.15, 1.25];
+/// The default deferral rate matrix (1.5): voluntary age segment × income segment.
+pub const SEGMENT_RATES: [[f64; 4]; 4] = [
+    [0.03, 0.03, 0.04, 0.06],
+    [0.04, 0.06, 0.08, 0.10],
+    [0.05, 0.08, 0.10, 0.12],
+    [0.06, 0.10, 0.12, 0.15],
+];
+/// Year-over-year base probability by voluntary age segment.
+pub const YOY_AGE_BASE: [f64; 4] = [0.03, 0.05, 0.07, 0.08];
+/// Year-over-year income multiplier by income segment.
+pub const YOY_INCOME: [f64; 4] = [0.8, 1.0, 1.2, 1.3];
+/// Year-over-year tenure multiplier: tenure 0-1, 2-4, 5+.
+pub const YOY_TENURE: [f64; 3] = [0.7, 1.0, 1.1];
+/// Year-over-year conversion rate by voluntary age segment.
+pub const YOY_RATES: [f64; 4] = [0.03, 0.04, 0.05, 0.06];
+/// Opt-out age factor (× the target rate) by auto-enrollment age segment.
+pub const OPT_OUT_AGE: [f64; 4] = [1.8, 1.1, 0.7, 0.4];
+/// Opt-out income ratio by income segment.
+pub const OPT_OUT_INCOME: [f64; 4] = [1.3, 1.0, 0.8, 0.5];
 
 /// The default deferral rate matrix (1.5) by voluntary age segment × income segment.
 pub fn segment_rate(age: u16, comp: f64) -> f64 {
-    const RATES: [[f64; 4]; 4] = [
-        [0.03, 0.03, 0.04, 0.06],
-        [0.04, 0.06, 0.08, 0.10],
-        [0.05, 0.08, 0.10, 0.12],
-        [0.06, 0.10, 0.12, 0.15],
-    ];
-    RATES[voluntary_age_segment(age)][income_segment(comp)]
+    SEGMENT_RATES[voluntary_age_segment(age)][income_segment(comp)]
 }
 
 /// The voluntary rate after the match magnet and the clamp: a rate below the ceiling snaps
@@ -87,27 +106,23 @@ pub fn voluntary_rate(
 
 /// Year-over-year conversion probability: `base × income × tenure × dial`.
 pub fn yoy_probability(age: u16, comp: f64, tenure: u16, dial: f64) -> f64 {
-    const BASE: [f64; 4] = [0.03, 0.05, 0.07, 0.08];
-    const INCOME: [f64; 4] = [0.8, 1.0, 1.2, 1.3];
-    let t = match tenure {
-        0..=1 => 0.7,
-        2..=4 => 1.0,
-        _ => 1.1,
-    };
-    BASE[voluntary_age_segment(age)] * INCOME[income_segment(comp)] * t * dial
+    let t = YOY_TENURE[match tenure {
+        0..=1 => 0,
+        2..=4 => 1,
+        _ => 2,
+    }];
+    YOY_AGE_BASE[voluntary_age_segment(age)] * YOY_INCOME[income_segment(comp)] * t * dial
 }
 
 /// Year-over-year conversion rate by age segment (no magnet).
 pub fn yoy_rate(age: u16) -> f64 {
-    [0.03, 0.04, 0.05, 0.06][voluntary_age_segment(age)]
+    YOY_RATES[voluntary_age_segment(age)]
 }
 
 /// Auto-enrollment opt-out probability from the target rate T:
 /// age rate (1.8T, 1.1T, 0.7T, 0.4T) × income ratio (1.3, 1.0, 0.8, 0.5).
 pub fn opt_out_probability(age: u16, comp: f64, target: f64) -> f64 {
-    const AGE: [f64; 4] = [1.8, 1.1, 0.7, 0.4];
-    const INCOME: [f64; 4] = [1.3, 1.0, 0.8, 0.5];
-    AGE[ae_age_segment(age)] * target * INCOME[income_segment(comp)]
+    OPT_OUT_AGE[ae_age_segment(age)] * target * OPT_OUT_INCOME[income_segment(comp)]
 }
 
 #[cfg(test)]

@@ -1,0 +1,1082 @@
+//! The SQL engine: steps 3-12 of domain.md 3.0 as DuckDB statements over the staged
+//! start-of-year workforce. The keyed draws of domain.md 2.1 are SQL macros (`wfs_mix` is the
+//! SplitMix64 finaliser with `UHUGEINT` products masked to 64 bits, `wfs_fnv` is FNV-1a over a
+//! string's bytes); the year halves of every draw are computed once per year into a one-row
+//! table. Each step is one statement whose cost is linear in the workforce (plus the sort of a
+//! window function for the rank selections), so the number of statements per year does not
+//! grow with the number of employees.
+//!
+//! Constants of the rules (rate tables, probabilities, band multipliers) enter the SQL text as
+//! exact `DOUBLE` literals printed from the same Rust constants the native engine reads, so
+//! both engines evaluate the same IEEE-754 expressions in the same order and agree to the bit.
+//!
+//! The engine owns a private in-memory DuckDB (not the results database), so a run with
+//! `--engine sql` writes the same results file as the native engine.
+
+use super::native::{
+    Decisions, EnrollmentDecision, PlanDecision, PlanDecisions, PromotionDecision, RaiseDecision,
+    NEVER,
+};
+use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
+use crate::config::{PromotionDistribution, RaiseTiming};
+use crate::date::{self, Day};
+use crate::events::EventCategory;
+use crate::rules::{enrollment, hiring::Hire, promotion};
+use crate::state::Workforce;
+use duckdb::arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, UInt16Array, UInt32Array,
+    UInt64Array, UInt8Array,
+};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::Connection;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+/// The keyed RNG of domain.md 2.1 as DuckDB macros. `wfs_fnv` folds `ord` over the
+/// characters, which is FNV-1a over the UTF-8 bytes for ASCII ids: the only ids it hashes are
+/// the generated hire ids `NH_{year}_{seq}` (census ids are keyed once, at staging).
+pub const RNG_MACROS: &str = "
+CREATE OR REPLACE MACRO wfs_mul64(a, b) AS
+    CAST((a::UHUGEINT * b::UHUGEINT) & 18446744073709551615::UHUGEINT AS UBIGINT);
+CREATE OR REPLACE MACRO wfs_xs(z, k) AS xor(z, z >> k);
+CREATE OR REPLACE MACRO wfs_mix(z) AS
+    wfs_xs(wfs_mul64(wfs_xs(wfs_mul64(wfs_xs(z::UBIGINT, 30), 13787848793156543929::UBIGINT), 27),
+                     10723151780598845931::UBIGINT), 31);
+CREATE OR REPLACE MACRO wfs_fnv(s) AS
+    list_reduce(list_prepend(14695981039346656037::UBIGINT,
+                             list_transform(range(1, strlen(s) + 1),
+                                            lambda k: ord(substr(s, k::BIGINT, 1))::UBIGINT)),
+                lambda h, b: wfs_mul64(xor(h, b), 1099511628211::UBIGINT));
+CREATE OR REPLACE MACRO wfs_unit(h) AS (h >> 11)::DOUBLE / 9007199254740992::DOUBLE;
+CREATE OR REPLACE MACRO wfs_round2(x) AS round(x * 100::DOUBLE) / 100::DOUBLE;
+CREATE OR REPLACE MACRO wfs_round_rate(x) AS round(x * 1000000::DOUBLE) / 1000000::DOUBLE;
+CREATE OR REPLACE MACRO wfs_jan1(y) AS (make_date(y::BIGINT, 1, 1) - DATE '1970-01-01')::INTEGER;
+";
+
+/// The engine: a private in-memory DuckDB with the RNG macros installed.
+pub struct SqlEngine {
+    conn: Mutex<Connection>,
+}
+
+fn err(year: i32, step: &'static str) -> impl Fn(duckdb::Error) -> EngineError {
+    move |e| EngineError {
+        engine: "sql",
+        year,
+        step,
+        message: e.to_string(),
+    }
+}
+
+impl SqlEngine {
+    pub fn new() -> Result<SqlEngine, EngineError> {
+        let conn = Connection::open_in_memory().map_err(err(0, "open in-memory database"))?;
+        conn.execute_batch(RNG_MACROS)
+            .map_err(err(0, "install the RNG macros"))?;
+        // The planner may reorder rows freely; every result below is keyed or ordered
+        // explicitly, so results do not depend on DuckDB's thread count.
+        // DuckDB's own workers follow the run's thread budget (the rayon pool the
+        // orchestrator installed), as the native engine's do.
+        conn.execute_batch(&format!(
+            "SET preserve_insertion_order = false; SET threads = {};",
+            rayon::current_num_threads().max(1)
+        ))
+        .map_err(err(0, "settings"))?;
+        Ok(SqlEngine {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs a query and returns its columns, every batch concatenated.
+    pub fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, duckdb::Error> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt = conn.prepare(sql)?;
+        let batches = stmt.query_arrow([])?.collect();
+        Ok(batches)
+    }
+}
+
+/// An exact DOUBLE literal: Rust's shortest round-trip form, parsed by DuckDB's correctly
+/// rounded string-to-double conversion.
+fn lit(x: f64) -> String {
+    format!("CAST('{x:?}' AS DOUBLE)")
+}
+
+/// `[v0, v1, ...][index + 1]` over exact literals.
+fn pick(values: &[f64], index: &str) -> String {
+    let list: Vec<String> = values.iter().map(|&v| lit(v)).collect();
+    format!("[{}][({index}) + 1]", list.join(", "))
+}
+
+/// `CASE WHEN u <= c0 THEN v0 ... ELSE v_last END`: the categorical draw of domain.md 2.1 with
+/// cumulative weights normalised by the total, walked in declared order. `None` when the
+/// weights sum to zero or less (the rule's default applies).
+fn categorical_case(weights: &[f64], values: &[String], u: &str) -> Option<String> {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 || weights.is_empty() {
+        return None;
+    }
+    let mut acc = 0.0;
+    let mut sql = String::from("CASE");
+    for (w, v) in weights.iter().zip(values) {
+        acc += w;
+        // acc / total >= u, with the quotient computed in Rust exactly as `categorical` does.
+        let _ = write!(sql, " WHEN {} >= {u} THEN {v}", lit(acc / total));
+    }
+    let _ = write!(sql, " ELSE {} END", values[values.len() - 1]);
+    Some(sql)
+}
+
+/// Age segment CASE expressions of 3.10 (boundaries as in `rules::enrollment`).
+const VOLUNTARY_AGE_SEGMENT: &str =
+    "(CASE WHEN age <= 30 THEN 0 WHEN age <= 45 THEN 1 WHEN age <= 55 THEN 2 ELSE 3 END)";
+const AE_AGE_SEGMENT: &str =
+    "(CASE WHEN age <= 29 THEN 0 WHEN age <= 44 THEN 1 WHEN age <= 59 THEN 2 ELSE 3 END)";
+const INCOME_SEGMENT: &str = "(CASE WHEN comp < 50000::DOUBLE THEN 0 WHEN comp < 100000::DOUBLE \
+     THEN 1 WHEN comp < 200000::DOUBLE THEN 2 ELSE 3 END)";
+
+impl Engine for SqlEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Sql
+    }
+
+    fn decide(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+        f: &Foundation,
+    ) -> Result<Decisions, EngineError> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let year = ctx.year;
+        stage(&conn, ctx, prior, f).map_err(err(year, "stage the start-of-year workforce"))?;
+        let run =
+            |step: &'static str, sql: String| conn.execute_batch(&sql).map_err(err(year, step));
+        run("year codes", year_codes_sql(ctx))?;
+        run("employee keys", employee_keys_sql())?;
+        run("experienced terminations", terminations_sql(ctx))?;
+        run("hires", hires_sql(ctx))?;
+        run("new-hire terminations", new_hire_terminations_sql(ctx, f))?;
+        run("promotions", promotions_sql(ctx))?;
+        run("raises", raises_sql(ctx))?;
+        let n = prior.len();
+        let read = |step: &'static str, sql: &str| -> Result<Vec<RecordBatch>, EngineError> {
+            let mut stmt = conn.prepare(sql).map_err(err(year, step))?;
+            let batches: Vec<RecordBatch> =
+                stmt.query_arrow([]).map_err(err(year, step))?.collect();
+            Ok(batches)
+        };
+
+        let mut term_date = vec![NEVER; n];
+        for b in read("read terminations", "SELECT i, term_date FROM wfs_term")? {
+            for (i, d) in col::<UInt32Array>(&b, 0)
+                .values()
+                .iter()
+                .zip(col::<Int32Array>(&b, 1).values())
+            {
+                term_date[*i as usize] = *d;
+            }
+        }
+        let mut hires: Vec<Hire> = Vec::new();
+        let mut nh_term_date: Vec<Day> = Vec::new();
+        for b in read(
+            "read hires",
+            "SELECT h.seq, h.employee_id, h.employee_ssn, h.id_key, h.level, h.age, h.hire_date, \
+             h.birth_date, h.comp, h.part_time, t.term_date \
+             FROM wfs_hire h LEFT JOIN wfs_nh_term t USING (seq) ORDER BY h.seq",
+        )? {
+            let seq = col::<UInt32Array>(&b, 0);
+            let id = col::<StringArray>(&b, 1);
+            let ssn = col::<StringArray>(&b, 2);
+            let key = col::<UInt64Array>(&b, 3);
+            let level = col::<UInt8Array>(&b, 4);
+            let age = col::<UInt16Array>(&b, 5);
+            let hire_date = col::<Int32Array>(&b, 6);
+            let birth = col::<Int32Array>(&b, 7);
+            let comp = col::<Float64Array>(&b, 8);
+            let pt = col::<BooleanArray>(&b, 9);
+            let term = col::<Int32Array>(&b, 10);
+            for r in 0..b.num_rows() {
+                hires.push(Hire {
+                    seq: seq.value(r),
+                    employee_id: id.value(r).to_string(),
+                    employee_ssn: ssn.value(r).to_string(),
+                    id_key: key.value(r),
+                    level: level.value(r),
+                    age: age.value(r),
+                    hire_date: hire_date.value(r),
+                    birth_date: birth.value(r),
+                    compensation: comp.value(r),
+                    scheduled_hours: pt.value(r).then_some(20.0),
+                });
+                nh_term_date.push(if term.is_null(r) {
+                    NEVER
+                } else {
+                    term.value(r)
+                });
+            }
+        }
+        let mut promotions: Vec<Option<PromotionDecision>> = vec![None; n];
+        for b in read(
+            "read promotions",
+            "SELECT i, new_level, new_comp, hazard, pct FROM wfs_promotion",
+        )? {
+            let i = col::<UInt32Array>(&b, 0);
+            let (l, c, h, p) = (
+                col::<UInt8Array>(&b, 1),
+                col::<Float64Array>(&b, 2),
+                col::<Float64Array>(&b, 3),
+                col::<Float64Array>(&b, 4),
+            );
+            for r in 0..b.num_rows() {
+                promotions[i.value(r) as usize] = Some(PromotionDecision {
+                    new_level: l.value(r),
+                    new_compensation: c.value(r),
+                    hazard: h.value(r),
+                    increase_pct: p.value(r),
+                });
+            }
+        }
+        let mut raises: Vec<Option<RaiseDecision>> = vec![None; n];
+        for b in read(
+            "read raises",
+            "SELECT i, new_comp, raise_date, merit FROM wfs_raise",
+        )? {
+            let i = col::<UInt32Array>(&b, 0);
+            let (c, d, m) = (
+                col::<Float64Array>(&b, 1),
+                col::<Int32Array>(&b, 2),
+                col::<Float64Array>(&b, 3),
+            );
+            for r in 0..b.num_rows() {
+                raises[i.value(r) as usize] = Some(RaiseDecision {
+                    new_compensation: c.value(r),
+                    date: d.value(r),
+                    merit: m.value(r),
+                });
+            }
+        }
+        let mut plan = PlanDecisions {
+            prior: vec![PlanDecision::default(); n],
+            hires: vec![PlanDecision::default(); hires.len()],
+        };
+        if ctx.config.plan.enabled {
+            run("plan decisions", plan_sql(ctx))?;
+            for b in read(
+                "read plan decisions",
+                "SELECT hired, idx, elig_day, enr_cat, enr_day, enr_rate, enr_prob, opt_day, \
+                 opt_prob, mr_rate, mr_prob, esc_rate FROM wfs_plan",
+            )? {
+                let hired = col::<BooleanArray>(&b, 0);
+                let idx = col::<UInt32Array>(&b, 1);
+                let elig = col::<Int32Array>(&b, 2);
+                let cat = col::<UInt8Array>(&b, 3);
+                let enr_day = col::<Int32Array>(&b, 4);
+                let enr_rate = col::<Float64Array>(&b, 5);
+                let enr_prob = col::<Float64Array>(&b, 6);
+                let opt_day = col::<Int32Array>(&b, 7);
+                let opt_prob = col::<Float64Array>(&b, 8);
+                let mr_rate = col::<Float64Array>(&b, 9);
+                let mr_prob = col::<Float64Array>(&b, 10);
+                let esc = col::<Float64Array>(&b, 11);
+                let opt_i32 = |a: &Int32Array, r: usize| (!a.is_null(r)).then(|| a.value(r));
+                let opt_f64 = |a: &Float64Array, r: usize| (!a.is_null(r)).then(|| a.value(r));
+                for r in 0..b.num_rows() {
+                    let d = PlanDecision {
+                        eligibility: opt_i32(elig, r),
+                        enrollment: (!cat.is_null(r)).then(|| EnrollmentDecision {
+                            date: enr_day.value(r),
+                            rate: enr_rate.value(r),
+                            category: ENROLLMENT_CATEGORIES[cat.value(r) as usize],
+                            probability: enr_prob.value(r),
+                        }),
+                        opt_out: opt_i32(opt_day, r).map(|day| (day, opt_prob.value(r))),
+                        match_response: opt_f64(mr_rate, r).map(|x| (x, mr_prob.value(r))),
+                        escalation: opt_f64(esc, r),
+                    };
+                    let slot = if hired.value(r) {
+                        &mut plan.hires[idx.value(r) as usize]
+                    } else {
+                        &mut plan.prior[idx.value(r) as usize]
+                    };
+                    *slot = d;
+                }
+            }
+        }
+        Ok(Decisions {
+            term_date,
+            hires,
+            nh_term_date,
+            promotions,
+            raises,
+            plan,
+        })
+    }
+}
+
+/// Enrollment categories by the code the plan statement emits.
+const ENROLLMENT_CATEGORIES: [EventCategory; 4] = [
+    EventCategory::VoluntaryEnrollment,
+    EventCategory::ProactiveVoluntary,
+    EventCategory::YearOverYearVoluntary,
+    EventCategory::AutoEnrollment,
+];
+
+/// Column `i` of a batch as its concrete Arrow type. The statements above cast every column
+/// they return, so a mismatch is a bug in this file.
+fn col<T: 'static>(b: &RecordBatch, i: usize) -> &T {
+    b.column(i).as_any().downcast_ref::<T>().unwrap_or_else(|| {
+        panic!(
+            "sql engine: column {i} has type {}",
+            b.column(i).data_type()
+        )
+    })
+}
+
+/// Stages the start-of-year workforce (`wfs_prior`), the per-level parameters (`wfs_level`)
+/// and the band multipliers (`wfs_age_band`, `wfs_tenure_band`) by Arrow batches.
+fn stage(
+    conn: &Connection,
+    ctx: &YearContext<'_>,
+    prior: &Workforce,
+    f: &Foundation,
+) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TABLE wfs_prior (i UINTEGER, employee_id VARCHAR, id_key UBIGINT, \
+         level UTINYINT, age USMALLINT, tenure USMALLINT, comp DOUBLE, hire_date INTEGER, \
+         ineligible BOOLEAN, elig_date INTEGER, enrolled BOOLEAN, ever_opted_out BOOLEAN, \
+         rate DOUBLE, census_esc_opt_out BOOLEAN, last_change_year INTEGER, \
+         first_enroll_year INTEGER);
+         CREATE OR REPLACE TABLE wfs_level (level UTINYINT, term_quota UBIGINT, \
+         hire_quota UBIGINT, hire_start UBIGINT, merit DOUBLE, nh_avg DOUBLE);
+         CREATE OR REPLACE TABLE wfs_age_band (v USMALLINT, mult DOUBLE);
+         CREATE OR REPLACE TABLE wfs_tenure_band (v USMALLINT, mult DOUBLE);",
+    )?;
+    const CHUNK: usize = 1 << 17;
+    let mut app = conn.appender("wfs_prior")?;
+    for start in (0..prior.len()).step_by(CHUNK) {
+        let r = start..(start + CHUNK).min(prior.len());
+        let plan = &prior.plan[r.clone()];
+        let batch = RecordBatch::try_from_iter([
+            (
+                "i",
+                Arc::new(UInt32Array::from_iter_values(r.clone().map(|i| i as u32))) as ArrayRef,
+            ),
+            (
+                "employee_id",
+                Arc::new(StringArray::from_iter_values(
+                    prior.employee_id[r.clone()].iter().map(|s| &**s),
+                )),
+            ),
+            (
+                "id_key",
+                Arc::new(UInt64Array::from(prior.id_key[r.clone()].to_vec())),
+            ),
+            (
+                "level",
+                Arc::new(UInt8Array::from(prior.level[r.clone()].to_vec())),
+            ),
+            (
+                "age",
+                Arc::new(UInt16Array::from(prior.age[r.clone()].to_vec())),
+            ),
+            (
+                "tenure",
+                Arc::new(UInt16Array::from(prior.tenure[r.clone()].to_vec())),
+            ),
+            (
+                "comp",
+                Arc::new(Float64Array::from(prior.compensation[r.clone()].to_vec())),
+            ),
+            (
+                "hire_date",
+                Arc::new(Int32Array::from(prior.hire_date[r.clone()].to_vec())),
+            ),
+            (
+                "ineligible",
+                Arc::new(BooleanArray::from_iter(
+                    plan.iter().map(|p| Some(p.plan_ineligible)),
+                )),
+            ),
+            (
+                "elig_date",
+                Arc::new(Int32Array::from_iter(
+                    plan.iter().map(|p| p.plan_eligibility_date),
+                )),
+            ),
+            (
+                "enrolled",
+                Arc::new(BooleanArray::from_iter(
+                    plan.iter().map(|p| Some(p.enrolled)),
+                )),
+            ),
+            (
+                "ever_opted_out",
+                Arc::new(BooleanArray::from_iter(
+                    plan.iter().map(|p| Some(p.ever_opted_out)),
+                )),
+            ),
+            (
+                "rate",
+                Arc::new(Float64Array::from_iter_values(
+                    plan.iter().map(|p| p.deferral_rate),
+                )),
+            ),
+            (
+                "census_esc_opt_out",
+                Arc::new(BooleanArray::from_iter(
+                    plan.iter().map(|p| Some(p.census_escalation_opt_out)),
+                )),
+            ),
+            (
+                "last_change_year",
+                Arc::new(Int32Array::from_iter_values(
+                    plan.iter().map(|p| p.last_rate_change_year),
+                )),
+            ),
+            (
+                "first_enroll_year",
+                Arc::new(Int32Array::from_iter_values(
+                    plan.iter().map(|p| p.first_enrollment_year),
+                )),
+            ),
+        ])
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+        app.append_record_batch(batch)?;
+    }
+    app.flush()?;
+    drop(app);
+
+    let levels = ctx.config.job_levels.len();
+    let mut start = 0u64;
+    let mut starts = Vec::with_capacity(levels);
+    for &q in &f.hire_quotas {
+        starts.push(start);
+        start += q;
+    }
+    let batch = RecordBatch::try_from_iter([
+        (
+            "level",
+            Arc::new(UInt8Array::from_iter_values((1..=levels).map(|l| l as u8))) as ArrayRef,
+        ),
+        (
+            "term_quota",
+            Arc::new(UInt64Array::from(f.termination_quotas.clone())),
+        ),
+        (
+            "hire_quota",
+            Arc::new(UInt64Array::from(f.hire_quotas.clone())),
+        ),
+        ("hire_start", Arc::new(UInt64Array::from(starts))),
+        (
+            "merit",
+            Arc::new(Float64Array::from(ctx.params.merit.clone())),
+        ),
+        (
+            "nh_avg",
+            Arc::new(Float64Array::from(ctx.params.new_hire_average.clone())),
+        ),
+    ])
+    .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let mut app = conn.appender("wfs_level")?;
+    app.append_record_batch(batch)?;
+    app.flush()?;
+    drop(app);
+    for (table, bands) in [
+        ("wfs_age_band", ctx.age_bands),
+        ("wfs_tenure_band", ctx.tenure_bands),
+    ] {
+        let top = bands.top();
+        let batch = RecordBatch::try_from_iter([
+            (
+                "v",
+                Arc::new(UInt16Array::from_iter_values(0..=top)) as ArrayRef,
+            ),
+            (
+                "mult",
+                Arc::new(Float64Array::from_iter_values(
+                    (0..=top).map(|v| bands.promotion_multipliers[bands.index(v) as usize]),
+                )),
+            ),
+        ])
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let mut app = conn.appender(table)?;
+        app.append_record_batch(batch)?;
+        app.flush()?;
+    }
+    Ok(())
+}
+
+/// The year half of every draw, `mix((year << 32) ^ fnv1a64("event_type|salt"))`, and the
+/// mixed seeds, once per year.
+fn year_codes_sql(ctx: &YearContext<'_>) -> String {
+    let c = ctx.config;
+    let y = ctx.year;
+    let code =
+        |year: i32, name: &str| format!("wfs_mix(xor({year}::UBIGINT << 32, wfs_fnv('{name}')))");
+    format!(
+        "CREATE OR REPLACE TABLE wfs_year AS SELECT
+            wfs_mix({term_seed}::UBIGINT) AS seed_term,
+            wfs_mix({hire_seed}::UBIGINT) AS seed_hire,
+            wfs_mix({promo_seed}::UBIGINT) AS seed_promo,
+            wfs_mix({seed}::UBIGINT) AS seed_main,
+            {} AS term_select, {} AS term_date_min, {} AS term_date,
+            {} AS hire_age, {} AS hire_part_time,
+            {} AS nh_select, {} AS nh_date_min, {} AS nh_date,
+            {} AS promotion, {} AS promotion_raise, {} AS promotion_raise2,
+            {} AS raise_month, {} AS raise_day,
+            {} AS new_hire_override, {} AS voluntary, {} AS voluntary_magnet,
+            {} AS proactive, {} AS proactive_timing, {} AS proactive_magnet, {} AS yoy,
+            {} AS opt_out, {} AS match_up, {} AS match_down;",
+        code(y, "termination|select"),
+        code(0, "termination|date_min"),
+        code(y, "termination|date"),
+        code(y, "hire|age"),
+        code(y, "hire|part_time"),
+        code(y, "new_hire_termination|select"),
+        code(0, "new_hire_termination|date_min"),
+        code(y, "new_hire_termination|date"),
+        code(y, "promotion"),
+        code(y, "promotion|raise"),
+        code(y, "promotion|raise2"),
+        code(y, "raise|month"),
+        code(y, "raise|day"),
+        code(y, "eligibility|new_hire_override"),
+        code(y, "enrollment|voluntary"),
+        code(y, "enrollment|voluntary_magnet"),
+        code(y, "enrollment|proactive"),
+        code(y, "enrollment|proactive_timing"),
+        code(y, "enrollment|proactive_magnet"),
+        code(y, "enrollment|yoy"),
+        code(y, "enrollment_change|opt_out"),
+        code(y, "deferral_match_response|up"),
+        code(y, "deferral_match_response|down"),
+        term_seed = c.termination_seed(),
+        hire_seed = c.hiring_seed(),
+        promo_seed = c.promotion_seed(),
+        seed = c.simulation.random_seed,
+    )
+}
+
+/// The employee halves of the draws, `mix(mix(seed) ^ id_key)`, once per employee and seed.
+fn employee_keys_sql() -> String {
+    "CREATE OR REPLACE TABLE wfs_emp AS SELECT p.*,
+        wfs_mix(xor(y.seed_term, p.id_key)) AS e_term,
+        wfs_mix(xor(y.seed_promo, p.id_key)) AS e_promo,
+        wfs_mix(xor(y.seed_main, p.id_key)) AS e_main
+     FROM wfs_prior p, wfs_year y;"
+        .to_string()
+}
+
+/// Step 3 (3.4): per level, the first `quota` by `(h, employee_id)`; the date from two draws.
+fn terminations_sql(ctx: &YearContext<'_>) -> String {
+    let jan1 = date::jan1(ctx.year);
+    format!(
+        "CREATE OR REPLACE TABLE wfs_term AS
+         SELECT r.i::UINTEGER AS i,
+                ({jan1} + 30 + wfs_mix(xor(r.e_term, y.term_date_min)) % 61
+                   + wfs_mix(xor(r.e_term, y.term_date)) % 275)::INTEGER AS term_date
+         FROM (SELECT e.i, e.e_term, l.term_quota,
+                      row_number() OVER (PARTITION BY e.level
+                                         ORDER BY wfs_mix(xor(e.e_term, y.term_select)), e.employee_id) AS rn
+               FROM wfs_emp e JOIN wfs_level l USING (level), wfs_year y
+               WHERE l.term_quota > 0) r, wfs_year y
+         WHERE r.rn <= r.term_quota;"
+    )
+}
+
+/// Step 4 (3.5): the hires by level and sequence number.
+fn hires_sql(ctx: &YearContext<'_>) -> String {
+    let c = ctx.config;
+    let year = ctx.year;
+    let jan1 = date::jan1(year);
+    let cohort = (year - c.simulation.start_year) as u64 * 100_000;
+    let weights: Vec<f64> = c.hiring.age_distribution.iter().map(|a| a.weight).collect();
+    let ages: Vec<String> = c
+        .hiring
+        .age_distribution
+        .iter()
+        .map(|a| format!("{}::USMALLINT", a.age))
+        .collect();
+    let age = categorical_case(
+        &weights,
+        &ages,
+        "wfs_unit(wfs_mix(xor(k.e_hire, y.hire_age)))",
+    )
+    .unwrap_or_else(|| "32::USMALLINT".to_string());
+    let pt = lit(c.workforce.part_time_new_hire_pct);
+    format!(
+        "CREATE OR REPLACE TABLE wfs_hire AS
+         WITH s AS (
+             SELECT level, unnest(range(hire_start::BIGINT + 1, (hire_start + hire_quota)::BIGINT + 1)) AS seq, nh_avg
+             FROM wfs_level WHERE hire_quota > 0),
+         ids AS (SELECT s.*, printf('NH_%d_%06d', {year}, seq) AS employee_id FROM s),
+         k AS (SELECT ids.*, wfs_fnv(employee_id) AS id_key,
+                      wfs_mix(xor(y.seed_hire, wfs_fnv(employee_id))) AS e_hire
+               FROM ids, wfs_year y),
+         a AS (SELECT k.*, {age} AS age,
+                      wfs_unit(wfs_mix(xor(k.e_hire, y.hire_part_time))) < {pt} AS part_time
+               FROM k, wfs_year y)
+         SELECT seq::UINTEGER AS seq, employee_id,
+                printf('SSN-%d', 900000000 + {cohort} + seq) AS employee_ssn,
+                id_key, level::UTINYINT AS level, age,
+                ({jan1} + seq % 365)::INTEGER AS hire_date,
+                ({jan1} - age * 365)::INTEGER AS birth_date,
+                wfs_round2(nh_avg * ({} + (seq % 10)::DOUBLE * {})) AS comp,
+                part_time,
+                wfs_mix(xor(y.seed_term, id_key)) AS e_term,
+                wfs_mix(xor(y.seed_main, id_key)) AS e_main
+         FROM a, wfs_year y;",
+        lit(0.91),
+        lit(0.02),
+    )
+}
+
+/// Step 5 (3.6): the solver's implied count among the hires, by rank; dates after the hire.
+fn new_hire_terminations_sql(ctx: &YearContext<'_>, f: &Foundation) -> String {
+    let dec31 = date::dec31(ctx.year);
+    let target = f.needs.implied_new_hire_terminations;
+    format!(
+        "CREATE OR REPLACE TABLE wfs_nh_term AS
+         WITH c AS (
+             SELECT h.seq, h.employee_id, h.hire_date, ({dec31} - h.hire_date)::UBIGINT AS d,
+                    wfs_mix(xor(h.e_term, y.nh_date)) AS r,
+                    30 + wfs_mix(xor(h.e_term, y.nh_date_min)) % 61 AS m,
+                    wfs_mix(xor(h.e_term, y.nh_select)) AS h
+             FROM wfs_hire h, wfs_year y WHERE h.hire_date < {dec31}),
+         o AS (
+             SELECT seq, (hire_date + CASE
+                     WHEN d < 30 THEN 1 + r % d
+                     WHEN d < 90 THEN 30 + r % (d - 29)
+                     ELSE m + r % (CASE WHEN d + 1 > m THEN d + 1 - m ELSE 1 END) END)::INTEGER AS term_date,
+                    row_number() OVER (ORDER BY h, employee_id) AS rn
+             FROM c)
+         SELECT seq::UINTEGER AS seq, term_date FROM o WHERE rn <= {target};"
+    )
+}
+
+/// Step 7 (3.7): promotions on Feb 1 for the eligible who are still employed then.
+fn promotions_sql(ctx: &YearContext<'_>) -> String {
+    let c = ctx.config;
+    let p = &c.promotion;
+    let feb1 = promotion::promotion_date(ctx.year);
+    let top = c.job_levels.len();
+    let v = "wfs_unit(wfs_mix(xor(h.e_promo, y.promotion_raise)))";
+    let jitter = match p.distribution_type {
+        PromotionDistribution::Uniform => format!(
+            "({v} - {}) * {} * {}",
+            lit(0.5),
+            lit(2.0),
+            lit(p.distribution_range)
+        ),
+        PromotionDistribution::Normal => format!(
+            "sqrt({} * ln((floor({} * {v}) + {}) / {})) \
+             * cos({} * wfs_unit(wfs_mix(xor(h.e_promo, y.promotion_raise2)))) * {}",
+            lit(-2.0),
+            lit(1000.0),
+            lit(1.0),
+            lit(1001.0),
+            lit(std::f64::consts::TAU),
+            lit(p.normal_std_dev)
+        ),
+        PromotionDistribution::Deterministic => lit(0.0),
+    };
+    let default_pct = format!("{} + {jitter}", lit(p.base_increase_pct));
+    let pct = if p.level_overrides.is_empty() {
+        default_pct
+    } else {
+        let mut case = String::from("CASE h.level");
+        for o in &p.level_overrides {
+            let _ = write!(case, " WHEN {} THEN {}", o.level, lit(o.increase_pct));
+        }
+        let _ = write!(case, " ELSE {default_pct} END");
+        case
+    };
+    format!(
+        "CREATE OR REPLACE TABLE wfs_promotion AS
+         WITH h AS (
+             SELECT e.i, e.level, e.comp, e.e_promo,
+                    least({base} * tb.mult * ab.mult
+                          * greatest({one} - {damp} * (e.level::DOUBLE - {one}), {zero}) * {rm}, {one}) AS hazard
+             FROM wfs_emp e
+             LEFT JOIN wfs_term t USING (i)
+             JOIN wfs_tenure_band tb ON tb.v = least(e.tenure, {tenure_top})
+             JOIN wfs_age_band ab ON ab.v = least(e.age, {age_top})
+             WHERE e.tenure >= 1 AND e.level < {top} AND e.age < 65
+               AND coalesce(t.term_date, {never}) >= {feb1}),
+         s AS (SELECT h.i, h.level, h.comp, h.hazard, {pct} AS pct
+               FROM h, wfs_year y WHERE wfs_unit(wfs_mix(xor(h.e_promo, y.promotion))) < h.hazard)
+         SELECT i::UINTEGER AS i, (level + 1)::UTINYINT AS new_level,
+                wfs_round2(least(comp * ({one} + {cap_pct}), comp + {cap_amt},
+                                 greatest(comp * ({one} + pct), comp))) AS new_comp,
+                hazard, pct
+         FROM s;",
+        base = lit(p.base_rate),
+        damp = lit(p.level_dampener_factor),
+        rm = lit(p.rate_multiplier),
+        one = lit(1.0),
+        zero = lit(0.0),
+        never = NEVER,
+        cap_pct = lit(p.max_cap_pct),
+        cap_amt = lit(p.max_cap_amount),
+        tenure_top = ctx.tenure_bands.top(),
+        age_top = ctx.age_bands.top(),
+    )
+}
+
+/// Step 8 (3.8): merit + COLA for the eligible still employed on the raise date.
+fn raises_sql(ctx: &YearContext<'_>) -> String {
+    let c = ctx.config;
+    let year = ctx.year;
+    let raise_date = match c.compensation.raise_timing {
+        RaiseTiming::CalendarDriven => format!("{}", date::days_from_civil(year, 7, 15)),
+        RaiseTiming::Legacy => format!(
+            "CASE WHEN strlen(e.employee_id) % 2 = 0 THEN {} ELSE {} END",
+            date::jan1(year),
+            date::days_from_civil(year, 7, 1)
+        ),
+        RaiseTiming::Realistic => {
+            let months: Vec<String> = (1..=12u32).map(|m| m.to_string()).collect();
+            let month = categorical_case(
+                &c.compensation.raise_timing_distribution,
+                &months,
+                "wfs_unit(wfs_mix(xor(e.e_main, y.raise_month)))",
+            )
+            .unwrap_or_else(|| "7".to_string());
+            let first = |m: u32| date::days_from_civil(year, m, 1);
+            let next = |m: u32| {
+                if m == 12 {
+                    date::jan1(year + 1)
+                } else {
+                    date::days_from_civil(year, m + 1, 1)
+                }
+            };
+            let firsts: Vec<String> = (1..=12).map(|m| first(m).to_string()).collect();
+            let lens: Vec<String> = (1..=12).map(|m| (next(m) - first(m)).to_string()).collect();
+            format!(
+                "[{}][{month}] + (wfs_mix(xor(e.e_main, y.raise_day)) % [{}][{month}]::UBIGINT)::INTEGER",
+                firsts.join(", "),
+                lens.join(", ")
+            )
+        }
+    };
+    let cola = lit(ctx.params.cola);
+    format!(
+        "CREATE OR REPLACE TABLE wfs_raise AS
+         WITH r AS (
+             SELECT e.i, e.comp, l.merit, ({raise_date})::INTEGER AS raise_date, t.term_date
+             FROM wfs_emp e JOIN wfs_level l USING (level) LEFT JOIN wfs_term t USING (i), wfs_year y
+             WHERE e.tenure >= 1 AND l.merit > {zero})
+         SELECT i::UINTEGER AS i,
+                wfs_round2(least(comp * {one_half}, comp + {cap},
+                    CASE WHEN merit + {cola} > {half} THEN comp * {one_half}
+                         WHEN merit + {cola} < {zero} THEN comp
+                         ELSE comp * ({one} + (merit + {cola})) END)) AS new_comp,
+                raise_date, merit
+         FROM r WHERE coalesce(term_date, {never}) >= raise_date;",
+        zero = lit(0.0),
+        one = lit(1.0),
+        half = lit(0.5),
+        one_half = lit(1.5),
+        cap = lit(250_000.0),
+        never = NEVER,
+    )
+}
+
+/// Steps 9-12 (3.9-3.12) for every member of the roster: eligibility, the enrollment that
+/// survives resolution (voluntary > proactive > year-over-year > auto), the auto-enrollment
+/// opt-out, the start-year match response and auto-escalation. Each CTE reads the one before
+/// it under the alias `m`; only members with at least one decision are returned.
+fn plan_sql(ctx: &YearContext<'_>) -> String {
+    use crate::plan::config::{optional_day, AutoEnrollmentScope};
+    let c = ctx.config;
+    let p = &c.plan;
+    let year = ctx.year;
+    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
+    let jan15 = jan1 + 14;
+    let jun15 = date::days_from_civil(year, 6, 15);
+    let start_year = year == c.simulation.start_year;
+    let ceiling = lit(p.match_ceiling());
+    let e = &p.eligibility;
+    let ae = &p.auto_enrollment;
+    let v = &p.voluntary_enrollment;
+    let mr = &p.match_response;
+    let esc = &p.auto_escalation;
+    let zero = lit(0.0);
+    let one = lit(1.0);
+    let u = |code: &str| format!("wfs_unit(wfs_mix(xor(m.e_main, y.{code})))");
+    let b = |x: bool| if x { "TRUE" } else { "FALSE" };
+    let at_or_after =
+        |d: Option<Day>| d.map_or("TRUE".to_string(), |d| format!("m.hire_date >= {d}"));
+
+    let in_scope = format!(
+        "({} AND {} AND {})",
+        b(ae.enabled),
+        at_or_after(optional_day(&ae.hire_date_cutoff)),
+        match ae.scope {
+            AutoEnrollmentScope::NewHiresOnly if !start_year => "m.hired",
+            _ => "TRUE",
+        }
+    );
+    let vseg = VOLUNTARY_AGE_SEGMENT.replace("age", "m.age");
+    let aseg = AE_AGE_SEGMENT.replace("age", "m.age");
+    let iseg = INCOME_SEGMENT.replace("comp", "m.comp");
+    let tseg = "(CASE WHEN m.tenure <= 1 THEN 0 WHEN m.tenure <= 4 THEN 1 ELSE 2 END)";
+    let mut level_mult = String::from("(CASE");
+    for l in 1..=c.job_levels.len() as u8 {
+        let _ = write!(
+            level_mult,
+            " WHEN m.level = {l} THEN {}",
+            lit(enrollment::level_multiplier(l))
+        );
+    }
+    let _ = write!(
+        level_mult,
+        " ELSE {} END)",
+        lit(enrollment::level_multiplier(u8::MAX))
+    );
+    let dial = lit(v.rate_multiplier);
+    let vol_p = format!(
+        "{} * {} * {level_mult} * {dial}",
+        pick(&enrollment::VOLUNTARY_AGE_BASE, &vseg),
+        pick(&enrollment::VOLUNTARY_INCOME, &iseg),
+    );
+    let yoy_p = format!(
+        "{} * {} * {} * {dial}",
+        pick(&enrollment::YOY_AGE_BASE, &vseg),
+        pick(&enrollment::YOY_INCOME, &iseg),
+        pick(&enrollment::YOY_TENURE, tseg),
+    );
+    let segment_rates: Vec<f64> = enrollment::SEGMENT_RATES
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    let seg_rate = pick(&segment_rates, &format!("{vseg} * 4 + {iseg}"));
+    // 3.10.3: voluntary and proactive share the rate rule; only the magnet draw differs.
+    let vol_rate = |magnet: &str| {
+        let snapped = if v.match_magnet_enabled {
+            format!(
+                "CASE WHEN {ceiling} > {zero} AND m.seg_rate < {ceiling} AND {} < {} \
+                 THEN {ceiling} ELSE m.seg_rate END",
+                u(magnet),
+                lit(v.match_magnet_snap_probability),
+            )
+        } else {
+            "m.seg_rate".to_string()
+        };
+        format!(
+            "least(greatest({snapped}, {}), {})",
+            lit(0.01),
+            lit(v.max_deferral_rate.max(0.01))
+        )
+    };
+    let p_opt = format!(
+        "{} * {} * {}",
+        pick(&enrollment::OPT_OUT_AGE, &aseg),
+        lit(ae.opt_out_target_rate),
+        pick(&enrollment::OPT_OUT_INCOME, &iseg)
+    );
+    let half_pct = |x: String| format!("(round(({x}) / {d}) * {d})", d = lit(0.005));
+    let match_raw = if mr.enabled && start_year {
+        format!(
+            "CASE WHEN m.hired OR NOT m.enrolled OR m.boundary < {jan1} THEN NULL
+                  WHEN m.rate < {ceiling} AND {uu} < {up} THEN
+                       least(CASE WHEN {uu} < {up_max} THEN {ceiling} ELSE {up_half} END,
+                             CASE WHEN m.comp > {zero} THEN least({cap}, {dollars} / m.comp) ELSE {cap} END)
+                  WHEN m.rate > {ceiling} AND {down_on} AND {ud} < {down} THEN
+                       greatest(CASE WHEN {ud} < {down_max} THEN {ceiling} ELSE {down_half} END, {zero})
+             END",
+            uu = u("match_up"),
+            ud = u("match_down"),
+            up = lit(mr.up_participation),
+            up_max = lit(mr.up_participation * mr.up_maximize),
+            up_half = half_pct(format!(
+                "m.rate + {} * ({ceiling} - m.rate)",
+                lit(mr.up_partial_factor)
+            )),
+            down = lit(mr.down_participation),
+            down_max = lit(mr.down_participation * mr.down_reduce_to_max),
+            down_half = half_pct(format!(
+                "m.rate - {} * (m.rate - {ceiling})",
+                lit(mr.down_partial_factor)
+            )),
+            cap = lit(esc.maximum_rate),
+            dollars = lit(mr.rate_cap_dollars),
+            down_on = b(mr.down_enabled),
+        )
+    } else {
+        "NULL::DOUBLE".to_string()
+    };
+    let escalation = if esc.enabled {
+        format!(
+            "CASE WHEN NOT m.hired AND m.boundary >= {jan1} AND {cutoff}
+                   AND ({not_required} OR m.enrolled) AND NOT m.ever_opted_out
+                   AND NOT m.census_esc_opt_out AND m.rate > {zero} AND m.rate < {cap}
+                   AND m.last_change_year < {year} AND {year} - m.first_enroll_year >= {delay}
+              THEN wfs_round_rate(least({cap}, m.rate + {inc})) END",
+            cutoff = at_or_after(optional_day(&esc.hire_date_cutoff)),
+            not_required = b(!esc.require_active_enrollment),
+            cap = lit(esc.maximum_rate),
+            delay = esc.first_escalation_delay_years,
+            inc = lit(esc.increment),
+        )
+    } else {
+        "NULL::DOUBLE".to_string()
+    };
+    let hire_ineligible = if e.new_hire_ineligible_pct > 0.0 {
+        format!(
+            "wfs_unit(wfs_mix(xor(h.e_main, y.new_hire_override))) < {}",
+            lit(e.new_hire_ineligible_pct)
+        )
+    } else {
+        "FALSE".to_string()
+    };
+    let wait = e.waiting_period_days;
+    let ok = |day: &str| format!("({day} >= m.eligible_on AND {day} <= m.boundary)");
+    format!(
+        "CREATE OR REPLACE TABLE wfs_plan AS
+         WITH roster AS (
+             SELECT FALSE AS hired, e.i::BIGINT AS idx, e.e_main, e.hire_date, e.age, e.tenure,
+                    e.level, e.comp, coalesce(t.term_date, {never}) AS boundary, e.ineligible,
+                    e.elig_date, e.enrolled, e.ever_opted_out, e.rate, e.census_esc_opt_out,
+                    e.last_change_year, e.first_enroll_year
+             FROM wfs_emp e LEFT JOIN wfs_term t USING (i)
+             UNION ALL
+             SELECT TRUE, h.seq::BIGINT - 1, h.e_main, h.hire_date, h.age, 0::USMALLINT, h.level,
+                    h.comp, coalesce(t.term_date, {never}), {hire_ineligible}, NULL::INTEGER,
+                    FALSE, FALSE, {zero}, FALSE, 0, 0
+             FROM wfs_hire h LEFT JOIN wfs_nh_term t USING (seq), wfs_year y),
+         eligibility AS (
+             SELECT m.*,
+                    CASE WHEN m.elig_date IS NULL AND m.age >= {min_age}
+                              AND ({wait} = 0 OR {dec31} - m.hire_date >= {wait})
+                         THEN greatest(m.hire_date + {wait},
+                                       wfs_jan1({year} - m.age::INTEGER + {min_age})) END AS candidate
+             FROM roster m WHERE NOT m.ineligible),
+         dated AS (
+             SELECT m.*, CASE WHEN m.candidate <= m.boundary THEN m.candidate END AS elig_day
+             FROM eligibility m),
+         inputs AS (
+             SELECT m.*, coalesce(m.elig_date, m.elig_day) AS eligible_on,
+                    {vol_p} AS vol_p, {yoy_p} AS yoy_p, {seg_rate} AS seg_rate, {p_opt} AS p_opt,
+                    CASE WHEN m.hired THEN m.hire_date + {enroll_wait} ELSE {jan15} END AS vol_day,
+                    coalesce(m.elig_date, m.elig_day) + {pmin}
+                        + floor({u_timing} * {span})::INTEGER AS pro_day,
+                    CASE WHEN m.hired THEN m.hire_date + {window} ELSE {jan15} END AS ae_day,
+                    CASE WHEN m.hired THEN m.hire_date + {opt_wait} ELSE {jun15} END AS opt_day_c,
+                    {in_scope} AS in_scope
+             FROM dated m, wfs_year y),
+         resolved AS (
+             SELECT m.*,
+                 CASE WHEN m.enrolled OR m.eligible_on IS NULL THEN NULL
+                      WHEN NOT m.ever_opted_out AND (NOT m.hired OR m.vol_day <= {dec31})
+                           AND {ok_vol} AND {u_vol} < m.vol_p THEN 0
+                      WHEN m.hired AND m.in_scope AND NOT m.ever_opted_out AND {pro_on}
+                           AND {ok_pro} AND {u_pro} < m.vol_p THEN 1
+                      WHEN NOT m.hired AND NOT m.ever_opted_out AND {yoy_on}
+                           AND {ok_yoy} AND {u_yoy} < m.yoy_p THEN 2
+                      WHEN m.in_scope AND {ok_ae} THEN 3 END AS enr_cat
+             FROM inputs m, wfs_year y),
+         decided AS (
+             SELECT m.hired, m.idx::UINTEGER AS idx, m.elig_day::INTEGER AS elig_day,
+                 m.enr_cat::UTINYINT AS enr_cat, m.rate,
+                 (CASE m.enr_cat WHEN 0 THEN m.vol_day WHEN 1 THEN m.pro_day
+                                 WHEN 2 THEN {jun15} WHEN 3 THEN m.ae_day END)::INTEGER AS enr_day,
+                 CASE m.enr_cat WHEN 0 THEN {vol_rate} WHEN 1 THEN {pro_rate}
+                                WHEN 2 THEN {yoy_rate} WHEN 3 THEN {ae_rate} END AS enr_rate,
+                 CASE m.enr_cat WHEN 0 THEN m.vol_p WHEN 1 THEN m.vol_p WHEN 2 THEN m.yoy_p
+                                WHEN 3 THEN {one} END AS enr_prob,
+                 (CASE WHEN m.enr_cat = 3 AND m.opt_day_c <= m.boundary AND {u_opt} < m.p_opt
+                       THEN m.opt_day_c END)::INTEGER AS opt_day,
+                 m.p_opt AS opt_prob,
+                 wfs_round_rate({match_raw}) AS mr_new,
+                 CASE WHEN m.rate < {ceiling} THEN {up} ELSE {down} END AS mr_prob,
+                 {escalation} AS esc_new
+             FROM resolved m, wfs_year y),
+         final_rows AS (
+             SELECT m.*,
+                 CASE WHEN abs(m.mr_new - m.rate) > {eps} THEN m.mr_new END AS mr_rate,
+                 CASE WHEN m.esc_new - m.rate >= {esc_min} THEN m.esc_new END AS esc_rate
+             FROM decided m)
+         SELECT hired, idx, elig_day, enr_cat, enr_day, enr_rate, enr_prob, opt_day,
+                CASE WHEN opt_day IS NOT NULL THEN opt_prob END AS opt_prob,
+                mr_rate, mr_prob, esc_rate
+         FROM final_rows
+         WHERE elig_day IS NOT NULL OR enr_cat IS NOT NULL OR mr_rate IS NOT NULL
+            OR esc_rate IS NOT NULL;",
+        never = NEVER,
+        min_age = e.minimum_age,
+        enroll_wait = e.enrollment_waiting_period_days,
+        pmin = v.proactive_min_days,
+        u_timing = u("proactive_timing"),
+        span = lit((v.proactive_max_days - v.proactive_min_days) as f64),
+        window = ae.window_days,
+        opt_wait = ae.window_days + ae.opt_out_grace_period_days,
+        ok_vol = ok("m.vol_day"),
+        ok_pro = ok("m.pro_day"),
+        ok_yoy = ok(&jun15.to_string()),
+        ok_ae = ok("m.ae_day"),
+        u_vol = u("voluntary"),
+        pro_on = b(v.proactive_enabled),
+        u_pro = u("proactive"),
+        yoy_on = b(v.year_over_year_enabled),
+        u_yoy = u("yoy"),
+        vol_rate = vol_rate("voluntary_magnet"),
+        pro_rate = vol_rate("proactive_magnet"),
+        yoy_rate = pick(&enrollment::YOY_RATES, &vseg),
+        ae_rate = lit(ae.default_deferral_rate),
+        u_opt = u("opt_out"),
+        up = lit(mr.up_participation),
+        down = lit(mr.down_participation),
+        eps = lit(1e-9),
+        esc_min = lit(0.001 - 1e-12),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{draw, Rng};
+
+    fn scalar_u64(engine: &SqlEngine, sql: &str) -> u64 {
+        let b = engine.query(sql).unwrap();
+        col::<UInt64Array>(&b[0], 0).value(0)
+    }
+
+    #[test]
+    fn rng_macros_match_the_test_vectors() {
+        let engine = SqlEngine::new().unwrap();
+        assert_eq!(
+            scalar_u64(&engine, "SELECT wfs_mix(42)"),
+            0xa759ea27d4727622
+        );
+        assert_eq!(
+            scalar_u64(&engine, "SELECT wfs_fnv('EMP_000001')"),
+            0x397ecbaab3348651
+        );
+        assert_eq!(
+            scalar_u64(&engine, "SELECT wfs_fnv('termination|select')"),
+            draw::TERMINATION_SELECT.code
+        );
+        let h = scalar_u64(
+            &engine,
+            "SELECT wfs_mix(xor(wfs_mix(xor(wfs_mix(42), wfs_fnv('EMP_000001'))), \
+             wfs_mix(xor(2025::UBIGINT << 32, wfs_fnv('termination|select')))))",
+        );
+        assert_eq!(h, 0x0862673a7c002009);
+        let rng = Rng::new(7);
+        for k in [0u64, 1, 0xdead_beef, u64::MAX] {
+            let sql = format!("SELECT wfs_mix(xor(wfs_mix(7), {k}::UBIGINT))");
+            assert_eq!(scalar_u64(&engine, &sql), rng.employee(k), "key {k}");
+        }
+        let b = engine
+            .query(&format!(
+                "SELECT wfs_unit({}::UBIGINT)",
+                0xfe86df17c220b3d0u64
+            ))
+            .unwrap();
+        assert_eq!(
+            col::<Float64Array>(&b[0], 0).value(0),
+            crate::rng::unit(0xfe86df17c220b3d0)
+        );
+    }
+}
