@@ -1,0 +1,242 @@
+//! Three engines, one answer (issue 5): for several seeds and censuses, including edge
+//! censuses (one employee, everyone in one level, a reduction in force, employees on every
+//! band and segment edge) and non-default rule choices, the Polars and SQL engines produce
+//! exactly the native engine's events and snapshots. Events are compared as sorted ledger
+//! rows (JSON, as written to the store) with the first mismatches shown; snapshots by value.
+
+mod common;
+
+use workforce_sim::config::{PromotionDistribution, RaiseTiming};
+use workforce_sim::digest::Digest;
+use workforce_sim::orchestrator::band_tables;
+use workforce_sim::plan::config::AutoEnrollmentScope;
+use workforce_sim::{simulate_in_memory, Config, EngineKind, PreparedCensus, RunOptions};
+
+/// The ledger of a year as sorted JSON rows.
+fn ledger(
+    config: &Config,
+    events: &workforce_sim::YearEvents,
+    snapshot: &workforce_sim::Snapshot,
+) -> Vec<String> {
+    let (age, tenure) = band_tables(config);
+    let mut rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            serde_json::to_string(&events.record(i, snapshot, config, (&age, &tenure))).unwrap()
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// The rows only in `a` and only in `b` (both sorted), at most `limit` of each.
+fn first_mismatches(a: &[String], b: &[String], limit: usize) -> (Vec<String>, Vec<String>) {
+    let (mut i, mut j) = (0, 0);
+    let (mut only_a, mut only_b) = (Vec::new(), Vec::new());
+    while (i < a.len() || j < b.len()) && (only_a.len() < limit || only_b.len() < limit) {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => {
+                only_a.push(x.clone());
+                i += 1;
+            }
+            (Some(_), Some(y)) => {
+                only_b.push(y.clone());
+                j += 1;
+            }
+            (Some(x), None) => {
+                only_a.push(x.clone());
+                i += 1;
+            }
+            (None, Some(y)) => {
+                only_b.push(y.clone());
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    (only_a, only_b)
+}
+
+fn options(engine: EngineKind, threads: usize) -> RunOptions {
+    RunOptions {
+        engine,
+        threads,
+        ..Default::default()
+    }
+}
+
+/// Runs every engine on the case and fails with a readable diff on the first difference.
+fn assert_parity(case: &str, config: &Config, census: &PreparedCensus) {
+    let native = simulate_in_memory(config, census, &options(EngineKind::Native, 1))
+        .unwrap_or_else(|e| panic!("{case}: native run failed: {e}"));
+    let total_events: usize = native.years.iter().map(|(_, e, _)| e.len()).sum();
+    assert!(
+        total_events > 0 || census.staged.baseline.len() <= 1,
+        "{case}: no events"
+    );
+    for engine in [EngineKind::Polars, EngineKind::Sql] {
+        let other = simulate_in_memory(config, census, &options(engine, 2))
+            .unwrap_or_else(|e| panic!("{case}: {} run failed: {e}", engine.as_str()));
+        assert_eq!(native.years.len(), other.years.len());
+        for ((fa, ea, sa), (fb, eb, sb)) in native.years.iter().zip(&other.years) {
+            let year = ea.year;
+            let name = engine.as_str();
+            assert_eq!(fa, fb, "{case}: {name} foundation of {year}");
+            let (a, b) = (ledger(config, ea, sa), ledger(config, eb, sb));
+            if a != b {
+                let (only_native, only_other) = first_mismatches(&a, &b, 5);
+                panic!(
+                    "{case}: {name} events of {year} differ from native ({} vs {} events)\n\
+                     only in native:\n  {}\nonly in {name}:\n  {}",
+                    a.len(),
+                    b.len(),
+                    only_native.join("\n  "),
+                    only_other.join("\n  ")
+                );
+            }
+            assert!(ea == eb, "{case}: {name} ledger order of {year} differs");
+            if sa != sb {
+                let (mut da, mut db) = (Digest::default(), Digest::default());
+                da.snapshot(sa);
+                db.snapshot(sb);
+                panic!(
+                    "{case}: {name} snapshot of {year} differs (digest {} vs {})",
+                    da.hex(),
+                    db.hex()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn engines_agree_on_the_default_run_for_several_seeds() {
+    for (seed, n, end) in [(42, 1_000, 2027), (7, 400, 2026), (2024, 2_500, 2026)] {
+        let config = common::config(2025, end, seed);
+        let census = common::prepared(&config, n);
+        assert_parity(&format!("seed {seed}, {n} employees"), &config, &census);
+    }
+}
+
+#[test]
+fn engines_agree_on_a_single_employee() {
+    let config = common::config(2025, 2027, 42);
+    let census = common::prepared(&config, 1);
+    assert_parity("one employee", &config, &census);
+}
+
+#[test]
+fn engines_agree_when_everyone_is_in_one_level() {
+    let config = common::config(2025, 2027, 11);
+    let mut census = common::prepared(&config, 600);
+    let w = &mut census.staged.baseline;
+    for l in w.level.iter_mut() {
+        *l = 2;
+    }
+    assert_parity("all in level 2", &config, &census);
+}
+
+#[test]
+fn engines_agree_on_a_reduction_in_force() {
+    let mut config = common::config(2025, 2027, 5);
+    config.simulation.target_growth_rate = -0.25;
+    let census = common::prepared(&config, 800);
+    assert_parity("reduction in force", &config, &census);
+}
+
+#[test]
+fn engines_agree_on_band_and_segment_edges() {
+    let config = common::config(2025, 2026, 3);
+    let mut census = common::prepared(&config, 700);
+    let w = &mut census.staged.baseline;
+    let ages = [
+        20u16, 21, 25, 29, 30, 31, 34, 35, 44, 45, 46, 55, 56, 59, 60, 64, 65, 70,
+    ];
+    let tenures = [0u16, 1, 2, 3, 4, 5, 9, 10, 19, 20, 30];
+    let pay = [
+        49_999.99, 50_000.0, 99_999.99, 100_000.0, 199_999.99, 200_000.0, 500_000.0,
+    ];
+    for i in 0..w.len() {
+        w.age[i] = ages[i % ages.len()];
+        w.tenure[i] = tenures[i % tenures.len()];
+        w.compensation[i] = pay[i % pay.len()];
+    }
+    assert_parity("band and segment edges", &config, &census);
+}
+
+#[test]
+fn engines_agree_on_non_default_rules() {
+    let mut config = common::config(2025, 2027, 99);
+    config.promotion.distribution_type = PromotionDistribution::Normal;
+    config.compensation.raise_timing = RaiseTiming::Realistic;
+    config.plan.auto_enrollment.scope = AutoEnrollmentScope::AllEligibleEmployees;
+    config.plan.eligibility.new_hire_ineligible_pct = 0.1;
+    config.plan.eligibility.waiting_period_days = 90;
+    config.plan.auto_escalation.hire_date_cutoff = Some("2020-01-01".into());
+    let census = common::prepared(&config, 1_500);
+    assert_parity(
+        "normal promotions, realistic raises, all-eligible AE",
+        &config,
+        &census,
+    );
+
+    let mut config = common::config(2025, 2026, 8);
+    config.compensation.raise_timing = RaiseTiming::Legacy;
+    config.promotion.distribution_type = PromotionDistribution::Deterministic;
+    config.plan.voluntary_enrollment.match_magnet_enabled = false;
+    config.plan.match_response.enabled = false;
+    let census = common::prepared(&config, 900);
+    assert_parity("legacy raises, deterministic promotions", &config, &census);
+
+    let mut config = common::config(2025, 2026, 8);
+    config.plan.enabled = false;
+    let census = common::prepared(&config, 500);
+    assert_parity("plan disabled", &config, &census);
+}
+
+#[test]
+fn engine_results_do_not_depend_on_the_thread_count() {
+    let config = common::config(2025, 2026, 42);
+    let census = common::prepared(&config, 20_000);
+    for engine in [EngineKind::Polars, EngineKind::Sql] {
+        let one = simulate_in_memory(&config, &census, &options(engine, 1)).unwrap();
+        let two = simulate_in_memory(&config, &census, &options(engine, 2)).unwrap();
+        for ((_, ea, sa), (_, eb, sb)) in one.years.iter().zip(&two.years) {
+            assert!(ea == eb && sa == sb, "{} year {}", engine.as_str(), ea.year);
+        }
+    }
+}
+
+/// The acceptance run of issue 5: the default `simulate` (5,000 employees, 2025-2029) writes
+/// the same database content with `--engine sql` and `--engine polars` as with the native
+/// engine (run metadata and timings aside).
+#[test]
+fn cli_engines_write_the_same_database() {
+    let dir = common::tmp();
+    let mut results = Vec::new();
+    for engine in ["native", "sql", "polars"] {
+        let db = dir.path().join(format!("{engine}.duckdb"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+            .args(["simulate", "--engine", engine, "--db"])
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tables = common::results(&db, dir.path());
+        assert!(tables.iter().all(|(_, bytes)| bytes.len() > 100));
+        results.push((engine, tables));
+    }
+    let (_, native) = &results[0];
+    for (engine, tables) in &results[1..] {
+        for ((name, a), (_, b)) in native.iter().zip(tables) {
+            assert!(a == b, "{engine}: table {name} differs from native");
+        }
+    }
+}
