@@ -1,8 +1,8 @@
 //! The SQL engine: steps 3-12 of domain.md 3.0 as DuckDB statements over the staged
-//! start-of-year workforce. The keyed draws of domain.md 2.1 are SQL macros (`wfs_mix` is the
-//! SplitMix64 finaliser with `UHUGEINT` products masked to 64 bits, `wfs_fnv` is FNV-1a over a
-//! string's bytes); the year halves of every draw are computed once per year into a one-row
-//! table. Each step is one statement whose cost is linear in the workforce (plus the sort of a
+//! start-of-year workforce. The keyed draws of domain.md 2.1 are two SQL functions, `wfs_mix`
+//! (the SplitMix64 finaliser) and `wfs_fnv` (FNV-1a over a string's bytes): registered from
+//! Rust by default, or installed as the pure-SQL [`RNG_MACROS`] ([`SqlRng`]); the year halves
+//! of every draw are computed once per year into a one-row table. Each step is one statement whose cost is linear in the workforce (plus the sort of a
 //! window function for the rank selections), so the number of statements per year does not
 //! grow with the number of employees.
 //!
@@ -21,20 +21,28 @@ use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::config::{PromotionDistribution, RaiseTiming};
 use crate::date::{self, Day};
 use crate::events::EventCategory;
+use crate::rng::fnv1a64;
 use crate::rules::{enrollment, hiring::Hire, promotion};
 use crate::state::Workforce;
 use duckdb::arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, UInt16Array, UInt32Array,
-    UInt64Array, UInt8Array,
+    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, StringViewArray,
+    UInt16Array, UInt32Array, UInt64Array, UInt8Array,
 };
+use duckdb::arrow::datatypes::{DataType, UInt64Type};
 use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-/// The keyed RNG of domain.md 2.1 as DuckDB macros. `wfs_fnv` folds `ord` over the
-/// characters, which is FNV-1a over the UTF-8 bytes for ASCII ids: the only ids it hashes are
-/// the generated hire ids `NH_{year}_{seq}` (census ids are keyed once, at staging).
+/// The keyed RNG of domain.md 2.1 as pure-SQL DuckDB macros, for a DuckDB without this
+/// crate's functions (the DuckDB CLI, another client): `wfs_mix` is the SplitMix64
+/// finaliser with `UHUGEINT` products masked to 64 bits, `wfs_fnv` folds `ord` over the
+/// characters, which is FNV-1a over the UTF-8 bytes for ASCII ids. [`SqlRng::Macros`] runs
+/// the engine on them; the default registers the same two functions from Rust instead
+/// (DuckDB expands macros inline, so every draw re-binds a dozen nested expansions and
+/// evaluates 128-bit products: about 1 ms of planning per draw and 0.3 µs per row, which
+/// made the RNG most of the engine's time).
 pub const RNG_MACROS: &str = "
 CREATE OR REPLACE MACRO wfs_mul64(a, b) AS
     CAST((a::UHUGEINT * b::UHUGEINT) & 18446744073709551615::UHUGEINT AS UBIGINT);
@@ -47,11 +55,76 @@ CREATE OR REPLACE MACRO wfs_fnv(s) AS
                              list_transform(range(1, strlen(s) + 1),
                                             lambda k: ord(substr(s, k::BIGINT, 1))::UBIGINT)),
                 lambda h, b: wfs_mul64(xor(h, b), 1099511628211::UBIGINT));
+";
+
+/// Helpers over the draws, the same in both RNG modes: `u = (h >> 11) / 2^53`, the
+/// rounding of amounts and rates, and Jan 1 of a year as days since 1970-01-01.
+const HELPER_MACROS: &str = "
 CREATE OR REPLACE MACRO wfs_unit(h) AS (h >> 11)::DOUBLE / 9007199254740992::DOUBLE;
 CREATE OR REPLACE MACRO wfs_round2(x) AS round(x * 100::DOUBLE) / 100::DOUBLE;
 CREATE OR REPLACE MACRO wfs_round_rate(x) AS round(x * 1000000::DOUBLE) / 1000000::DOUBLE;
 CREATE OR REPLACE MACRO wfs_jan1(y) AS (make_date(y::BIGINT, 1, 1) - DATE '1970-01-01')::INTEGER;
 ";
+
+/// How the SQL engine evaluates `wfs_mix` and `wfs_fnv`. Both give the same bits (tested);
+/// they differ only in speed and in what the database needs to have installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqlRng {
+    /// Vectorised scalar functions registered from Rust (`rng::mix`, `rng::fnv1a64`).
+    #[default]
+    Functions,
+    /// The pure-SQL [`RNG_MACROS`].
+    Macros,
+}
+
+/// `wfs_mix(UBIGINT) -> UBIGINT`: the SplitMix64 finaliser over a column.
+struct MixFunction;
+
+impl VArrowScalar for MixFunction {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn std::error::Error>> {
+        let z = input
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or("wfs_mix expects UBIGINT")?;
+        Ok(Arc::new(z.unary::<_, UInt64Type>(crate::rng::mix)))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::UInt64],
+            DataType::UInt64,
+        )]
+    }
+}
+
+/// `wfs_fnv(VARCHAR) -> UBIGINT`: FNV-1a over a string's UTF-8 bytes.
+struct FnvFunction;
+
+impl VArrowScalar for FnvFunction {
+    type State = ();
+
+    fn invoke(_: &(), input: RecordBatch) -> Result<ArrayRef, Box<dyn std::error::Error>> {
+        let column = input.column(0);
+        let out: UInt64Array = if let Some(s) = column.as_any().downcast_ref::<StringArray>() {
+            s.iter().map(|v| v.map(|v| fnv1a64(v.as_bytes()))).collect()
+        } else if let Some(s) = column.as_any().downcast_ref::<StringViewArray>() {
+            s.iter().map(|v| v.map(|v| fnv1a64(v.as_bytes()))).collect()
+        } else {
+            return Err(format!("wfs_fnv expects VARCHAR, got {}", column.data_type()).into());
+        };
+        Ok(Arc::new(out))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8],
+            DataType::UInt64,
+        )]
+    }
+}
 
 /// The engine: a private in-memory DuckDB with the RNG macros installed.
 pub struct SqlEngine {
@@ -68,10 +141,25 @@ fn err(year: i32, step: &'static str) -> impl Fn(duckdb::Error) -> EngineError {
 }
 
 impl SqlEngine {
+    /// The engine with the RNG as functions registered from Rust (the fast default).
     pub fn new() -> Result<SqlEngine, EngineError> {
+        SqlEngine::with_rng(SqlRng::Functions)
+    }
+
+    /// The engine with the keyed RNG evaluated as `rng` says.
+    pub fn with_rng(rng: SqlRng) -> Result<SqlEngine, EngineError> {
         let conn = Connection::open_in_memory().map_err(err(0, "open in-memory database"))?;
-        conn.execute_batch(RNG_MACROS)
-            .map_err(err(0, "install the RNG macros"))?;
+        match rng {
+            SqlRng::Functions => conn
+                .register_scalar_function::<MixFunction>("wfs_mix")
+                .and_then(|()| conn.register_scalar_function::<FnvFunction>("wfs_fnv"))
+                .map_err(err(0, "register the RNG functions"))?,
+            SqlRng::Macros => conn
+                .execute_batch(RNG_MACROS)
+                .map_err(err(0, "install the RNG macros"))?,
+        }
+        conn.execute_batch(HELPER_MACROS)
+            .map_err(err(0, "install the helper macros"))?;
         // The planner may reorder rows freely; every result below is keyed or ordered
         // explicitly, so results do not depend on DuckDB's thread count.
         // DuckDB's own workers follow the run's thread budget (the rayon pool the
@@ -147,9 +235,25 @@ impl Engine for SqlEngine {
     ) -> Result<Decisions, EngineError> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let year = ctx.year;
+        let t = std::time::Instant::now();
         stage(&conn, ctx, prior, f).map_err(err(year, "stage the start-of-year workforce"))?;
-        let run =
-            |step: &'static str, sql: String| conn.execute_batch(&sql).map_err(err(year, step));
+        tracing::debug!(
+            year,
+            step = "stage",
+            ms = t.elapsed().as_secs_f64() * 1e3,
+            "sql engine"
+        );
+        let run = |step: &'static str, sql: String| {
+            let t = std::time::Instant::now();
+            let r = conn.execute_batch(&sql).map_err(err(year, step));
+            tracing::debug!(
+                year,
+                step,
+                ms = t.elapsed().as_secs_f64() * 1e3,
+                "sql engine"
+            );
+            r
+        };
         run("year codes", year_codes_sql(ctx))?;
         run("employee keys", employee_keys_sql())?;
         run("experienced terminations", terminations_sql(ctx))?;
@@ -159,9 +263,16 @@ impl Engine for SqlEngine {
         run("raises", raises_sql(ctx))?;
         let n = prior.len();
         let read = |step: &'static str, sql: &str| -> Result<Vec<RecordBatch>, EngineError> {
+            let t = std::time::Instant::now();
             let mut stmt = conn.prepare(sql).map_err(err(year, step))?;
             let batches: Vec<RecordBatch> =
                 stmt.query_arrow([]).map_err(err(year, step))?.collect();
+            tracing::debug!(
+                year,
+                step,
+                ms = t.elapsed().as_secs_f64() * 1e3,
+                "sql engine"
+            );
             Ok(batches)
         };
 
@@ -510,49 +621,65 @@ fn stage(
 fn year_codes_sql(ctx: &YearContext<'_>) -> String {
     let c = ctx.config;
     let y = ctx.year;
-    let code =
-        |year: i32, name: &str| format!("wfs_mix(xor({year}::UBIGINT << 32, wfs_fnv('{name}')))");
+    // (column, year, draw name): each year half is mix((year << 32) ^ fnv(name)).
+    let draws: [(&str, i32, &str); 23] = [
+        ("term_select", y, "termination|select"),
+        ("term_date_min", 0, "termination|date_min"),
+        ("term_date", y, "termination|date"),
+        ("hire_age", y, "hire|age"),
+        ("hire_part_time", y, "hire|part_time"),
+        ("nh_select", y, "new_hire_termination|select"),
+        ("nh_date_min", 0, "new_hire_termination|date_min"),
+        ("nh_date", y, "new_hire_termination|date"),
+        ("promotion", y, "promotion"),
+        ("promotion_raise", y, "promotion|raise"),
+        ("promotion_raise2", y, "promotion|raise2"),
+        ("raise_month", y, "raise|month"),
+        ("raise_day", y, "raise|day"),
+        ("new_hire_override", y, "eligibility|new_hire_override"),
+        ("voluntary", y, "enrollment|voluntary"),
+        ("voluntary_magnet", y, "enrollment|voluntary_magnet"),
+        ("proactive", y, "enrollment|proactive"),
+        ("proactive_timing", y, "enrollment|proactive_timing"),
+        ("proactive_magnet", y, "enrollment|proactive_magnet"),
+        ("yoy", y, "enrollment|yoy"),
+        ("opt_out", y, "enrollment_change|opt_out"),
+        ("match_up", y, "deferral_match_response|up"),
+        ("match_down", y, "deferral_match_response|down"),
+    ];
+    let seeds = [
+        ("seed_term", c.termination_seed()),
+        ("seed_hire", c.hiring_seed()),
+        ("seed_promo", c.promotion_seed()),
+        ("seed_main", c.simulation.random_seed),
+    ];
+    // The codes are computed as rows (one macro expansion for all of them, instead of one
+    // per column: DuckDB expands macros inline and binding 27 expansions of the FNV lambda
+    // cost more than the rest of the year), then pivoted into the one-row table.
+    let draw_rows: Vec<String> = draws
+        .iter()
+        .map(|(col, year, name)| format!("('{col}', {year}, '{name}')"))
+        .collect();
+    let seed_rows: Vec<String> = seeds
+        .iter()
+        .map(|(col, seed)| format!("('{col}', {seed}::UBIGINT)"))
+        .collect();
+    let columns: Vec<String> = seeds
+        .iter()
+        .map(|(col, _)| *col)
+        .chain(draws.iter().map(|(col, _, _)| *col))
+        .map(|col| format!("max(code) FILTER (WHERE col = '{col}') AS {col}"))
+        .collect();
     format!(
-        "CREATE OR REPLACE TABLE wfs_year AS SELECT
-            wfs_mix({term_seed}::UBIGINT) AS seed_term,
-            wfs_mix({hire_seed}::UBIGINT) AS seed_hire,
-            wfs_mix({promo_seed}::UBIGINT) AS seed_promo,
-            wfs_mix({seed}::UBIGINT) AS seed_main,
-            {} AS term_select, {} AS term_date_min, {} AS term_date,
-            {} AS hire_age, {} AS hire_part_time,
-            {} AS nh_select, {} AS nh_date_min, {} AS nh_date,
-            {} AS promotion, {} AS promotion_raise, {} AS promotion_raise2,
-            {} AS raise_month, {} AS raise_day,
-            {} AS new_hire_override, {} AS voluntary, {} AS voluntary_magnet,
-            {} AS proactive, {} AS proactive_timing, {} AS proactive_magnet, {} AS yoy,
-            {} AS opt_out, {} AS match_up, {} AS match_down;",
-        code(y, "termination|select"),
-        code(0, "termination|date_min"),
-        code(y, "termination|date"),
-        code(y, "hire|age"),
-        code(y, "hire|part_time"),
-        code(y, "new_hire_termination|select"),
-        code(0, "new_hire_termination|date_min"),
-        code(y, "new_hire_termination|date"),
-        code(y, "promotion"),
-        code(y, "promotion|raise"),
-        code(y, "promotion|raise2"),
-        code(y, "raise|month"),
-        code(y, "raise|day"),
-        code(y, "eligibility|new_hire_override"),
-        code(y, "enrollment|voluntary"),
-        code(y, "enrollment|voluntary_magnet"),
-        code(y, "enrollment|proactive"),
-        code(y, "enrollment|proactive_timing"),
-        code(y, "enrollment|proactive_magnet"),
-        code(y, "enrollment|yoy"),
-        code(y, "enrollment_change|opt_out"),
-        code(y, "deferral_match_response|up"),
-        code(y, "deferral_match_response|down"),
-        term_seed = c.termination_seed(),
-        hire_seed = c.hiring_seed(),
-        promo_seed = c.promotion_seed(),
-        seed = c.simulation.random_seed,
+        "CREATE OR REPLACE TABLE wfs_year AS
+         WITH d(col, year, name) AS (VALUES {draws}),
+              z AS (SELECT col, xor(year::UBIGINT << 32, wfs_fnv(name)) AS z FROM d
+                    UNION ALL SELECT * FROM (VALUES {seeds}) s(col, z)),
+              c AS (SELECT col, wfs_mix(z) AS code FROM z)
+         SELECT {columns} FROM c;",
+        draws = draw_rows.join(", "),
+        seeds = seed_rows.join(", "),
+        columns = columns.join(",\n                ")
     )
 }
 
@@ -1043,8 +1170,44 @@ mod tests {
     }
 
     #[test]
-    fn rng_macros_match_the_test_vectors() {
-        let engine = SqlEngine::new().unwrap();
+    fn rng_functions_and_macros_match_the_test_vectors() {
+        for mode in [SqlRng::Functions, SqlRng::Macros] {
+            test_vectors(&SqlEngine::with_rng(mode).unwrap());
+        }
+    }
+
+    #[test]
+    fn rng_functions_and_macros_agree_on_many_inputs() {
+        let sql = "SELECT sum(wfs_mix(xor(range::UBIGINT << 37, range::UBIGINT)) % 1000000007)::UBIGINT,
+                          sum(wfs_fnv('NH_2031_' || lpad(range::VARCHAR, 6, '0')) % 1000000007)::UBIGINT
+                   FROM range(20000)";
+        let a = SqlEngine::with_rng(SqlRng::Functions)
+            .unwrap()
+            .query(sql)
+            .unwrap();
+        let b = SqlEngine::with_rng(SqlRng::Macros)
+            .unwrap()
+            .query(sql)
+            .unwrap();
+        let (a0, a1) = (
+            col::<UInt64Array>(&a[0], 0).value(0),
+            col::<UInt64Array>(&a[0], 1).value(0),
+        );
+        let (b0, b1) = (
+            col::<UInt64Array>(&b[0], 0).value(0),
+            col::<UInt64Array>(&b[0], 1).value(0),
+        );
+        let mut mix_sum = 0u128;
+        let mut fnv_sum = 0u128;
+        for k in 0..20_000u64 {
+            mix_sum += (crate::rng::mix((k << 37) ^ k) % 1_000_000_007) as u128;
+            fnv_sum += (fnv1a64(format!("NH_2031_{k:06}").as_bytes()) % 1_000_000_007) as u128;
+        }
+        assert_eq!((a0 as u128, a1 as u128), (mix_sum, fnv_sum));
+        assert_eq!((a0, a1), (b0, b1));
+    }
+
+    fn test_vectors(engine: &SqlEngine) {
         assert_eq!(
             scalar_u64(&engine, "SELECT wfs_mix(42)"),
             0xa759ea27d4727622
