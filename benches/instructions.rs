@@ -59,7 +59,9 @@ fn prepare(n: usize) -> Prepared {
     let foundation = NativeEngine.foundation(&ctx, prior);
     let decisions = native::decide(&ctx, prior, &foundation);
     let events = native::publish(&ctx, prior, decisions.clone());
-    let snapshot = NativeEngine.accumulate(&ctx, prior, &events);
+    let snapshot = NativeEngine
+        .accumulate(&ctx, prior, &events)
+        .expect("accumulate");
     Prepared {
         config: config.clone(),
         census,
@@ -135,6 +137,7 @@ fn state_accumulation(p: Prepared) -> (usize, Prepared) {
     let out = black_box(
         NativeEngine
             .accumulate(&p.ctx(), p.prior(), &p.events)
+            .expect("accumulate")
             .len(),
     );
     (out, p)

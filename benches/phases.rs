@@ -51,7 +51,7 @@ fn phases(c: &mut Criterion) {
         let foundation = engine.foundation(&ctx, prior);
         let decisions = native::decide(&ctx, prior, &foundation);
         let events = native::publish(&ctx, prior, decisions.clone());
-        let snapshot = engine.accumulate(&ctx, prior, &events);
+        let snapshot = engine.accumulate(&ctx, prior, &events).expect("accumulate");
         let records: Vec<_> = census
             .staged
             .rows
@@ -104,7 +104,7 @@ fn phases(c: &mut Criterion) {
             black_box(workforce_sim::state::accumulate(prior, &events));
         });
         bench("state_accumulation", n64, &mut || {
-            black_box(engine.accumulate(&ctx, prior, &events));
+            black_box(engine.accumulate(&ctx, prior, &events).expect("accumulate"));
         });
         bench("validation", n64, &mut || {
             black_box(validation::validate_year(

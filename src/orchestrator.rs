@@ -221,7 +221,7 @@ pub fn run_years(
         lap(Stage::Foundation, &mut timings);
         let events = engine.generate(&ctx, &prior, &foundation)?;
         lap(Stage::EventGeneration, &mut timings);
-        let snapshot = engine.accumulate(&ctx, &prior, &events);
+        let snapshot = engine.accumulate(&ctx, &prior, &events)?;
         lap(Stage::StateAccumulation, &mut timings);
         let validation = validate_year(&prior, &foundation, &events, &snapshot, config);
         lap(Stage::Validation, &mut timings);

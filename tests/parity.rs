@@ -60,6 +60,52 @@ fn first_mismatches(a: &[String], b: &[String], limit: usize) -> (Vec<String>, V
     (only_a, only_b)
 }
 
+/// The first differing snapshot cells, as `column[row] (employee): native vs other`.
+fn snapshot_mismatches(
+    a: &workforce_sim::Snapshot,
+    b: &workforce_sim::Snapshot,
+    limit: usize,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if a.len() != b.len() {
+        out.push(format!("rows: {} vs {}", a.len(), b.len()));
+    }
+    macro_rules! compare {
+        ($($field:ident),*) => {$(
+            for (r, (x, y)) in a.$field.iter().zip(&b.$field).enumerate() {
+                if x != y && out.len() < limit {
+                    out.push(format!(
+                        "  {}[{r}] ({}): {x:?} vs {y:?}",
+                        stringify!($field),
+                        a.employee_id[r]
+                    ));
+                }
+            }
+        )*};
+    }
+    compare!(
+        employee_id,
+        employee_ssn,
+        id_key,
+        birth_date,
+        hire_date,
+        current_compensation,
+        prorated_annual_compensation,
+        current_age,
+        current_tenure,
+        level_id,
+        active,
+        termination_date,
+        termination_reason,
+        detailed_status,
+        scheduled_hours,
+        eligibility_date,
+        waiting_period_days,
+        plan
+    );
+    out
+}
+
 fn options(engine: EngineKind, threads: usize) -> RunOptions {
     RunOptions {
         engine,
@@ -103,9 +149,10 @@ fn assert_parity(case: &str, config: &Config, census: &PreparedCensus) {
                 da.snapshot(sa);
                 db.snapshot(sb);
                 panic!(
-                    "{case}: {name} snapshot of {year} differs (digest {} vs {})",
+                    "{case}: {name} snapshot of {year} differs (digest {} vs {})\n{}",
                     da.hex(),
-                    db.hex()
+                    db.hex(),
+                    snapshot_mismatches(sa, sb, 5).join("\n")
                 );
             }
         }

@@ -123,9 +123,9 @@ pub trait Engine: Send + Sync {
         ctx: &YearContext<'_>,
         prior: &Workforce,
         events: &YearEvents,
-    ) -> Snapshot {
+    ) -> Result<Snapshot, EngineError> {
         let mut snapshot = crate::state::accumulate(prior, events);
         crate::state::accumulate_plan(ctx.config, prior, events, &mut snapshot);
-        snapshot
+        Ok(snapshot)
     }
 }

@@ -4,6 +4,7 @@
 //! is bitwise on integers); the year halves of the draws are per-year literals and the employee
 //! halves one column per seed. Selections by rank are a multi-key sort plus a per-level row
 //! number; every other decision is a `when/then` over columns. No per-row Rust closure runs.
+//! The workforce state accumulator (5.1) is expressions too ([`accumulator`]).
 //!
 //! Constants of the rules enter as `f64` literals taken from the same Rust constants the
 //! native engine reads, and every expression keeps the native evaluation order, so results
@@ -17,18 +18,31 @@ use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::config::{PromotionDistribution, RaiseTiming};
 use crate::date::{self, Day};
 use crate::events::EventCategory;
+use crate::events::YearEvents;
 use crate::rng::{draw, fnv1a64, mix as mix_u64, Draw, Rng};
 use crate::rules::bands::BandTable;
 use crate::rules::{enrollment, hiring::Hire, promotion};
-use crate::state::Workforce;
+use crate::state::{Snapshot, Workforce};
 use ::polars::prelude::*;
 
 /// The Polars engine (stateless; each year builds its frames from the start-of-year state).
 pub struct PolarsEngine;
 
+mod accumulator;
+
 impl Engine for PolarsEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Polars
+    }
+
+    /// The workforce snapshot as expressions ([`accumulator`]), then the shared plan state.
+    fn accumulate(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+        events: &YearEvents,
+    ) -> Result<Snapshot, EngineError> {
+        accumulator::accumulate(ctx, prior, events)
     }
 
     fn decide(
