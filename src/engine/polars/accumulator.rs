@@ -162,45 +162,55 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
     let t = || col("t");
     let is = |x: u8| col("t").eq(lit(x).cast(DataType::UInt8));
 
-    // Per employee, in ledger order: pay and level set by the events, earliest termination.
-    let by_ledger = ledger
+    // Per employee, in ledger order (the ledger rows are grouped by employee and in ledger
+    // order within an employee): pay and level set by the events, earliest termination.
+    // Each aggregate is a filter plus a plain `first`/`last` per group.
+    let last_of = |types: &[u8], aggs: Vec<Expr>| {
+        let keep = types
+            .iter()
+            .map(|&x| is(x))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        ledger.clone().filter(keep).group_by([col("p")]).agg(aggs)
+    };
+    let hire = last_of(
+        &[HIRE],
+        vec![col("comp").fill_null(lit(0.0)).last().alias("hire_comp")],
+    );
+    let level = last_of(
+        &[HIRE, PROMOTION],
+        vec![col("level").last().alias("event_level")],
+    );
+    let promotion = last_of(&[PROMOTION], vec![col("comp").last().alias("pn")]);
+    let raise = last_of(
+        &[RAISE],
+        vec![
+            col("comp").last().alias("rn"),
+            col("prev").last().alias("rp"),
+        ],
+    );
+    // The earliest termination (by date, then ledger order) ends employment and pay.
+    let termination = ledger
         .clone()
-        .sort(["p", "k"], SortMultipleOptions::default())
+        .filter(is(TERMINATION))
+        .sort(["p", "d", "k"], SortMultipleOptions::default())
         .group_by([col("p")])
         .agg([
-            col("comp")
-                .fill_null(lit(0.0))
-                .filter(is(HIRE))
-                .last()
-                .alias("hire_comp"),
-            col("level")
-                .filter(is(HIRE).or(is(PROMOTION)))
-                .last()
-                .alias("event_level"),
-            col("comp").filter(is(PROMOTION)).last().alias("pn"),
-            col("comp").filter(is(RAISE)).last().alias("rn"),
-            col("prev").filter(is(RAISE)).last().alias("rp"),
-            col("d").filter(is(TERMINATION)).min().alias("term_date"),
-            col("nh")
-                .filter(is(TERMINATION).and(col("d").eq(col("d").filter(is(TERMINATION)).min())))
-                .first()
-                .alias("term_nh"),
+            col("d").first().alias("term_date"),
+            col("k").first().alias("term_k"),
+            col("nh").first().alias("term_nh"),
         ]);
 
-    // Prorated pay: the events by (date, rank), up to and including the first termination.
-    // Row j closes the period opened by row j-1 (or, for the first row, the period from
-    // Jan 1 at the first event's previous pay, unless that event is a hire or on Jan 1).
-    let per_employee = |e: Expr| e.over([col("p")]);
-    let open_before = per_employee(
-        is(TERMINATION).cast(DataType::Int32).cum_sum(false)
-            - is(TERMINATION).cast(DataType::Int32),
-    )?;
-    let prev_d = per_employee(col("d").shift(lit(1)))?;
-    let first = prev_d.clone().is_null();
+    // Prorated pay: the events by (date, rank), up to and including that termination.
+    // Row j closes the period opened by row j-1 (or, for an employee's first row, the period
+    // from Jan 1 at the event's previous pay, unless that event is a hire or on Jan 1). The
+    // rows are sorted by employee, so the previous row is a plain shift.
+    let first = col("p").shift(lit(1)).neq(col("p")).fill_null(lit(true));
+    let prev_d = col("d").shift(lit(1));
     let from = when(first.clone()).then(lit(jan1)).otherwise(prev_d);
     let salary = when(first.clone())
         .then(col("prev").fill_null(col("start_comp")))
-        .otherwise(per_employee(col("comp").shift(lit(1)))?.fill_null(lit(0.0)));
+        .otherwise(col("comp").shift(lit(1)).fill_null(lit(0.0)));
     let opened = when(first)
         .then(
             t().neq(lit(HIRE).cast(DataType::UInt8))
@@ -210,6 +220,14 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
     let days = when(is(TERMINATION))
         .then(col("d").cast(DataType::Int64) - from.clone().cast(DataType::Int64) + lit(1i64))
         .otherwise(col("d").cast(DataType::Int64) - from.cast(DataType::Int64));
+    let employed = col("term_date")
+        .is_null()
+        .or(col("d").lt(col("term_date")))
+        .or(col("d").eq(col("term_date")).and(
+            t().neq(lit(TERMINATION).cast(DataType::UInt8))
+                .or(col("k").eq(col("term_k"))),
+        ));
+    // `sum` over an employee's few rows adds them in row order, as the native loop does.
     let by_date = ledger
         .join(
             roster.clone().select([col("p"), col("start_comp")]),
@@ -217,8 +235,16 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
             [col("p")],
             JoinArgs::new(JoinType::Inner),
         )
+        .join(
+            termination
+                .clone()
+                .select([col("p"), col("term_date"), col("term_k")]),
+            [col("p")],
+            [col("p")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(employed)
         .sort(["p", "d", "t", "k"], SortMultipleOptions::default())
-        .filter(open_before.eq(lit(0i32)))
         .with_column(
             when(opened)
                 .then(period_pay(salary, days))
@@ -227,7 +253,7 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
         )
         .group_by([col("p")])
         .agg([
-            col("c").cum_sum(false).last().alias("earned"),
+            col("c").sum().alias("earned"),
             col("t").last().alias("last_t"),
             col("d").last().alias("last_d"),
             col("comp").last().fill_null(lit(0.0)).alias("last_comp"),
@@ -276,8 +302,17 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
         .otherwise(when(terminated()).then(lit(1i32)).otherwise(lit(0i32)));
 
     let out = roster
+        .join(hire, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
+        .join(level, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
         .join(
-            by_ledger,
+            promotion,
+            [col("p")],
+            [col("p")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(raise, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
+        .join(
+            termination,
             [col("p")],
             [col("p")],
             JoinArgs::new(JoinType::Left),
