@@ -653,33 +653,16 @@ fn year_codes_sql(ctx: &YearContext<'_>) -> String {
         ("seed_promo", c.promotion_seed()),
         ("seed_main", c.simulation.random_seed),
     ];
-    // The codes are computed as rows (one macro expansion for all of them, instead of one
-    // per column: DuckDB expands macros inline and binding 27 expansions of the FNV lambda
-    // cost more than the rest of the year), then pivoted into the one-row table.
-    let draw_rows: Vec<String> = draws
-        .iter()
-        .map(|(col, year, name)| format!("('{col}', {year}, '{name}')"))
-        .collect();
-    let seed_rows: Vec<String> = seeds
-        .iter()
-        .map(|(col, seed)| format!("('{col}', {seed}::UBIGINT)"))
-        .collect();
     let columns: Vec<String> = seeds
         .iter()
-        .map(|(col, _)| *col)
-        .chain(draws.iter().map(|(col, _, _)| *col))
-        .map(|col| format!("max(code) FILTER (WHERE col = '{col}') AS {col}"))
+        .map(|(col, seed)| format!("wfs_mix({seed}::UBIGINT) AS {col}"))
+        .chain(draws.iter().map(|(col, year, name)| {
+            format!("wfs_mix(xor({year}::UBIGINT << 32, wfs_fnv('{name}'))) AS {col}")
+        }))
         .collect();
     format!(
-        "CREATE OR REPLACE TABLE wfs_year AS
-         WITH d(col, year, name) AS (VALUES {draws}),
-              z AS (SELECT col, xor(year::UBIGINT << 32, wfs_fnv(name)) AS z FROM d
-                    UNION ALL SELECT * FROM (VALUES {seeds}) s(col, z)),
-              c AS (SELECT col, wfs_mix(z) AS code FROM z)
-         SELECT {columns} FROM c;",
-        draws = draw_rows.join(", "),
-        seeds = seed_rows.join(", "),
-        columns = columns.join(",\n                ")
+        "CREATE OR REPLACE TABLE wfs_year AS SELECT {};",
+        columns.join(",\n            ")
     )
 }
 
