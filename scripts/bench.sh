@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo bench --locked --bench workflow --bench phases
+cargo bench --locked --bench workflow --bench phases --bench engines
 case "${1:-check}" in
   save)  cargo run --release --locked --bin bench-gate -- save --out baselines/criterion/baseline.json ;;
   check) cargo run --release --locked --bin bench-gate -- check --baseline baselines/criterion/baseline.json --markdown bench-gate.md ;;

@@ -330,3 +330,36 @@ fn the_bench_gate_binary_exits_0_1_and_2() {
         .unwrap()
         .contains("## Targets"));
 }
+
+#[test]
+fn the_report_states_each_engine_against_native_and_the_history_target() {
+    let report = bench_gate::Report::build(
+        meta(),
+        vec![
+            result("engines/native/5kx5", 20e6, 19e6, 21e6),
+            result("engines/polars/5kx5", 60e6, 58e6, 62e6),
+            result("engines/sql/5kx5", 200e6, 190e6, 210e6),
+            result("phases/participant_history/100000", 40e6, 39e6, 41e6),
+        ],
+        vec![],
+    );
+    let ratio = |engine: &str| {
+        report
+            .engines
+            .iter()
+            .find(|e| e.1 == engine)
+            .map(|e| e.3)
+            .unwrap()
+    };
+    assert_eq!(ratio("native"), 1.0);
+    assert_eq!(ratio("polars"), 3.0);
+    assert_eq!(ratio("sql"), 10.0);
+    let md = report.markdown();
+    assert!(md.contains("| 5kx5 | sql | 200.000 ms | 10.0× |"), "{md}");
+    let history = report
+        .targets
+        .iter()
+        .find(|t| t.name == "participant history query")
+        .unwrap();
+    assert_eq!(history.pass, Some(true));
+}
