@@ -278,12 +278,29 @@ fn cli_engines_write_the_same_database() {
         );
         let tables = common::results(&db, dir.path());
         assert!(tables.iter().all(|(_, bytes)| bytes.len() > 100));
-        results.push((engine, tables));
+        // The run's metadata records which engine ran; everything else in it but the run id,
+        // the clock times and the thread count is the same for every engine.
+        let conn = duckdb::Connection::open(&db).unwrap();
+        let (recorded, meta): (String, String) = conn
+            .query_row(
+                "SELECT engine, concat_ws('|', tool_version, random_seed, start_year, end_year,
+                        census_source, census_rows, baseline_headcount, config_fingerprint,
+                        config_json, status, last_committed_year) FROM run_metadata",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(recorded, engine);
+        results.push((engine, tables, meta));
     }
-    let (_, native) = &results[0];
-    for (engine, tables) in &results[1..] {
+    let (_, native, native_meta) = &results[0];
+    for (engine, tables, meta) in &results[1..] {
         for ((name, a), (_, b)) in native.iter().zip(tables) {
             assert!(a == b, "{engine}: table {name} differs from native");
         }
+        assert_eq!(
+            meta, native_meta,
+            "{engine}: run metadata differs from native"
+        );
     }
 }
