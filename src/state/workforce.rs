@@ -194,6 +194,33 @@ impl Snapshot {
         self.employee_id.is_empty()
     }
 
+    /// Appends a roster member's identity columns, carried unchanged from P(N) or from the
+    /// hire record (a hire is eligible for service from its hire date, with no waiting days).
+    pub fn push_identity(&mut self, prior: &Workforce, events: &YearEvents, member: Member) {
+        match member {
+            Member::Prior(i) => {
+                let i = i as usize;
+                self.employee_id.push(prior.employee_id[i].clone());
+                self.employee_ssn.push(prior.employee_ssn[i].clone());
+                self.id_key.push(prior.id_key[i]);
+                self.birth_date.push(prior.birth_date[i]);
+                self.scheduled_hours.push(prior.scheduled_hours[i]);
+                self.eligibility_date.push(prior.eligibility_date[i]);
+                self.waiting_period_days.push(prior.waiting_period_days[i]);
+            }
+            Member::Hire(j) => {
+                let h = &events.hires[j as usize];
+                self.employee_id.push(Arc::from(h.employee_id.as_str()));
+                self.employee_ssn.push(Arc::from(h.employee_ssn.as_str()));
+                self.id_key.push(h.id_key);
+                self.birth_date.push(h.birth_date);
+                self.scheduled_hours.push(h.scheduled_hours);
+                self.eligibility_date.push(h.hire_date);
+                self.waiting_period_days.push(0);
+            }
+        }
+    }
+
     pub fn active_count(&self) -> usize {
         self.active.iter().filter(|a| **a).count()
     }
@@ -272,16 +299,10 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
 
     for (p, member) in events.roster.iter().enumerate() {
         let range = ranges[p].clone();
+        s.push_identity(prior, events, *member);
         let (hired_this_year, mut comp, mut level, age, tenure, hire_date) = match *member {
             Member::Prior(i) => {
                 let i = i as usize;
-                s.employee_id.push(prior.employee_id[i].clone());
-                s.employee_ssn.push(prior.employee_ssn[i].clone());
-                s.id_key.push(prior.id_key[i]);
-                s.birth_date.push(prior.birth_date[i]);
-                s.scheduled_hours.push(prior.scheduled_hours[i]);
-                s.eligibility_date.push(prior.eligibility_date[i]);
-                s.waiting_period_days.push(prior.waiting_period_days[i]);
                 (
                     false,
                     prior.compensation[i],
@@ -293,13 +314,6 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
             }
             Member::Hire(j) => {
                 let h = &events.hires[j as usize];
-                s.employee_id.push(Arc::from(h.employee_id.as_str()));
-                s.employee_ssn.push(Arc::from(h.employee_ssn.as_str()));
-                s.id_key.push(h.id_key);
-                s.birth_date.push(h.birth_date);
-                s.scheduled_hours.push(h.scheduled_hours);
-                s.eligibility_date.push(h.hire_date);
-                s.waiting_period_days.push(0);
                 // Pay, level, age and date come from the hire event itself (below).
                 (true, 0.0, 0, h.age, 0, h.hire_date)
             }

@@ -21,7 +21,6 @@ use crate::events::{EventCategory, EventType, Member, YearEvents};
 use crate::state::workforce::TerminationReason;
 use crate::state::{DetailedStatus, Snapshot, Workforce};
 use ::polars::prelude::*;
-use std::sync::Arc;
 
 const HIRE: u8 = 0;
 const PROMOTION: u8 = 1;
@@ -349,31 +348,8 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
         year,
         ..Default::default()
     };
-    let n = out.height();
-    s.employee_id.reserve(n);
-    for m in &events.roster {
-        match *m {
-            Member::Prior(i) => {
-                let i = i as usize;
-                s.employee_id.push(prior.employee_id[i].clone());
-                s.employee_ssn.push(prior.employee_ssn[i].clone());
-                s.id_key.push(prior.id_key[i]);
-                s.birth_date.push(prior.birth_date[i]);
-                s.scheduled_hours.push(prior.scheduled_hours[i]);
-                s.eligibility_date.push(prior.eligibility_date[i]);
-                s.waiting_period_days.push(prior.waiting_period_days[i]);
-            }
-            Member::Hire(j) => {
-                let h = &events.hires[j as usize];
-                s.employee_id.push(Arc::from(h.employee_id.as_str()));
-                s.employee_ssn.push(Arc::from(h.employee_ssn.as_str()));
-                s.id_key.push(h.id_key);
-                s.birth_date.push(h.birth_date);
-                s.scheduled_hours.push(h.scheduled_hours);
-                s.eligibility_date.push(h.hire_date);
-                s.waiting_period_days.push(0);
-            }
-        }
+    for &m in &events.roster {
+        s.push_identity(prior, events, m);
     }
     s.hire_date = out
         .column("hire_date")?
