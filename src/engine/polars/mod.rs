@@ -299,6 +299,16 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
     let c = ctx.config;
     let year = ctx.year;
     let n = prior.len();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |step: &str| {
+        tracing::debug!(
+            year,
+            step,
+            ms = clock.elapsed().as_secs_f64() * 1e3,
+            "polars engine"
+        );
+        clock = std::time::Instant::now();
+    };
     // The employee halves of the draws, once per employee and seed; every step below reads
     // this frame (collected once, so no step recomputes them).
     let emp = prior_frame(prior)
@@ -312,6 +322,7 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
         .collect()
         .map_err(at("employee keys"))?
         .lazy();
+    lap("employee keys");
     let levels = level_frame(ctx, f)
         .map_err(at("stage the level table"))?
         .lazy();
@@ -348,6 +359,7 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
         ])
         .collect()
         .map_err(at("experienced terminations"))?;
+    lap("experienced terminations");
     let mut term_date = vec![NEVER; n];
     {
         let i = column!(term, "i", u32).map_err(at("read terminations"))?;
@@ -361,8 +373,10 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
     // Step 4: hires.
     let total_hires: u64 = f.hire_quotas.iter().sum();
     let hires_df = hires_frame(ctx, f, total_hires).map_err(at("hires"))?;
+    lap("hires");
     // Step 5: new-hire terminations.
     let nh = new_hire_terminations(ctx, f, &hires_df).map_err(at("new-hire terminations"))?;
+    lap("new-hire terminations");
     let mut hires: Vec<Hire> = Vec::with_capacity(total_hires as usize);
     let mut nh_term_date = vec![NEVER; total_hires as usize];
     {
@@ -402,6 +416,7 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
     let promo = promotions(ctx, emp.clone(), term_lf.clone())
         .collect()
         .map_err(at("promotions"))?;
+    lap("promotions");
     let mut promotions_out: Vec<Option<PromotionDecision>> = vec![None; n];
     {
         let e = at("read promotions");
@@ -424,6 +439,7 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
     let raise = raises(ctx, emp.clone(), levels, term_lf.clone())
         .collect()
         .map_err(at("raises"))?;
+    lap("raises");
     let mut raises_out: Vec<Option<RaiseDecision>> = vec![None; n];
     {
         let e = at("read raises");
@@ -450,6 +466,7 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
             .map_err(at("plan decisions"))?
             .collect()
             .map_err(at("plan decisions"))?;
+        lap("plan decisions");
         let e = at("read plan decisions");
         let hired = column!(df, "hired", bool).map_err(&e)?;
         let idx = column!(df, "idx", u32).map_err(&e)?;
