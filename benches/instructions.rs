@@ -56,7 +56,7 @@ fn prepare(n: usize) -> Prepared {
         tenure_bands: &bands.1,
     };
     let prior = &census.staged.baseline;
-    let foundation = NativeEngine.foundation(&ctx, prior);
+    let foundation = NativeEngine.foundation(&ctx, prior).expect("foundation");
     let decisions = native::decide(&ctx, prior, &foundation);
     let events = native::publish(&ctx, prior, decisions.clone());
     let snapshot = NativeEngine
@@ -76,7 +76,11 @@ fn prepare(n: usize) -> Prepared {
 #[library_benchmark]
 #[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
 fn workforce_needs(p: Prepared) -> (Foundation, Prepared) {
-    let out = black_box(NativeEngine.foundation(&p.ctx(), p.prior()));
+    let out = black_box(
+        NativeEngine
+            .foundation(&p.ctx(), p.prior())
+            .expect("foundation"),
+    );
     (out, p)
 }
 

@@ -48,7 +48,7 @@ fn phases(c: &mut Criterion) {
             tenure_bands: &tenure,
         };
         let engine = NativeEngine;
-        let foundation = engine.foundation(&ctx, prior);
+        let foundation = engine.foundation(&ctx, prior).expect("foundation");
         let decisions = native::decide(&ctx, prior, &foundation);
         let events = native::publish(&ctx, prior, decisions.clone());
         let snapshot = engine.accumulate(&ctx, prior, &events).expect("accumulate");
@@ -73,7 +73,7 @@ fn phases(c: &mut Criterion) {
             black_box(staging::stage(&records, &config));
         });
         bench("workforce_needs", n64, &mut || {
-            black_box(engine.foundation(&ctx, prior));
+            black_box(engine.foundation(&ctx, prior).expect("foundation"));
         });
         bench("experienced_terminations", n64, &mut || {
             black_box(native::experienced_terminations(&ctx, prior, &foundation));

@@ -217,7 +217,7 @@ pub fn run_years(
             age_bands: &age_bands,
             tenure_bands: &tenure_bands,
         };
-        let foundation = engine.foundation(&ctx, &prior);
+        let foundation = engine.foundation(&ctx, &prior)?;
         lap(Stage::Foundation, &mut timings);
         let events = engine.generate(&ctx, &prior, &foundation)?;
         lap(Stage::EventGeneration, &mut timings);

@@ -92,9 +92,14 @@ pub struct Foundation {
 pub trait Engine: Send + Sync {
     fn kind(&self) -> EngineKind;
 
-    /// Steps 1-2 of domain.md 3.0: workforce needs and level quotas.
-    fn foundation(&self, ctx: &YearContext<'_>, prior: &Workforce) -> Foundation {
-        native::foundation(ctx, prior)
+    /// Steps 1-2 of domain.md 3.0: workforce needs and level quotas, from the counts of
+    /// P(N) the engine takes ([`native::WorkforceCounts`]).
+    fn foundation(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+    ) -> Result<Foundation, EngineError> {
+        Ok(native::foundation(ctx, prior))
     }
 
     /// Steps 3-13 (workforce and plan events): the year's events in ledger order.

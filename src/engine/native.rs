@@ -224,28 +224,56 @@ impl Engine for NativeEngine {
 /// Steps 1-2: the solver's needs from the start-of-year headcount and last year's hires, then
 /// the level quotas. Arithmetic on a handful of counts, shared by every engine.
 pub fn foundation(ctx: &YearContext<'_>, prior: &Workforce) -> Foundation {
+    foundation_from_counts(ctx, &workforce_counts(ctx, prior))
+}
+
+/// The aggregates of P(N) that steps 1-2 read. Each engine counts them its own way (a pass
+/// over the columns, a `GROUP BY level`, a Polars `group_by`); the arithmetic on them is
+/// [`foundation_from_counts`], shared, because it is a handful of exact integer and decimal
+/// operations on a few numbers, not work over the workforce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkforceCounts {
+    /// Active headcount at the start of the year.
+    pub headcount: u64,
+    /// Of them, hired during the previous simulated year (0 in the first year).
+    pub prior_hires: u64,
+    /// Headcount by level (index 0 = level 1).
+    pub by_level: Vec<u64>,
+}
+
+/// The first day of the window whose hires count as last year's new hires (3.2), or `None`
+/// in the first simulated year (the census year's hires are experienced).
+pub fn prior_hire_window(ctx: &YearContext<'_>) -> Option<Day> {
+    (ctx.year != ctx.config.simulation.start_year).then(|| date::jan1(ctx.year - 1))
+}
+
+/// [`WorkforceCounts`] by one pass over the columns.
+pub fn workforce_counts(ctx: &YearContext<'_>, prior: &Workforce) -> WorkforceCounts {
+    WorkforceCounts {
+        headcount: prior.len() as u64,
+        prior_hires: prior_hire_window(ctx).map_or(0, |from| {
+            prior.hire_date.iter().filter(|&&h| h >= from).count() as u64
+        }),
+        by_level: prior.level_counts(ctx.config.job_levels.len()),
+    }
+}
+
+/// Steps 1-2 of domain.md 3.0 from the counts: workforce needs (3.2) and level quotas (3.3).
+pub fn foundation_from_counts(ctx: &YearContext<'_>, counts: &WorkforceCounts) -> Foundation {
     let c = ctx.config;
-    let levels = c.job_levels.len();
-    let n = prior.len() as u64;
-    let prior_hires = if ctx.year == c.simulation.start_year {
-        0
-    } else {
-        let from = date::jan1(ctx.year - 1);
-        prior.hire_date.iter().filter(|&&h| h >= from).count() as u64
-    };
+    let n = counts.headcount;
     let needs = workforce_needs::solve(
         n,
-        n - prior_hires,
-        prior_hires,
+        n - counts.prior_hires,
+        counts.prior_hires,
         c.simulation.target_growth_rate,
         c.workforce.total_termination_rate,
         c.workforce.new_hire_termination_rate,
     );
-    let counts = prior.level_counts(levels);
     let termination_quotas =
-        level_quotas::termination_quotas(needs.total_experienced_terminations, &counts);
+        level_quotas::termination_quotas(needs.total_experienced_terminations, &counts.by_level);
     let weights: Vec<u128> = if c.hiring.level_distribution.is_empty() {
-        counts.iter().map(|&x| x as u128).collect()
+        counts.by_level.iter().map(|&x| x as u128).collect()
     } else {
         level_quotas::decimal_weights(&c.hiring.level_distribution)
     };

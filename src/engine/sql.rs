@@ -14,8 +14,8 @@
 //! `--engine sql` writes the same results file as the native engine.
 
 use super::native::{
-    Decisions, EnrollmentDecision, PlanDecision, PlanDecisions, PromotionDecision, RaiseDecision,
-    NEVER,
+    foundation_from_counts, prior_hire_window, Decisions, EnrollmentDecision, PlanDecision,
+    PlanDecisions, PromotionDecision, RaiseDecision, WorkforceCounts, NEVER,
 };
 use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::config::{PromotionDistribution, RaiseTiming};
@@ -129,6 +129,9 @@ impl VArrowScalar for FnvFunction {
 /// The engine: a private in-memory DuckDB with the RNG macros installed.
 pub struct SqlEngine {
     conn: Mutex<Connection>,
+    /// Which P(N) `wfs_prior` holds: (year, address and length of its id column). The
+    /// foundation stages it; `decide` for the same workforce reuses it.
+    staged: Mutex<Option<(i32, usize, usize)>>,
 }
 
 fn err(year: i32, step: &'static str) -> impl Fn(duckdb::Error) -> EngineError {
@@ -171,7 +174,32 @@ impl SqlEngine {
         .map_err(err(0, "settings"))?;
         Ok(SqlEngine {
             conn: Mutex::new(conn),
+            staged: Mutex::new(None),
         })
+    }
+
+    /// Stages P(N) unless `wfs_prior` already holds it.
+    fn ensure_staged(
+        &self,
+        conn: &Connection,
+        year: i32,
+        prior: &Workforce,
+    ) -> Result<(), EngineError> {
+        let key = (year, prior.employee_id.as_ptr() as usize, prior.len());
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        if *staged != Some(key) {
+            *staged = None;
+            let t = std::time::Instant::now();
+            stage_prior(conn, prior).map_err(err(year, "stage the start-of-year workforce"))?;
+            tracing::debug!(
+                year,
+                step = "stage",
+                ms = t.elapsed().as_secs_f64() * 1e3,
+                "sql engine"
+            );
+            *staged = Some(key);
+        }
+        Ok(())
     }
 
     /// Runs a query and returns its columns, every batch concatenated.
@@ -227,6 +255,52 @@ impl Engine for SqlEngine {
         EngineKind::Sql
     }
 
+    /// Steps 1-2: headcount, last year's hires and headcount by level as one `GROUP BY`
+    /// over the staged workforce, then the shared arithmetic.
+    fn foundation(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+    ) -> Result<Foundation, EngineError> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let year = ctx.year;
+        self.ensure_staged(&conn, year, prior)?;
+        let recent = prior_hire_window(ctx)
+            .map_or("false".to_string(), |from| format!("hire_date >= {from}"));
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT level::UTINYINT, count(*)::UBIGINT, count(*) FILTER (WHERE {recent})::UBIGINT
+                 FROM wfs_prior GROUP BY level ORDER BY level"
+            ))
+            .map_err(err(year, "workforce counts"))?;
+        let mut counts = WorkforceCounts {
+            headcount: 0,
+            prior_hires: 0,
+            by_level: vec![0; ctx.config.job_levels.len()],
+        };
+        for b in stmt
+            .query_arrow([])
+            .map_err(err(year, "workforce counts"))?
+        {
+            let (l, n, h) = (
+                col::<UInt8Array>(&b, 0),
+                col::<UInt64Array>(&b, 1),
+                col::<UInt64Array>(&b, 2),
+            );
+            for r in 0..b.num_rows() {
+                counts.headcount += n.value(r);
+                counts.prior_hires += h.value(r);
+                if let Some(slot) = counts
+                    .by_level
+                    .get_mut((l.value(r) as usize).wrapping_sub(1))
+                {
+                    *slot = n.value(r);
+                }
+            }
+        }
+        Ok(foundation_from_counts(ctx, &counts))
+    }
+
     fn decide(
         &self,
         ctx: &YearContext<'_>,
@@ -235,14 +309,8 @@ impl Engine for SqlEngine {
     ) -> Result<Decisions, EngineError> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let year = ctx.year;
-        let t = std::time::Instant::now();
-        stage(&conn, ctx, prior, f).map_err(err(year, "stage the start-of-year workforce"))?;
-        tracing::debug!(
-            year,
-            step = "stage",
-            ms = t.elapsed().as_secs_f64() * 1e3,
-            "sql engine"
-        );
+        self.ensure_staged(&conn, year, prior)?;
+        stage_year(&conn, ctx, f).map_err(err(year, "stage the year's tables"))?;
         let run = |step: &'static str, sql: String| {
             let t = std::time::Instant::now();
             let r = conn.execute_batch(&sql).map_err(err(year, step));
@@ -444,22 +512,14 @@ fn col<T: 'static>(b: &RecordBatch, i: usize) -> &T {
 
 /// Stages the start-of-year workforce (`wfs_prior`), the per-level parameters (`wfs_level`)
 /// and the band multipliers (`wfs_age_band`, `wfs_tenure_band`) by Arrow batches.
-fn stage(
-    conn: &Connection,
-    ctx: &YearContext<'_>,
-    prior: &Workforce,
-    f: &Foundation,
-) -> Result<(), duckdb::Error> {
+/// Stages P(N) as `wfs_prior`, one Arrow batch per 128k rows.
+fn stage_prior(conn: &Connection, prior: &Workforce) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "CREATE OR REPLACE TABLE wfs_prior (i UINTEGER, employee_id VARCHAR, id_key UBIGINT, \
          level UTINYINT, age USMALLINT, tenure USMALLINT, comp DOUBLE, hire_date INTEGER, \
          ineligible BOOLEAN, elig_date INTEGER, enrolled BOOLEAN, ever_opted_out BOOLEAN, \
          rate DOUBLE, census_esc_opt_out BOOLEAN, last_change_year INTEGER, \
-         first_enroll_year INTEGER);
-         CREATE OR REPLACE TABLE wfs_level (level UTINYINT, term_quota UBIGINT, \
-         hire_quota UBIGINT, hire_start UBIGINT, merit DOUBLE, nh_avg DOUBLE);
-         CREATE OR REPLACE TABLE wfs_age_band (v USMALLINT, mult DOUBLE);
-         CREATE OR REPLACE TABLE wfs_tenure_band (v USMALLINT, mult DOUBLE);",
+         first_enroll_year INTEGER);",
     )?;
     const CHUNK: usize = 1 << 17;
     let mut app = conn.appender("wfs_prior")?;
@@ -554,8 +614,21 @@ fn stage(
         app.append_record_batch(batch)?;
     }
     app.flush()?;
-    drop(app);
+    Ok(())
+}
 
+/// Stages the year's tables: quotas and pay parameters by level, the band multipliers.
+fn stage_year(
+    conn: &Connection,
+    ctx: &YearContext<'_>,
+    f: &Foundation,
+) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TABLE wfs_level (level UTINYINT, term_quota UBIGINT, \
+         hire_quota UBIGINT, hire_start UBIGINT, merit DOUBLE, nh_avg DOUBLE);
+         CREATE OR REPLACE TABLE wfs_age_band (v USMALLINT, mult DOUBLE);
+         CREATE OR REPLACE TABLE wfs_tenure_band (v USMALLINT, mult DOUBLE);",
+    )?;
     let levels = ctx.config.job_levels.len();
     let mut start = 0u64;
     let mut starts = Vec::with_capacity(levels);

@@ -11,8 +11,8 @@
 //! agree to the bit.
 
 use super::native::{
-    Decisions, EnrollmentDecision, PlanDecision, PlanDecisions, PromotionDecision, RaiseDecision,
-    NEVER,
+    foundation_from_counts, prior_hire_window, Decisions, EnrollmentDecision, PlanDecision,
+    PlanDecisions, PromotionDecision, RaiseDecision, WorkforceCounts, NEVER,
 };
 use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::config::{PromotionDistribution, RaiseTiming};
@@ -33,6 +33,23 @@ mod accumulator;
 impl Engine for PolarsEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Polars
+    }
+
+    /// Steps 1-2: headcount, last year's hires and headcount by level as a `group_by` over
+    /// the level and hire-date columns, then the shared arithmetic.
+    fn foundation(
+        &self,
+        ctx: &YearContext<'_>,
+        prior: &Workforce,
+    ) -> Result<Foundation, EngineError> {
+        workforce_counts(ctx, prior)
+            .map(|counts| foundation_from_counts(ctx, &counts))
+            .map_err(|e| EngineError {
+                engine: "polars",
+                year: ctx.year,
+                step: "workforce counts",
+                message: e.to_string(),
+            })
     }
 
     /// The workforce snapshot as expressions ([`accumulator`]), then the shared plan state.
@@ -218,6 +235,49 @@ fn jan1_of(year: Expr) -> Expr {
 
 // ---- the frames ---------------------------------------------------------------------------
 
+/// Reads a column as a typed chunked array.
+macro_rules! column {
+    ($df:expr, $name:literal, $ty:ident) => {
+        $df.column($name).and_then(|c| c.$ty())
+    };
+}
+
+fn workforce_counts(ctx: &YearContext<'_>, prior: &Workforce) -> PolarsResult<WorkforceCounts> {
+    let recent =
+        prior_hire_window(ctx).map_or(lit(false), |from| col("hire_date").gt_eq(lit(from)));
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("level".into(), prior.level.clone()),
+        Column::new("hire_date".into(), prior.hire_date.clone()),
+    ])?
+    .lazy()
+    .group_by([col("level")])
+    .agg([
+        len().cast(DataType::UInt64).alias("n"),
+        recent.cast(DataType::UInt64).sum().alias("recent"),
+    ])
+    .collect()?;
+    let mut counts = WorkforceCounts {
+        headcount: 0,
+        prior_hires: 0,
+        by_level: vec![0; ctx.config.job_levels.len()],
+    };
+    let l = column!(df, "level", u8)?;
+    let n = column!(df, "n", u64)?;
+    let h = column!(df, "recent", u64)?;
+    for ((l, n), h) in l
+        .into_no_null_iter()
+        .zip(n.into_no_null_iter())
+        .zip(h.into_no_null_iter())
+    {
+        counts.headcount += n;
+        counts.prior_hires += h;
+        if let Some(slot) = counts.by_level.get_mut((l as usize).wrapping_sub(1)) {
+            *slot = n;
+        }
+    }
+    Ok(counts)
+}
+
 fn prior_frame(prior: &Workforce) -> PolarsResult<DataFrame> {
     let p = &prior.plan;
     DataFrame::new_infer_height(vec![
@@ -286,13 +346,6 @@ fn level_frame(ctx: &YearContext<'_>, f: &Foundation) -> PolarsResult<DataFrame>
         Column::new("term_quota".into(), f.termination_quotas.clone()),
         Column::new("merit".into(), ctx.params.merit.clone()),
     ])
-}
-
-/// Reads a column as a typed chunked array.
-macro_rules! column {
-    ($df:expr, $name:literal, $ty:ident) => {
-        $df.column($name).and_then(|c| c.$ty())
-    };
 }
 
 fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResult<Decisions> {
