@@ -952,7 +952,9 @@ fn plan_decisions(
     .otherwise(lit(NULL).cast(DataType::Int32));
 
     // Segments of 3.10.
-    let vseg = || {
+    // The segments are columns (computed once, below), so the rate lookups that index them
+    // stay small expressions: inlining them made the plan 16 copies of each segment `when`.
+    let vseg_expr = {
         when(col("age").lt_eq(lit(30u16)))
             .then(lit(0i32))
             .when(col("age").lt_eq(lit(45u16)))
@@ -961,7 +963,7 @@ fn plan_decisions(
             .then(lit(2i32))
             .otherwise(lit(3i32))
     };
-    let aseg = || {
+    let aseg_expr = {
         when(col("age").lt_eq(lit(29u16)))
             .then(lit(0i32))
             .when(col("age").lt_eq(lit(44u16)))
@@ -970,7 +972,7 @@ fn plan_decisions(
             .then(lit(2i32))
             .otherwise(lit(3i32))
     };
-    let iseg = || {
+    let iseg_expr = {
         when(col("comp").lt(lit(50_000.0)))
             .then(lit(0i32))
             .when(col("comp").lt(lit(100_000.0)))
@@ -979,7 +981,9 @@ fn plan_decisions(
             .then(lit(2i32))
             .otherwise(lit(3i32))
     };
-    let tseg = when(col("tenure").lt_eq(lit(1u16)))
+    let (vseg, aseg, iseg) = (|| col("vseg"), || col("aseg"), || col("iseg"));
+    let tseg = col("tseg");
+    let tseg_expr = when(col("tenure").lt_eq(lit(1u16)))
         .then(lit(0i32))
         .when(col("tenure").lt_eq(lit(4u16)))
         .then(lit(1i32))
@@ -1166,6 +1170,12 @@ fn plan_decisions(
                 .fill_null(col("elig_day"))
                 .alias("eligible_on"),
         )
+        .with_columns([
+            vseg_expr.alias("vseg"),
+            aseg_expr.alias("aseg"),
+            iseg_expr.alias("iseg"),
+            tseg_expr.alias("tseg"),
+        ])
         .with_columns([
             vol_p.alias("vol_p"),
             yoy_p.alias("yoy_p"),
