@@ -194,29 +194,32 @@ impl Snapshot {
         self.employee_id.is_empty()
     }
 
-    /// Appends a roster member's identity columns, carried unchanged from P(N) or from the
-    /// hire record (a hire is eligible for service from its hire date, with no waiting days).
-    pub fn push_identity(&mut self, prior: &Workforce, events: &YearEvents, member: Member) {
-        match member {
-            Member::Prior(i) => {
-                let i = i as usize;
-                self.employee_id.push(prior.employee_id[i].clone());
-                self.employee_ssn.push(prior.employee_ssn[i].clone());
-                self.id_key.push(prior.id_key[i]);
-                self.birth_date.push(prior.birth_date[i]);
-                self.scheduled_hours.push(prior.scheduled_hours[i]);
-                self.eligibility_date.push(prior.eligibility_date[i]);
-                self.waiting_period_days.push(prior.waiting_period_days[i]);
-            }
-            Member::Hire(j) => {
-                let h = &events.hires[j as usize];
-                self.employee_id.push(Arc::from(h.employee_id.as_str()));
-                self.employee_ssn.push(Arc::from(h.employee_ssn.as_str()));
-                self.id_key.push(h.id_key);
-                self.birth_date.push(h.birth_date);
-                self.scheduled_hours.push(h.scheduled_hours);
-                self.eligibility_date.push(h.hire_date);
-                self.waiting_period_days.push(0);
+    /// Appends the identity columns of the year's roster, carried unchanged from P(N) or from
+    /// the hire records (a hire is eligible for service from its hire date, with no waiting
+    /// days). Shared by the native and Polars accumulators.
+    pub fn push_identities(&mut self, prior: &Workforce, events: &YearEvents) {
+        for member in &events.roster {
+            match *member {
+                Member::Prior(i) => {
+                    let i = i as usize;
+                    self.employee_id.push(prior.employee_id[i].clone());
+                    self.employee_ssn.push(prior.employee_ssn[i].clone());
+                    self.id_key.push(prior.id_key[i]);
+                    self.birth_date.push(prior.birth_date[i]);
+                    self.scheduled_hours.push(prior.scheduled_hours[i]);
+                    self.eligibility_date.push(prior.eligibility_date[i]);
+                    self.waiting_period_days.push(prior.waiting_period_days[i]);
+                }
+                Member::Hire(j) => {
+                    let h = &events.hires[j as usize];
+                    self.employee_id.push(Arc::from(h.employee_id.as_str()));
+                    self.employee_ssn.push(Arc::from(h.employee_ssn.as_str()));
+                    self.id_key.push(h.id_key);
+                    self.birth_date.push(h.birth_date);
+                    self.scheduled_hours.push(h.scheduled_hours);
+                    self.eligibility_date.push(h.hire_date);
+                    self.waiting_period_days.push(0);
+                }
             }
         }
     }
@@ -297,9 +300,9 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
     // (proration rank, date, ledger index) of one employee's pay events; at most a handful.
     let mut pay: Vec<(Day, u8, usize)> = Vec::with_capacity(8);
 
+    s.push_identities(prior, events);
     for (p, member) in events.roster.iter().enumerate() {
         let range = ranges[p].clone();
-        s.push_identity(prior, events, *member);
         let (hired_this_year, mut comp, mut level, age, tenure, hire_date) = match *member {
             Member::Prior(i) => {
                 let i = i as usize;

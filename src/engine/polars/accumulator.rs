@@ -348,9 +348,7 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
         year,
         ..Default::default()
     };
-    for &m in &events.roster {
-        s.push_identity(prior, events, m);
-    }
+    s.push_identities(prior, events);
     s.hire_date = out
         .column("hire_date")?
         .i32()?
