@@ -103,9 +103,47 @@ pub fn mix(z: Expr) -> Expr {
     xs(z, 31)
 }
 
-/// `h` of a draw from an employee-half column and the year-half literal.
+/// The column that [`with_draws`] writes `h` of a draw into.
+fn draw_column(employee: &str, year: i32, d: Draw) -> String {
+    format!("h_{employee}_{year}_{}_{}", d.event_type, d.salt)
+}
+
+/// `h` of a draw from an employee-half column and the year-half literal: a column that
+/// [`with_draws`] added to the frame (an expression that reads one that was not added fails
+/// with "column not found", which the parity suite would show).
 fn keyed(employee: &str, year: i32, d: Draw) -> Expr {
-    mix(col(employee).xor(ulit(Rng::year_code(year, d))))
+    col(draw_column(employee, year, d))
+}
+
+/// Adds `h = mix(employee ^ year_code(year, draw))` for each draw, one finaliser step per
+/// `with_columns` over every draw at once. Written inline, `mix` is a tree with eight copies
+/// of its input (`z ^ (z >> k)` reads `z` twice, three times over), and planning those trees
+/// was about 40% of this engine's time per year; staged, each step is a small expression
+/// over the previous step's column.
+fn with_draws(lf: LazyFrame, employee: &str, draws: &[(i32, Draw)]) -> LazyFrame {
+    let names: Vec<String> = draws
+        .iter()
+        .map(|&(year, d)| draw_column(employee, year, d))
+        .collect();
+    let step = |f: &dyn Fn(Expr) -> Expr| -> Vec<Expr> {
+        names
+            .iter()
+            .map(|n| f(col(n.as_str())).alias(n.as_str()))
+            .collect()
+    };
+    let seeded: Vec<Expr> = draws
+        .iter()
+        .zip(&names)
+        .map(|(&(year, d), n)| {
+            col(employee)
+                .xor(ulit(Rng::year_code(year, d)))
+                .alias(n.as_str())
+        })
+        .collect();
+    lf.with_columns(seeded)
+        .with_columns(step(&|z| xs(z, 30) * ulit(0xBF58_476D_1CE4_E5B9u64)))
+        .with_columns(step(&|z| xs(z, 27) * ulit(0x94D0_49BB_1331_11EBu64)))
+        .with_columns(step(&|z| xs(z, 31)))
 }
 
 /// `u = (h >> 11) / 2^53`.
@@ -371,10 +409,34 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
             employee_half(c.termination_seed()).alias("e_term"),
             employee_half(c.promotion_seed()).alias("e_promo"),
             employee_half(c.simulation.random_seed).alias("e_main"),
-        ])
-        .collect()
-        .map_err(at("employee keys"))?
-        .lazy();
+        ]);
+    // The draws of steps 3, 7 and 8 for every start-of-year employee.
+    let emp = with_draws(
+        emp,
+        "e_term",
+        &[
+            (year, draw::TERMINATION_SELECT),
+            (0, draw::TERMINATION_DATE_MIN),
+            (year, draw::TERMINATION_DATE),
+        ],
+    );
+    let emp = with_draws(
+        emp,
+        "e_promo",
+        &[
+            (year, draw::PROMOTION),
+            (year, draw::PROMOTION_RAISE),
+            (year, draw::PROMOTION_RAISE2),
+        ],
+    );
+    let emp = with_draws(
+        emp,
+        "e_main",
+        &[(year, draw::RAISE_MONTH), (year, draw::RAISE_DAY)],
+    )
+    .collect()
+    .map_err(at("employee keys"))?
+    .lazy();
     lap("employee keys");
     let levels = level_frame(ctx, f)
         .map_err(at("stage the level table"))?
@@ -606,7 +668,7 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
     let age = categorical(&weights, &ages, unit(keyed("e_hire", year, draw::HIRE_AGE)))
         .unwrap_or_else(|| lit(32u16));
     let cohort = (year - c.simulation.start_year) as u64 * 100_000;
-    DataFrame::empty()
+    let frame = DataFrame::empty()
         .lazy()
         .select([int_range(lit(1i64), lit(total as i64 + 1), 1, DataType::UInt64).alias("seq")])
         .with_columns([
@@ -636,23 +698,40 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
             employee_half(c.hiring_seed()).alias("e_hire"),
             employee_half(c.termination_seed()).alias("e_term"),
             employee_half(c.simulation.random_seed).alias("e_main"),
-        ])
-        .with_columns([
-            age.cast(DataType::UInt16).alias("age"),
-            unit(keyed("e_hire", year, draw::HIRE_PART_TIME))
-                .lt(lit(c.workforce.part_time_new_hire_pct))
-                .alias("part_time"),
-            (lit(jan1) + (seq.clone() % ulit(365u64)).cast(DataType::Int32)).alias("hire_date"),
-            round2(
-                col("nh_avg")
-                    * (lit(0.91) + (seq.clone() % ulit(10u64)).cast(DataType::Float64) * lit(0.02)),
-            )
-            .alias("comp"),
-        ])
-        .with_column(
-            (lit(jan1) - col("age").cast(DataType::Int32) * lit(365i32)).alias("birth_date"),
+        ]);
+    let frame = with_draws(
+        frame,
+        "e_hire",
+        &[(year, draw::HIRE_AGE), (year, draw::HIRE_PART_TIME)],
+    );
+    let frame = with_draws(
+        frame,
+        "e_term",
+        &[
+            (year, draw::NEW_HIRE_TERMINATION_SELECT),
+            (0, draw::NEW_HIRE_TERMINATION_DATE_MIN),
+            (year, draw::NEW_HIRE_TERMINATION_DATE),
+        ],
+    );
+    with_draws(
+        frame,
+        "e_main",
+        &[(year, draw::ELIGIBILITY_NEW_HIRE_OVERRIDE)],
+    )
+    .with_columns([
+        age.cast(DataType::UInt16).alias("age"),
+        unit(keyed("e_hire", year, draw::HIRE_PART_TIME))
+            .lt(lit(c.workforce.part_time_new_hire_pct))
+            .alias("part_time"),
+        (lit(jan1) + (seq.clone() % ulit(365u64)).cast(DataType::Int32)).alias("hire_date"),
+        round2(
+            col("nh_avg")
+                * (lit(0.91) + (seq.clone() % ulit(10u64)).cast(DataType::Float64) * lit(0.02)),
         )
-        .collect()
+        .alias("comp"),
+    ])
+    .with_column((lit(jan1) - col("age").cast(DataType::Int32) * lit(365i32)).alias("birth_date"))
+    .collect()
 }
 
 /// Step 5 (3.6): the solver's implied count among the hires, by rank.
@@ -930,7 +1009,21 @@ fn plan_decisions(
             lit(0i32).cast(DataType::Int32).alias("last_change_year"),
             lit(0i32).cast(DataType::Int32).alias("first_enroll_year"),
         ]);
-    let roster = concat([prior_members, hire_members], UnionArgs::default())?;
+    let roster = with_draws(
+        concat([prior_members, hire_members], UnionArgs::default())?,
+        "e_main",
+        &[
+            (year, draw::ENROLLMENT_VOLUNTARY),
+            (year, draw::ENROLLMENT_VOLUNTARY_MAGNET),
+            (year, draw::ENROLLMENT_PROACTIVE),
+            (year, draw::ENROLLMENT_PROACTIVE_TIMING),
+            (year, draw::ENROLLMENT_PROACTIVE_MAGNET),
+            (year, draw::ENROLLMENT_YOY),
+            (year, draw::ENROLLMENT_CHANGE_OPT_OUT),
+            (year, draw::MATCH_RESPONSE_UP),
+            (year, draw::MATCH_RESPONSE_DOWN),
+        ],
+    );
 
     // 3.9 eligibility.
     let wait = e.waiting_period_days as i32;
