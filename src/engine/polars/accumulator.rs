@@ -44,12 +44,8 @@ pub fn accumulate(
     prior: &Workforce,
     events: &YearEvents,
 ) -> Result<Snapshot, EngineError> {
-    let mut snapshot = workforce_snapshot(prior, events).map_err(|e| EngineError {
-        engine: "polars",
-        year: events.year,
-        step: "workforce state accumulation",
-        message: e.to_string(),
-    })?;
+    let mut snapshot = workforce_snapshot(prior, events)
+        .map_err(|e| super::engine_error(events.year, "workforce state accumulation", e))?;
     crate::state::accumulate_plan(ctx.config, prior, events, &mut snapshot);
     Ok(snapshot)
 }

@@ -44,12 +44,7 @@ impl Engine for PolarsEngine {
     ) -> Result<Foundation, EngineError> {
         workforce_counts(ctx, prior)
             .map(|counts| foundation_from_counts(ctx, &counts))
-            .map_err(|e| EngineError {
-                engine: "polars",
-                year: ctx.year,
-                step: "workforce counts",
-                message: e.to_string(),
-            })
+            .map_err(|e| engine_error(ctx.year, "workforce counts", e))
     }
 
     /// The workforce snapshot as expressions ([`accumulator`]), then the shared plan state.
@@ -68,12 +63,17 @@ impl Engine for PolarsEngine {
         prior: &Workforce,
         f: &Foundation,
     ) -> Result<Decisions, EngineError> {
-        decide(ctx, prior, f).map_err(|(step, e)| EngineError {
-            engine: "polars",
-            year: ctx.year,
-            step,
-            message: e.to_string(),
-        })
+        decide(ctx, prior, f).map_err(|(step, e)| engine_error(ctx.year, step, e))
+    }
+}
+
+/// A Polars error as the engine error of a year's step.
+fn engine_error(year: i32, step: &'static str, e: PolarsError) -> EngineError {
+    EngineError {
+        engine: "polars",
+        year,
+        step,
+        message: e.to_string(),
     }
 }
 
