@@ -244,6 +244,99 @@ fn engines_agree_on_non_default_rules() {
     assert_parity("plan disabled", &config, &census);
 }
 
+/// A small deterministic generator for the configuration sweep (SplitMix64 over a counter).
+struct Draws(u64);
+
+impl Draws {
+    fn next(&mut self) -> u64 {
+        self.0 += 1;
+        workforce_sim::rng::mix(self.0)
+    }
+    /// Uniform in `[lo, hi)`, rounded to 4 decimals (configuration values a user would type).
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        ((lo + u * (hi - lo)) * 10_000.0).round() / 10_000.0
+    }
+    fn coin(&mut self) -> bool {
+        self.next() & 1 == 1
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+/// Configurations drawn at random across the rule switches and rates the engines branch on,
+/// so a branch the hand-written cases miss still meets every engine.
+#[test]
+fn engines_agree_on_randomly_drawn_configurations() {
+    use workforce_sim::config::{LevelOverride, MarketScenario};
+    let mut r = Draws(2026);
+    for case in 0..12 {
+        let seed = r.next() % 10_000;
+        let mut c = common::config(2025, 2027, seed);
+        c.simulation.target_growth_rate = r.range(-0.3, 0.3);
+        c.simulation.random_seed_termination = r.coin().then(|| r.next() % 1_000);
+        c.simulation.random_seed_hiring = r.coin().then(|| r.next() % 1_000);
+        c.simulation.random_seed_promotion = r.coin().then(|| r.next() % 1_000);
+        c.workforce.total_termination_rate = r.range(0.02, 0.35);
+        c.workforce.new_hire_termination_rate = r.range(0.0, 0.5);
+        c.workforce.part_time_new_hire_pct = r.range(0.0, 0.5);
+        c.compensation.cola_rate = r.range(0.0, 0.06);
+        c.compensation.raise_timing = r.pick(&[
+            RaiseTiming::CalendarDriven,
+            RaiseTiming::Realistic,
+            RaiseTiming::Legacy,
+        ]);
+        c.promotion.distribution_type = r.pick(&[
+            PromotionDistribution::Uniform,
+            PromotionDistribution::Normal,
+            PromotionDistribution::Deterministic,
+        ]);
+        c.promotion.rate_multiplier = r.range(0.0, 3.0);
+        c.promotion.level_dampener_factor = r.range(0.0, 0.5);
+        if r.coin() {
+            c.promotion.level_overrides = vec![LevelOverride {
+                level: r.pick(&[1u8, 2, 3]),
+                increase_pct: r.range(0.0, 0.3),
+            }];
+        }
+        c.hiring.market_scenario = r.pick(&[
+            MarketScenario::Conservative,
+            MarketScenario::Baseline,
+            MarketScenario::Competitive,
+            MarketScenario::Aggressive,
+        ]);
+        if r.coin() {
+            c.hiring.level_distribution = vec![0.5, 0.2, 0.15, 0.1, 0.05];
+        }
+        let p = &mut c.plan;
+        p.eligibility.minimum_age = r.pick(&[18u16, 21, 25]);
+        p.eligibility.waiting_period_days = r.pick(&[0u32, 30, 90, 365]);
+        p.eligibility.new_hire_ineligible_pct = r.pick(&[0.0, 0.05, 0.2]);
+        p.auto_enrollment.enabled = r.coin();
+        p.auto_enrollment.scope = r.pick(&[
+            AutoEnrollmentScope::NewHiresOnly,
+            AutoEnrollmentScope::AllEligibleEmployees,
+        ]);
+        p.auto_enrollment.default_deferral_rate = r.pick(&[0.01, 0.03, 0.06]);
+        p.auto_enrollment.opt_out_target_rate = r.range(0.0, 0.4);
+        p.voluntary_enrollment.rate_multiplier = r.range(0.0, 2.0);
+        p.voluntary_enrollment.proactive_enabled = r.coin();
+        p.voluntary_enrollment.match_magnet_enabled = r.coin();
+        p.voluntary_enrollment.year_over_year_enabled = r.coin();
+        p.auto_escalation.enabled = r.coin();
+        p.auto_escalation.increment = r.pick(&[0.005, 0.01, 0.02]);
+        p.auto_escalation.first_escalation_delay_years = r.pick(&[0u32, 1, 2]);
+        p.auto_escalation.require_active_enrollment = r.coin();
+        p.match_response.enabled = r.coin();
+        p.match_response.down_enabled = r.coin();
+        c.validate()
+            .unwrap_or_else(|e| panic!("case {case}: drawn configuration invalid: {e}"));
+        let census = common::prepared(&c, 300 + (r.next() % 900) as usize);
+        assert_parity(&format!("drawn configuration {case}"), &c, &census);
+    }
+}
+
 #[test]
 fn engine_results_do_not_depend_on_the_thread_count() {
     let config = common::config(2025, 2026, 42);
