@@ -1263,6 +1263,50 @@ mod tests {
         assert_eq!((a0, a1), (b0, b1));
     }
 
+    /// The pure-SQL RNG drives the whole engine to the native results: three years of
+    /// foundation, events and snapshots on a 400-employee census.
+    #[test]
+    fn the_macro_rng_gives_the_native_years() {
+        use crate::engine::native::NativeEngine;
+        use crate::orchestrator::{band_tables, prepare_census, CensusInput};
+        use crate::rules::parameters::YearParameters;
+        let mut config = crate::Config::default();
+        config.simulation.end_year = config.simulation.start_year + 2;
+        let census = prepare_census(
+            &config,
+            &CensusInput::Synthetic(crate::GeneratorParams::new(400, 2024, 17)),
+        )
+        .unwrap();
+        let (age_bands, tenure_bands) = band_tables(&config);
+        let sql = SqlEngine::with_rng(SqlRng::Macros).unwrap();
+        let mut prior = census.staged.baseline.clone();
+        for year in config.years() {
+            let ctx = YearContext {
+                config: &config,
+                year,
+                params: YearParameters::new(&config, year),
+                age_bands: &age_bands,
+                tenure_bands: &tenure_bands,
+            };
+            let f = NativeEngine.foundation(&ctx, &prior).unwrap();
+            assert_eq!(
+                sql.foundation(&ctx, &prior).unwrap(),
+                f,
+                "foundation {year}"
+            );
+            let native = NativeEngine.generate(&ctx, &prior, &f).unwrap();
+            let events = sql.generate(&ctx, &prior, &f).unwrap();
+            assert!(events == native, "events of {year}");
+            assert!(native.len() > 100, "a real year: {} events", native.len());
+            let snapshot = sql.accumulate(&ctx, &prior, &events).unwrap();
+            assert!(
+                snapshot == NativeEngine.accumulate(&ctx, &prior, &native).unwrap(),
+                "snapshot {year}"
+            );
+            prior = snapshot.next_workforce();
+        }
+    }
+
     fn test_vectors(engine: &SqlEngine) {
         assert_eq!(
             scalar_u64(&engine, "SELECT wfs_mix(42)"),
