@@ -33,6 +33,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The keyed RNG of domain.md 2.1 as pure-SQL DuckDB macros, for a DuckDB without this
@@ -132,6 +133,8 @@ pub struct SqlEngine {
     /// Which P(N) `wfs_prior` holds: (year, address and length of its id column). The
     /// foundation stages it; `decide` for the same workforce reuses it.
     staged: Mutex<Option<(i32, usize, usize)>>,
+    /// SQL statements sent since the engine was created (Arrow appends not counted).
+    statements: AtomicU64,
 }
 
 fn err(year: i32, step: &'static str) -> impl Fn(duckdb::Error) -> EngineError {
@@ -175,7 +178,18 @@ impl SqlEngine {
         Ok(SqlEngine {
             conn: Mutex::new(conn),
             staged: Mutex::new(None),
+            statements: AtomicU64::new(0),
         })
+    }
+
+    /// SQL statements sent for the years computed so far (the staging's Arrow appends are
+    /// bulk loads, not statements). The same for any headcount: no statement per employee.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    fn count(&self, n: u64) {
+        self.statements.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Stages P(N) unless `wfs_prior` already holds it.
@@ -191,6 +205,7 @@ impl SqlEngine {
             *staged = None;
             let t = std::time::Instant::now();
             stage_prior(conn, prior).map_err(err(year, "stage the start-of-year workforce"))?;
+            self.count(1);
             tracing::debug!(
                 year,
                 step = "stage",
@@ -267,6 +282,7 @@ impl Engine for SqlEngine {
         self.ensure_staged(&conn, year, prior)?;
         let recent = prior_hire_window(ctx)
             .map_or("false".to_string(), |from| format!("hire_date >= {from}"));
+        self.count(1);
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT level::UTINYINT, count(*)::UBIGINT, count(*) FILTER (WHERE {recent})::UBIGINT
@@ -311,7 +327,9 @@ impl Engine for SqlEngine {
         let year = ctx.year;
         self.ensure_staged(&conn, year, prior)?;
         stage_year(&conn, ctx, f).map_err(err(year, "stage the year's tables"))?;
+        self.count(1);
         let run = |step: &'static str, sql: String| {
+            self.count(1);
             let t = std::time::Instant::now();
             let r = conn.execute_batch(&sql).map_err(err(year, step));
             tracing::debug!(
@@ -331,6 +349,7 @@ impl Engine for SqlEngine {
         run("raises", raises_sql(ctx))?;
         let n = prior.len();
         let read = |step: &'static str, sql: &str| -> Result<Vec<RecordBatch>, EngineError> {
+            self.count(1);
             let t = std::time::Instant::now();
             let mut stmt = conn.prepare(sql).map_err(err(year, step))?;
             let batches: Vec<RecordBatch> =
@@ -1267,6 +1286,25 @@ mod tests {
     /// foundation, events and snapshots on a 400-employee census.
     #[test]
     fn the_macro_rng_gives_the_native_years() {
+        run_against_native(&SqlEngine::with_rng(SqlRng::Macros).unwrap(), 400);
+    }
+
+    /// Statements per year do not grow with the workforce (issue 5).
+    #[test]
+    fn statements_per_year_do_not_depend_on_the_headcount() {
+        let (small, large) = (SqlEngine::new().unwrap(), SqlEngine::new().unwrap());
+        run_against_native(&small, 150);
+        run_against_native(&large, 3_000);
+        assert!(
+            small.statements() >= 3 * 10,
+            "{} statements",
+            small.statements()
+        );
+        assert_eq!(small.statements(), large.statements());
+    }
+
+    /// Three years with `sql` beside the native engine, each step compared.
+    fn run_against_native(sql: &SqlEngine, employees: usize) {
         use crate::engine::native::NativeEngine;
         use crate::orchestrator::{band_tables, prepare_census, CensusInput};
         use crate::rules::parameters::YearParameters;
@@ -1274,11 +1312,10 @@ mod tests {
         config.simulation.end_year = config.simulation.start_year + 2;
         let census = prepare_census(
             &config,
-            &CensusInput::Synthetic(crate::GeneratorParams::new(400, 2024, 17)),
+            &CensusInput::Synthetic(crate::GeneratorParams::new(employees, 2024, 17)),
         )
         .unwrap();
         let (age_bands, tenure_bands) = band_tables(&config);
-        let sql = SqlEngine::with_rng(SqlRng::Macros).unwrap();
         let mut prior = census.staged.baseline.clone();
         for year in config.years() {
             let ctx = YearContext {
@@ -1297,7 +1334,11 @@ mod tests {
             let native = NativeEngine.generate(&ctx, &prior, &f).unwrap();
             let events = sql.generate(&ctx, &prior, &f).unwrap();
             assert!(events == native, "events of {year}");
-            assert!(native.len() > 100, "a real year: {} events", native.len());
+            assert!(
+                native.len() > employees / 10,
+                "a real year: {} events",
+                native.len()
+            );
             let snapshot = sql.accumulate(&ctx, &prior, &events).unwrap();
             assert!(
                 snapshot == NativeEngine.accumulate(&ctx, &prior, &native).unwrap(),
