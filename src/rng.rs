@@ -50,6 +50,17 @@ pub struct Draw {
     pub code: u64,
 }
 
+impl Draw {
+    /// The draw's name as hashed into its code: `event_type|salt`, or `event_type` alone.
+    pub fn name(&self) -> String {
+        if self.salt.is_empty() {
+            self.event_type.to_string()
+        } else {
+            format!("{}|{}", self.event_type, self.salt)
+        }
+    }
+}
+
 macro_rules! draws {
     ($($name:ident = $et:literal, $salt:literal;)*) => {
         /// The normative draw catalogue (domain.md 2.3).
@@ -177,6 +188,15 @@ mod tests {
         let rng = Rng::new(seed);
         let h = rng.hash(id, year, draw);
         (h, unit(h))
+    }
+
+    #[test]
+    fn draw_names_hash_to_their_codes() {
+        for d in draw::ALL {
+            assert_eq!(fnv1a64(d.name().as_bytes()), d.code, "{}", d.name());
+        }
+        assert_eq!(draw::PROMOTION.name(), "promotion");
+        assert_eq!(draw::TERMINATION_SELECT.name(), "termination|select");
     }
 
     #[test]

@@ -115,7 +115,11 @@ pub fn promotions(
     let top_level = c.job_levels.len() as u8;
     per_employee(prior.len(), |i| {
         let (level, age, tenure) = (prior.level[i], prior.age[i], prior.tenure[i]);
-        if tenure < 1 || level >= top_level || age >= 65 || term_date[i] < feb1 {
+        if tenure < promotion::MIN_TENURE
+            || level >= top_level
+            || age >= promotion::AGE_LIMIT
+            || term_date[i] < feb1
+        {
             return None;
         }
         let hazard = promotion::hazard(
@@ -154,7 +158,7 @@ pub fn raises(
     let keyed = c.compensation.raise_timing == crate::config::RaiseTiming::Realistic;
     per_employee(prior.len(), |i| {
         let merit = ctx.params.merit[prior.level[i] as usize - 1];
-        if prior.tenure[i] < 1 || merit <= 0.0 {
+        if prior.tenure[i] < merit_raise::MIN_TENURE || merit <= 0.0 {
             return None;
         }
         let employee = if keyed {

@@ -22,7 +22,9 @@ use crate::config::{PromotionDistribution, RaiseTiming};
 use crate::date::{self, Day};
 use crate::events::EventCategory;
 use crate::rng::fnv1a64;
-use crate::rules::{enrollment, hiring::Hire, promotion};
+use crate::rng::{draw, Draw};
+use crate::rules::hiring::{self, Hire};
+use crate::rules::{enrollment, escalation, match_response, merit_raise, promotion, termination};
 use crate::state::Workforce;
 use duckdb::arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, StringViewArray,
@@ -257,13 +259,16 @@ fn categorical_case(weights: &[f64], values: &[String], u: &str) -> Option<Strin
     Some(sql)
 }
 
-/// Age segment CASE expressions of 3.10 (boundaries as in `rules::enrollment`).
-const VOLUNTARY_AGE_SEGMENT: &str =
-    "(CASE WHEN age <= 30 THEN 0 WHEN age <= 45 THEN 1 WHEN age <= 55 THEN 2 ELSE 3 END)";
-const AE_AGE_SEGMENT: &str =
-    "(CASE WHEN age <= 29 THEN 0 WHEN age <= 44 THEN 1 WHEN age <= 59 THEN 2 ELSE 3 END)";
-const INCOME_SEGMENT: &str = "(CASE WHEN comp < 50000::DOUBLE THEN 0 WHEN comp < 100000::DOUBLE \
-     THEN 1 WHEN comp < 200000::DOUBLE THEN 2 ELSE 3 END)";
+/// `(CASE WHEN {value} {op} l0 THEN 0 WHEN ... ELSE n END)`: a segment index of 3.10 from
+/// the boundaries in `rules::enrollment` (`<=` for ages and tenure, `<` for pay).
+fn segment_case<T: std::fmt::Display>(value: &str, op: &str, limits: &[T]) -> String {
+    let mut sql = String::from("(CASE");
+    for (k, l) in limits.iter().enumerate() {
+        let _ = write!(sql, " WHEN {value} {op} {l} THEN {k}");
+    }
+    let _ = write!(sql, " ELSE {} END)", limits.len());
+    sql
+}
 
 impl Engine for SqlEngine {
     fn kind(&self) -> EngineKind {
@@ -403,7 +408,7 @@ impl Engine for SqlEngine {
                     hire_date: hire_date.value(r),
                     birth_date: birth.value(r),
                     compensation: comp.value(r),
-                    scheduled_hours: pt.value(r).then_some(20.0),
+                    scheduled_hours: pt.value(r).then_some(hiring::PART_TIME_HOURS),
                 });
                 nh_term_date.push(if term.is_null(r) {
                     NEVER
@@ -713,31 +718,31 @@ fn stage_year(
 fn year_codes_sql(ctx: &YearContext<'_>) -> String {
     let c = ctx.config;
     let y = ctx.year;
-    // (column, year, draw name): each year half is mix((year << 32) ^ fnv(name)).
-    let draws: [(&str, i32, &str); 23] = [
-        ("term_select", y, "termination|select"),
-        ("term_date_min", 0, "termination|date_min"),
-        ("term_date", y, "termination|date"),
-        ("hire_age", y, "hire|age"),
-        ("hire_part_time", y, "hire|part_time"),
-        ("nh_select", y, "new_hire_termination|select"),
-        ("nh_date_min", 0, "new_hire_termination|date_min"),
-        ("nh_date", y, "new_hire_termination|date"),
-        ("promotion", y, "promotion"),
-        ("promotion_raise", y, "promotion|raise"),
-        ("promotion_raise2", y, "promotion|raise2"),
-        ("raise_month", y, "raise|month"),
-        ("raise_day", y, "raise|day"),
-        ("new_hire_override", y, "eligibility|new_hire_override"),
-        ("voluntary", y, "enrollment|voluntary"),
-        ("voluntary_magnet", y, "enrollment|voluntary_magnet"),
-        ("proactive", y, "enrollment|proactive"),
-        ("proactive_timing", y, "enrollment|proactive_timing"),
-        ("proactive_magnet", y, "enrollment|proactive_magnet"),
-        ("yoy", y, "enrollment|yoy"),
-        ("opt_out", y, "enrollment_change|opt_out"),
-        ("match_up", y, "deferral_match_response|up"),
-        ("match_down", y, "deferral_match_response|down"),
+    // (column, year, draw): each year half is mix((year << 32) ^ fnv(draw name)).
+    let draws: [(&str, i32, Draw); 23] = [
+        ("term_select", y, draw::TERMINATION_SELECT),
+        ("term_date_min", 0, draw::TERMINATION_DATE_MIN),
+        ("term_date", y, draw::TERMINATION_DATE),
+        ("hire_age", y, draw::HIRE_AGE),
+        ("hire_part_time", y, draw::HIRE_PART_TIME),
+        ("nh_select", y, draw::NEW_HIRE_TERMINATION_SELECT),
+        ("nh_date_min", 0, draw::NEW_HIRE_TERMINATION_DATE_MIN),
+        ("nh_date", y, draw::NEW_HIRE_TERMINATION_DATE),
+        ("promotion", y, draw::PROMOTION),
+        ("promotion_raise", y, draw::PROMOTION_RAISE),
+        ("promotion_raise2", y, draw::PROMOTION_RAISE2),
+        ("raise_month", y, draw::RAISE_MONTH),
+        ("raise_day", y, draw::RAISE_DAY),
+        ("new_hire_override", y, draw::ELIGIBILITY_NEW_HIRE_OVERRIDE),
+        ("voluntary", y, draw::ENROLLMENT_VOLUNTARY),
+        ("voluntary_magnet", y, draw::ENROLLMENT_VOLUNTARY_MAGNET),
+        ("proactive", y, draw::ENROLLMENT_PROACTIVE),
+        ("proactive_timing", y, draw::ENROLLMENT_PROACTIVE_TIMING),
+        ("proactive_magnet", y, draw::ENROLLMENT_PROACTIVE_MAGNET),
+        ("yoy", y, draw::ENROLLMENT_YOY),
+        ("opt_out", y, draw::ENROLLMENT_CHANGE_OPT_OUT),
+        ("match_up", y, draw::MATCH_RESPONSE_UP),
+        ("match_down", y, draw::MATCH_RESPONSE_DOWN),
     ];
     let seeds = [
         ("seed_term", c.termination_seed()),
@@ -748,8 +753,11 @@ fn year_codes_sql(ctx: &YearContext<'_>) -> String {
     let columns: Vec<String> = seeds
         .iter()
         .map(|(col, seed)| format!("wfs_mix({seed}::UBIGINT) AS {col}"))
-        .chain(draws.iter().map(|(col, year, name)| {
-            format!("wfs_mix(xor({year}::UBIGINT << 32, wfs_fnv('{name}'))) AS {col}")
+        .chain(draws.iter().map(|(col, year, d)| {
+            format!(
+                "wfs_mix(xor({year}::UBIGINT << 32, wfs_fnv('{}'))) AS {col}",
+                d.name()
+            )
         }))
         .collect();
     format!(
@@ -770,12 +778,13 @@ fn employee_keys_sql() -> String {
 
 /// Step 3 (3.4): per level, the first `quota` by `(h, employee_id)`; the date from two draws.
 fn terminations_sql(ctx: &YearContext<'_>) -> String {
-    let jan1 = date::jan1(ctx.year);
+    let floor = date::jan1(ctx.year) + termination::DATE_FLOOR;
+    let (floor_spread, spread) = (termination::DATE_FLOOR_SPREAD, termination::DATE_SPREAD);
     format!(
         "CREATE OR REPLACE TABLE wfs_term AS
          SELECT r.i::UINTEGER AS i,
-                ({jan1} + 30 + wfs_mix(xor(r.e_term, y.term_date_min)) % 61
-                   + wfs_mix(xor(r.e_term, y.term_date)) % 275)::INTEGER AS term_date
+                ({floor} + wfs_mix(xor(r.e_term, y.term_date_min)) % {floor_spread}
+                   + wfs_mix(xor(r.e_term, y.term_date)) % {spread})::INTEGER AS term_date
          FROM (SELECT e.i, e.e_term, l.term_quota,
                       row_number() OVER (PARTITION BY e.level
                                          ORDER BY wfs_mix(xor(e.e_term, y.term_select)), e.employee_id) AS rn
@@ -790,7 +799,7 @@ fn hires_sql(ctx: &YearContext<'_>) -> String {
     let c = ctx.config;
     let year = ctx.year;
     let jan1 = date::jan1(year);
-    let cohort = (year - c.simulation.start_year) as u64 * 100_000;
+    let ssn_offset = hiring::ssn_offset(c, year);
     let weights: Vec<f64> = c.hiring.age_distribution.iter().map(|a| a.weight).collect();
     let ages: Vec<String> = c
         .hiring
@@ -803,7 +812,7 @@ fn hires_sql(ctx: &YearContext<'_>) -> String {
         &ages,
         "wfs_unit(wfs_mix(xor(k.e_hire, y.hire_age)))",
     )
-    .unwrap_or_else(|| "32::USMALLINT".to_string());
+    .unwrap_or_else(|| format!("{}::USMALLINT", hiring::DEFAULT_AGE));
     let pt = lit(c.workforce.part_time_new_hire_pct);
     format!(
         "CREATE OR REPLACE TABLE wfs_hire AS
@@ -818,7 +827,7 @@ fn hires_sql(ctx: &YearContext<'_>) -> String {
                       wfs_unit(wfs_mix(xor(k.e_hire, y.hire_part_time))) < {pt} AS part_time
                FROM k, wfs_year y)
          SELECT seq::UINTEGER AS seq, employee_id,
-                printf('SSN-%d', 900000000 + {cohort} + seq) AS employee_ssn,
+                printf('SSN-%d', {ssn_offset} + seq) AS employee_ssn,
                 id_key, level::UTINYINT AS level, age,
                 ({jan1} + seq % 365)::INTEGER AS hire_date,
                 ({jan1} - age * 365)::INTEGER AS birth_date,
@@ -827,8 +836,8 @@ fn hires_sql(ctx: &YearContext<'_>) -> String {
                 wfs_mix(xor(y.seed_term, id_key)) AS e_term,
                 wfs_mix(xor(y.seed_main, id_key)) AS e_main
          FROM a, wfs_year y;",
-        lit(0.91),
-        lit(0.02),
+        lit(hiring::PAY_FLOOR),
+        lit(hiring::PAY_STEP),
     )
 }
 
@@ -836,12 +845,13 @@ fn hires_sql(ctx: &YearContext<'_>) -> String {
 fn new_hire_terminations_sql(ctx: &YearContext<'_>, f: &Foundation) -> String {
     let dec31 = date::dec31(ctx.year);
     let target = f.needs.implied_new_hire_terminations;
+    let (floor, floor_spread) = (termination::DATE_FLOOR, termination::DATE_FLOOR_SPREAD);
     format!(
         "CREATE OR REPLACE TABLE wfs_nh_term AS
          WITH c AS (
              SELECT h.seq, h.employee_id, h.hire_date, ({dec31} - h.hire_date)::UBIGINT AS d,
                     wfs_mix(xor(h.e_term, y.nh_date)) AS r,
-                    30 + wfs_mix(xor(h.e_term, y.nh_date_min)) % 61 AS m,
+                    {floor} + wfs_mix(xor(h.e_term, y.nh_date_min)) % {floor_spread} AS m,
                     wfs_mix(xor(h.e_term, y.nh_select)) AS h
              FROM wfs_hire h, wfs_year y WHERE h.hire_date < {dec31}),
          o AS (
@@ -902,7 +912,7 @@ fn promotions_sql(ctx: &YearContext<'_>) -> String {
              LEFT JOIN wfs_term t USING (i)
              JOIN wfs_tenure_band tb ON tb.v = least(e.tenure, {tenure_top})
              JOIN wfs_age_band ab ON ab.v = least(e.age, {age_top})
-             WHERE e.tenure >= 1 AND e.level < {top} AND e.age < 65
+             WHERE e.tenure >= {min_tenure} AND e.level < {top} AND e.age < {age_limit}
                AND coalesce(t.term_date, {never}) >= {feb1}),
          s AS (SELECT h.i, h.level, h.comp, h.hazard, {pct} AS pct
                FROM h, wfs_year y WHERE wfs_unit(wfs_mix(xor(h.e_promo, y.promotion))) < h.hazard)
@@ -921,6 +931,8 @@ fn promotions_sql(ctx: &YearContext<'_>) -> String {
         cap_amt = lit(p.max_cap_amount),
         tenure_top = ctx.tenure_bands.top(),
         age_top = ctx.age_bands.top(),
+        min_tenure = promotion::MIN_TENURE,
+        age_limit = promotion::AGE_LIMIT,
     )
 }
 
@@ -929,11 +941,11 @@ fn raises_sql(ctx: &YearContext<'_>) -> String {
     let c = ctx.config;
     let year = ctx.year;
     let raise_date = match c.compensation.raise_timing {
-        RaiseTiming::CalendarDriven => format!("{}", date::days_from_civil(year, 7, 15)),
+        RaiseTiming::CalendarDriven => merit_raise::calendar_date(year).to_string(),
         RaiseTiming::Legacy => format!(
             "CASE WHEN strlen(e.employee_id) % 2 = 0 THEN {} ELSE {} END",
-            date::jan1(year),
-            date::days_from_civil(year, 7, 1)
+            merit_raise::legacy_date(year, true),
+            merit_raise::legacy_date(year, false)
         ),
         RaiseTiming::Realistic => {
             let months: Vec<String> = (1..=12u32).map(|m| m.to_string()).collect();
@@ -942,17 +954,12 @@ fn raises_sql(ctx: &YearContext<'_>) -> String {
                 &months,
                 "wfs_unit(wfs_mix(xor(e.e_main, y.raise_month)))",
             )
-            .unwrap_or_else(|| "7".to_string());
-            let first = |m: u32| date::days_from_civil(year, m, 1);
-            let next = |m: u32| {
-                if m == 12 {
-                    date::jan1(year + 1)
-                } else {
-                    date::days_from_civil(year, m + 1, 1)
-                }
-            };
-            let firsts: Vec<String> = (1..=12).map(|m| first(m).to_string()).collect();
-            let lens: Vec<String> = (1..=12).map(|m| (next(m) - first(m)).to_string()).collect();
+            .unwrap_or_else(|| merit_raise::DEFAULT_MONTH.to_string());
+            let windows: Vec<(Day, u64)> = (1..=12)
+                .map(|m| merit_raise::month_window(year, m))
+                .collect();
+            let firsts: Vec<String> = windows.iter().map(|w| w.0.to_string()).collect();
+            let lens: Vec<String> = windows.iter().map(|w| w.1.to_string()).collect();
             format!(
                 "[{}][{month}] + (wfs_mix(xor(e.e_main, y.raise_day)) % [{}][{month}]::UBIGINT)::INTEGER",
                 firsts.join(", "),
@@ -966,7 +973,7 @@ fn raises_sql(ctx: &YearContext<'_>) -> String {
          WITH r AS (
              SELECT e.i, e.comp, l.merit, ({raise_date})::INTEGER AS raise_date, t.term_date
              FROM wfs_emp e JOIN wfs_level l USING (level) LEFT JOIN wfs_term t USING (i), wfs_year y
-             WHERE e.tenure >= 1 AND l.merit > {zero})
+             WHERE e.tenure >= {min_tenure} AND l.merit > {zero})
          SELECT i::UINTEGER AS i,
                 wfs_round2(least(comp * {one_half}, comp + {cap},
                     CASE WHEN merit + {cola} > {half} THEN comp * {one_half}
@@ -976,9 +983,10 @@ fn raises_sql(ctx: &YearContext<'_>) -> String {
          FROM r WHERE coalesce(term_date, {never}) >= raise_date;",
         zero = lit(0.0),
         one = lit(1.0),
-        half = lit(0.5),
-        one_half = lit(1.5),
-        cap = lit(250_000.0),
+        half = lit(merit_raise::MAX_TOTAL_RATE),
+        one_half = lit(merit_raise::MAX_FACTOR),
+        cap = lit(merit_raise::MAX_INCREASE),
+        min_tenure = merit_raise::MIN_TENURE,
         never = NEVER,
     )
 }
@@ -1018,10 +1026,11 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
             _ => "TRUE",
         }
     );
-    let vseg = VOLUNTARY_AGE_SEGMENT.replace("age", "m.age");
-    let aseg = AE_AGE_SEGMENT.replace("age", "m.age");
-    let iseg = INCOME_SEGMENT.replace("comp", "m.comp");
-    let tseg = "(CASE WHEN m.tenure <= 1 THEN 0 WHEN m.tenure <= 4 THEN 1 ELSE 2 END)";
+    let vseg = segment_case("m.age", "<=", &enrollment::VOLUNTARY_AGE_LIMITS);
+    let aseg = segment_case("m.age", "<=", &enrollment::AE_AGE_LIMITS);
+    let income_limits = enrollment::INCOME_LIMITS.map(lit);
+    let iseg = segment_case("m.comp", "<", &income_limits);
+    let tseg = segment_case("m.tenure", "<=", &enrollment::YOY_TENURE_LIMITS);
     let mut level_mult = String::from("(CASE");
     for l in 1..=c.job_levels.len() as u8 {
         let _ = write!(
@@ -1045,7 +1054,7 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
         "{} * {} * {} * {dial}",
         pick(&enrollment::YOY_AGE_BASE, &vseg),
         pick(&enrollment::YOY_INCOME, &iseg),
-        pick(&enrollment::YOY_TENURE, tseg),
+        pick(&enrollment::YOY_TENURE, &tseg),
     );
     let segment_rates: Vec<f64> = enrollment::SEGMENT_RATES
         .iter()
@@ -1067,8 +1076,8 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
         };
         format!(
             "least(greatest({snapped}, {}), {})",
-            lit(0.01),
-            lit(v.max_deferral_rate.max(0.01))
+            lit(enrollment::MIN_DEFERRAL_RATE),
+            lit(v.max_deferral_rate.max(enrollment::MIN_DEFERRAL_RATE))
         )
     };
     let p_opt = format!(
@@ -1077,7 +1086,12 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
         lit(ae.opt_out_target_rate),
         pick(&enrollment::OPT_OUT_INCOME, &iseg)
     );
-    let half_pct = |x: String| format!("(round(({x}) / {d}) * {d})", d = lit(0.005));
+    let half_pct = |x: String| {
+        format!(
+            "(round(({x}) / {d}) * {d})",
+            d = lit(match_response::RATE_STEP)
+        )
+    };
     let match_raw = if mr.enabled && start_year {
         format!(
             "CASE WHEN m.hired OR NOT m.enrolled OR m.boundary < {jan1} THEN NULL
@@ -1229,8 +1243,8 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
         u_opt = u("opt_out"),
         up = lit(mr.up_participation),
         down = lit(mr.down_participation),
-        eps = lit(1e-9),
-        esc_min = lit(0.001 - 1e-12),
+        eps = lit(match_response::MIN_CHANGE),
+        esc_min = lit(escalation::MIN_INCREASE),
     )
 }
 

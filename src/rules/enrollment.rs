@@ -6,36 +6,64 @@
 /// Age segment index 0..4 (young, mid, mature, senior).
 pub type Segment = usize;
 
-/// Auto-enrollment and opt-out age segments: < 30, 30-44, 45-59, ≥ 60.
-pub fn ae_age_segment(age: u16) -> Segment {
-    match age {
-        0..=29 => 0,
-        30..=44 => 1,
-        45..=59 => 2,
-        _ => 3,
-    }
-}
+/// Auto-enrollment and opt-out age segments: the inclusive upper age of segments 0-2
+/// (< 30, 30-44, 45-59); 60 and over is segment 3.
+pub const AE_AGE_LIMITS: [u16; 3] = [29, 44, 59];
+/// Voluntary, proactive and year-over-year age segments: the inclusive upper age of segments
+/// 0-2 (< 31, 31-45, 46-55); 56 and over is segment 3.
+pub const VOLUNTARY_AGE_LIMITS: [u16; 3] = [30, 45, 55];
+/// Income segments on current pay: the exclusive upper pay of segments 0-2 (< 50k, < 100k,
+/// < 200k); 200k and over is segment 3.
+pub const INCOME_LIMITS: [f64; 3] = [50_000.0, 100_000.0, 200_000.0];
+/// Year-over-year tenure segments: the inclusive upper tenure of segments 0-1 (0-1, 2-4);
+/// 5 and over is segment 2.
+pub const YOY_TENURE_LIMITS: [u16; 2] = [1, 4];
+/// The lowest voluntary deferral rate (3.10.3).
+pub const MIN_DEFERRAL_RATE: f64 = 0.01;
 
-/// Voluntary, proactive and year-over-year age segments: < 31, 31-45, 46-55, ≥ 56.
-pub fn voluntary_age_segment(age: u16) -> Segment {
-    match age {
-        0..=30 => 0,
-        31..=45 => 1,
-        46..=55 => 2,
-        _ => 3,
-    }
-}
-
-/// Income segments on current pay: < 50k, < 100k, < 200k, ≥ 200k.
-pub fn income_segment(comp: f64) -> Segment {
-    if comp < 50_000.0 {
+fn age_segment(age: u16, limits: &[u16; 3]) -> Segment {
+    if age <= limits[0] {
         0
-    } else if comp < 100_000.0 {
+    } else if age <= limits[1] {
         1
-    } else if comp < 200_000.0 {
+    } else if age <= limits[2] {
         2
     } else {
         3
+    }
+}
+
+/// Auto-enrollment and opt-out age segment ([`AE_AGE_LIMITS`]).
+pub fn ae_age_segment(age: u16) -> Segment {
+    age_segment(age, &AE_AGE_LIMITS)
+}
+
+/// Voluntary, proactive and year-over-year age segment ([`VOLUNTARY_AGE_LIMITS`]).
+pub fn voluntary_age_segment(age: u16) -> Segment {
+    age_segment(age, &VOLUNTARY_AGE_LIMITS)
+}
+
+/// Income segment on current pay ([`INCOME_LIMITS`]).
+pub fn income_segment(comp: f64) -> Segment {
+    if comp < INCOME_LIMITS[0] {
+        0
+    } else if comp < INCOME_LIMITS[1] {
+        1
+    } else if comp < INCOME_LIMITS[2] {
+        2
+    } else {
+        3
+    }
+}
+
+/// Year-over-year tenure segment ([`YOY_TENURE_LIMITS`]).
+pub fn yoy_tenure_segment(tenure: u16) -> Segment {
+    if tenure <= YOY_TENURE_LIMITS[0] {
+        0
+    } else if tenure <= YOY_TENURE_LIMITS[1] {
+        1
+    } else {
+        2
     }
 }
 
@@ -101,16 +129,12 @@ pub fn voluntary_rate(
             r = ceiling;
         }
     }
-    r.clamp(0.01, max_rate.max(0.01))
+    r.clamp(MIN_DEFERRAL_RATE, max_rate.max(MIN_DEFERRAL_RATE))
 }
 
 /// Year-over-year conversion probability: `base × income × tenure × dial`.
 pub fn yoy_probability(age: u16, comp: f64, tenure: u16, dial: f64) -> f64 {
-    let t = YOY_TENURE[match tenure {
-        0..=1 => 0,
-        2..=4 => 1,
-        _ => 2,
-    }];
+    let t = YOY_TENURE[yoy_tenure_segment(tenure)];
     YOY_AGE_BASE[voluntary_age_segment(age)] * YOY_INCOME[income_segment(comp)] * t * dial
 }
 

@@ -18,6 +18,10 @@ pub struct EscalationInput {
     pub first_enrollment_year: i32,
 }
 
+/// An escalation smaller than 0.1% (after rounding, with a tolerance for the rounding) is
+/// not made.
+pub const MIN_INCREASE: f64 = 0.001 - 1e-12;
+
 /// The new rate if the employee is escalated on Jan 1 of `year`, else `None`.
 pub fn escalate(
     c: &AutoEscalationConfig,
@@ -37,7 +41,7 @@ pub fn escalate(
         return None;
     }
     let new = crate::rules::round_rate(c.maximum_rate.min(e.rate + c.increment));
-    (new - e.rate >= 0.001 - 1e-12).then_some(new)
+    (new - e.rate >= MIN_INCREASE).then_some(new)
 }
 
 #[cfg(test)]

@@ -27,6 +27,25 @@ pub struct Hire {
     pub scheduled_hours: Option<f64>,
 }
 
+/// The age of a hire when the age distribution's weights sum to zero.
+pub const DEFAULT_AGE: u16 = 32;
+/// Pay is the level's new-hire average × (`PAY_FLOOR` + (seq mod 10) × `PAY_STEP`).
+pub const PAY_FLOOR: f64 = 0.91;
+/// See [`PAY_FLOOR`].
+pub const PAY_STEP: f64 = 0.02;
+/// Scheduled weekly hours of a part-time hire.
+pub const PART_TIME_HOURS: f64 = 20.0;
+/// Generated SSNs are `SSN-{SSN_BASE + cohort + seq}`, with cohort = years since the start
+/// year × `COHORT_STRIDE`.
+pub const SSN_BASE: u64 = 900_000_000;
+/// See [`SSN_BASE`].
+pub const COHORT_STRIDE: u64 = 100_000;
+
+/// The generated SSN number offset of the year's hires (`SSN_BASE + cohort`).
+pub fn ssn_offset(config: &Config, year: i32) -> u64 {
+    SSN_BASE + (year - config.simulation.start_year) as u64 * COHORT_STRIDE
+}
+
 /// Builds the year's hires from the per-level quotas.
 pub fn hires(
     config: &Config,
@@ -47,7 +66,7 @@ pub fn hires(
     let yc_pt = Rng::year_code(year, draw::HIRE_PART_TIME);
     let pt = config.workforce.part_time_new_hire_pct;
     let jan1 = date::jan1(year);
-    let cohort = (year - config.simulation.start_year) as u64 * 100_000;
+    let ssn_offset = ssn_offset(config, year);
     let mut seq = 0u32;
     for (l, &n) in level_hires.iter().enumerate() {
         for _ in 0..n {
@@ -56,19 +75,21 @@ pub fn hires(
             let key = id_key(&employee_id);
             let e = rng.employee(key);
             let age = categorical(&ages, unit(Rng::combine(e, yc_age)))
-                .map_or(32, |i| config.hiring.age_distribution[i].age);
+                .map_or(DEFAULT_AGE, |i| config.hiring.age_distribution[i].age);
             let part_time = unit(Rng::combine(e, yc_pt)) < pt;
             out.push(Hire {
                 seq,
-                employee_ssn: format!("SSN-{}", 900_000_000 + cohort + seq as u64),
+                employee_ssn: format!("SSN-{}", ssn_offset + seq as u64),
                 employee_id,
                 id_key: key,
                 level: (l + 1) as u8,
                 age,
                 hire_date: jan1 + (seq % 365) as Day,
                 birth_date: jan1 - age as Day * 365,
-                compensation: round2(new_hire_average[l] * (0.91 + (seq % 10) as f64 * 0.02)),
-                scheduled_hours: part_time.then_some(20.0),
+                compensation: round2(
+                    new_hire_average[l] * (PAY_FLOOR + (seq % 10) as f64 * PAY_STEP),
+                ),
+                scheduled_hours: part_time.then_some(PART_TIME_HOURS),
             });
         }
     }

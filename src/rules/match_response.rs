@@ -4,9 +4,14 @@
 
 use crate::plan::config::MatchResponseConfig;
 
-/// Rounds to the nearest 0.005.
+/// A partial move is rounded to a multiple of this rate (0.5%).
+pub const RATE_STEP: f64 = 0.005;
+/// A responded rate closer than this to the current rate is no change.
+pub const MIN_CHANGE: f64 = 1e-9;
+
+/// Rounds to the nearest [`RATE_STEP`].
 pub fn round_to_half_percent(x: f64) -> f64 {
-    (x / 0.005).round() * 0.005
+    (x / RATE_STEP).round() * RATE_STEP
 }
 
 /// The responded rate, or `None` when the employee keeps `r`. `m` = match-maximising rate,
@@ -53,7 +58,7 @@ pub fn respond(
         return None;
     };
     let new = crate::rules::round_rate(new);
-    ((new - r).abs() > 1e-9).then_some((new, p))
+    ((new - r).abs() > MIN_CHANGE).then_some((new, p))
 }
 
 #[cfg(test)]

@@ -10,31 +10,65 @@ use crate::date::{self, Day};
 use crate::decimal::round2;
 use crate::rng::{categorical, draw, unit, Rng};
 
+/// The realistic timing's month when its distribution sums to zero (July).
+pub const DEFAULT_MONTH: u32 = 7;
+/// Candidates have at least this many completed years of service.
+pub const MIN_TENURE: u16 = 1;
+/// A merit + COLA total above this rate raises pay by [`MAX_FACTOR`] instead.
+pub const MAX_TOTAL_RATE: f64 = 0.5;
+/// The largest raise as a factor of the previous pay.
+pub const MAX_FACTOR: f64 = 1.5;
+/// The largest raise in dollars.
+pub const MAX_INCREASE: f64 = 250_000.0;
+
 /// New salary after the raise.
 #[inline]
 pub fn new_salary(prev: f64, merit: f64, cola: f64) -> f64 {
     let total = merit + cola;
-    let raised = if total > 0.5 {
-        prev * 1.5
+    let raised = if total > MAX_TOTAL_RATE {
+        prev * MAX_FACTOR
     } else if total < 0.0 {
         prev
     } else {
         prev * (1.0 + total)
     };
-    round2((prev * 1.5).min(prev + 250_000.0).min(raised))
+    round2((prev * MAX_FACTOR).min(prev + MAX_INCREASE).min(raised))
+}
+
+/// The calendar-driven raise date: Jul 15.
+#[inline]
+pub fn calendar_date(year: i32) -> Day {
+    date::days_from_civil(year, 7, 15)
+}
+
+/// The legacy raise date: Jan 1 when the id has an even length, else Jul 1.
+#[inline]
+pub fn legacy_date(year: i32, even_id_length: bool) -> Day {
+    if even_id_length {
+        date::jan1(year)
+    } else {
+        date::days_from_civil(year, 7, 1)
+    }
+}
+
+/// The first day of `month` (1-12) in `year` and the month's length in days: a realistic
+/// raise falls on `first + (h mod length)`.
+#[inline]
+pub fn month_window(year: i32, month: u32) -> (Day, u64) {
+    let first = date::days_from_civil(year, month, 1);
+    let next = if month == 12 {
+        date::jan1(year + 1)
+    } else {
+        date::days_from_civil(year, month + 1, 1)
+    };
+    (first, (next - first) as u64)
 }
 
 /// The raise date of one employee in `year`.
 pub fn raise_date(config: &Config, year: i32, employee_id: &str, employee: u64) -> Day {
     match config.compensation.raise_timing {
-        RaiseTiming::CalendarDriven => date::days_from_civil(year, 7, 15),
-        RaiseTiming::Legacy => {
-            if employee_id.len() % 2 == 0 {
-                date::jan1(year)
-            } else {
-                date::days_from_civil(year, 7, 1)
-            }
-        }
+        RaiseTiming::CalendarDriven => calendar_date(year),
+        RaiseTiming::Legacy => legacy_date(year, employee_id.len() % 2 == 0),
         RaiseTiming::Realistic => {
             let month = categorical(
                 &config.compensation.raise_timing_distribution,
@@ -43,15 +77,10 @@ pub fn raise_date(config: &Config, year: i32, employee_id: &str, employee: u64) 
                     Rng::year_code(year, draw::RAISE_MONTH),
                 )),
             )
-            .map_or(7, |m| m as u32 + 1);
-            let first = date::days_from_civil(year, month, 1);
-            let next = if month == 12 {
-                date::jan1(year + 1)
-            } else {
-                date::days_from_civil(year, month + 1, 1)
-            };
+            .map_or(DEFAULT_MONTH, |m| m as u32 + 1);
+            let (first, length) = month_window(year, month);
             let h = Rng::combine(employee, Rng::year_code(year, draw::RAISE_DAY));
-            first + (h % (next - first) as u64) as Day
+            first + (h % length) as Day
         }
     }
 }

@@ -4,6 +4,7 @@
 //! d); `30 ≤ d < 90` → hire + 30 + (r mod (d − 29)); else hire + m + (r mod max(1, d − m + 1))
 //! with `m = 30 + (h_min mod 61)`. `r` is the keyed `date` draw (not the id's last digits).
 
+use super::termination::{DATE_FLOOR, DATE_FLOOR_SPREAD};
 use super::{keyed, select_by_rank};
 use crate::date::{self, Day};
 use crate::rng::{draw, Rng};
@@ -22,7 +23,7 @@ pub fn candidate_date(rng: &Rng, year: i32, id_key: u64, hire_date: Day) -> Opti
         30 + r % (d - 29)
     } else {
         let h_min = Rng::combine(e, Rng::year_code(0, draw::NEW_HIRE_TERMINATION_DATE_MIN));
-        let m = 30 + h_min % 61;
+        let m = DATE_FLOOR as u64 + h_min % DATE_FLOOR_SPREAD;
         m + r % (d + 1).saturating_sub(m).max(1)
     };
     Some(hire_date + offset as Day)

@@ -10,6 +10,11 @@ use crate::date::{self, Day};
 use crate::decimal::round2;
 use crate::rng::{draw, unit, Rng};
 
+/// Candidates have at least this many completed years of service.
+pub const MIN_TENURE: u16 = 1;
+/// Candidates are younger than this.
+pub const AGE_LIMIT: u16 = 65;
+
 /// Promotion effective date: Feb 1 of N.
 pub fn promotion_date(year: i32) -> Day {
     date::days_from_civil(year, 2, 1)

@@ -32,12 +32,23 @@ pub fn select<'a>(
     out
 }
 
+/// A termination falls at least `DATE_FLOOR + (h_min mod DATE_FLOOR_SPREAD)` days after its
+/// start (Jan 1, or the hire date of a new hire, 3.6), with `h_min` the year-independent draw.
+pub const DATE_FLOOR: Day = 30;
+/// See [`DATE_FLOOR`].
+pub const DATE_FLOOR_SPREAD: u64 = 61;
+/// An experienced termination adds `h_date mod DATE_SPREAD` days to its floor.
+pub const DATE_SPREAD: u64 = 275;
+
 /// Effective date of an experienced termination in `year`.
 pub fn effective_date(rng: &Rng, year: i32, id_key: u64) -> Day {
     let e = rng.employee(id_key);
     let h_min = Rng::combine(e, Rng::year_code(0, draw::TERMINATION_DATE_MIN));
     let h_date = Rng::combine(e, Rng::year_code(year, draw::TERMINATION_DATE));
-    date::jan1(year) + 30 + (h_min % 61) as Day + (h_date % 275) as Day
+    date::jan1(year)
+        + DATE_FLOOR
+        + (h_min % DATE_FLOOR_SPREAD) as Day
+        + (h_date % DATE_SPREAD) as Day
 }
 
 /// Completed years of service at a date: `floor(days(hire → at) / 365.25)`.

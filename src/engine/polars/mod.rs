@@ -21,7 +21,8 @@ use crate::events::EventCategory;
 use crate::events::YearEvents;
 use crate::rng::{draw, fnv1a64, mix as mix_u64, Draw, Rng};
 use crate::rules::bands::BandTable;
-use crate::rules::{enrollment, hiring::Hire, promotion};
+use crate::rules::hiring::{self, Hire};
+use crate::rules::{enrollment, escalation, match_response, merit_raise, promotion, termination};
 use crate::state::{Snapshot, Workforce};
 use ::polars::prelude::*;
 
@@ -208,6 +209,18 @@ fn pick(values: &[f64], index: Expr) -> Expr {
     for (i, v) in values.iter().enumerate().rev().skip(1) {
         out = when(index.clone().eq(lit(i as i32)))
             .then(lit(*v))
+            .otherwise(out);
+    }
+    out
+}
+
+/// A segment index of 3.10 (`Int32`): the first `k` with `cmp(value, limits[k])`, else the
+/// number of limits; the boundaries are those of `rules::enrollment`.
+fn segment<T: Copy + Literal>(value: Expr, limits: &[T], cmp: fn(Expr, Expr) -> Expr) -> Expr {
+    let mut out = lit(limits.len() as i32);
+    for (k, &l) in limits.iter().enumerate().rev() {
+        out = when(cmp(value.clone(), lit(l)))
+            .then(lit(k as i32))
             .otherwise(out);
     }
     out
@@ -465,10 +478,11 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
         .filter(col("rank").lt(col("term_quota").cast(DataType::Int64)))
         .select([
             col("i"),
-            (lit(jan1 + 30)
-                + (keyed("e_term", 0, draw::TERMINATION_DATE_MIN) % ulit(61u64))
-                    .cast(DataType::Int32)
-                + (keyed("e_term", year, draw::TERMINATION_DATE) % ulit(275u64))
+            (lit(jan1 + termination::DATE_FLOOR)
+                + (keyed("e_term", 0, draw::TERMINATION_DATE_MIN)
+                    % ulit(termination::DATE_FLOOR_SPREAD))
+                .cast(DataType::Int32)
+                + (keyed("e_term", year, draw::TERMINATION_DATE) % ulit(termination::DATE_SPREAD))
                     .cast(DataType::Int32))
             .alias("term_date"),
         ])
@@ -517,7 +531,10 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
                 hire_date: hd.get(r).unwrap_or_default(),
                 birth_date: bd.get(r).unwrap_or_default(),
                 compensation: comp.get(r).unwrap_or_default(),
-                scheduled_hours: pt.get(r).unwrap_or_default().then_some(20.0),
+                scheduled_hours: pt
+                    .get(r)
+                    .unwrap_or_default()
+                    .then_some(hiring::PART_TIME_HOURS),
             });
         }
         let s = column!(nh, "seq", u64).map_err(&e)?;
@@ -666,8 +683,8 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
         .map(|a| lit(a.age))
         .collect();
     let age = categorical(&weights, &ages, unit(keyed("e_hire", year, draw::HIRE_AGE)))
-        .unwrap_or_else(|| lit(32u16));
-    let cohort = (year - c.simulation.start_year) as u64 * 100_000;
+        .unwrap_or_else(|| lit(hiring::DEFAULT_AGE));
+    let ssn_offset = hiring::ssn_offset(c, year);
     let frame = DataFrame::empty()
         .lazy()
         .select([int_range(lit(1i64), lit(total as i64 + 1), 1, DataType::UInt64).alias("seq")])
@@ -686,7 +703,7 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
             concat_str(
                 [
                     lit("SSN-"),
-                    (ulit(900_000_000u64 + cohort) + seq.clone()).cast(DataType::String),
+                    (ulit(ssn_offset) + seq.clone()).cast(DataType::String),
                 ],
                 "",
                 false,
@@ -726,7 +743,8 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
         (lit(jan1) + (seq.clone() % ulit(365u64)).cast(DataType::Int32)).alias("hire_date"),
         round2(
             col("nh_avg")
-                * (lit(0.91) + (seq.clone() % ulit(10u64)).cast(DataType::Float64) * lit(0.02)),
+                * (lit(hiring::PAY_FLOOR)
+                    + (seq.clone() % ulit(10u64)).cast(DataType::Float64) * lit(hiring::PAY_STEP)),
         )
         .alias("comp"),
     ])
@@ -766,9 +784,10 @@ fn new_hire_terminations(
         .with_columns([
             (lit(dec31 as i64) - col("hire_date").cast(DataType::Int64)).alias("d"),
             keyed("e_term", year, draw::NEW_HIRE_TERMINATION_DATE).alias("r"),
-            (lit(30i64)
-                + (keyed("e_term", 0, draw::NEW_HIRE_TERMINATION_DATE_MIN) % ulit(61u64))
-                    .cast(DataType::Int64))
+            (lit(termination::DATE_FLOOR as i64)
+                + (keyed("e_term", 0, draw::NEW_HIRE_TERMINATION_DATE_MIN)
+                    % ulit(termination::DATE_FLOOR_SPREAD))
+                .cast(DataType::Int64))
             .alias("m"),
             keyed("e_term", year, draw::NEW_HIRE_TERMINATION_SELECT).alias("h"),
         ])
@@ -826,9 +845,9 @@ fn promotions(ctx: &YearContext<'_>, emp: LazyFrame, term: LazyFrame) -> LazyFra
     emp.join(term, [col("i")], [col("i")], JoinArgs::new(JoinType::Left))
         .filter(
             col("tenure")
-                .gt_eq(lit(1u16))
+                .gt_eq(lit(promotion::MIN_TENURE))
                 .and(col("level").lt(lit(top)))
-                .and(col("age").lt(lit(65u16)))
+                .and(col("age").lt(lit(promotion::AGE_LIMIT)))
                 .and(col("term_date").fill_null(lit(NEVER)).gt_eq(lit(feb1))),
         )
         .with_column(least(raw, lit(1.0)).alias("hazard"))
@@ -857,11 +876,11 @@ fn raises(ctx: &YearContext<'_>, emp: LazyFrame, levels: LazyFrame, term: LazyFr
     let c = ctx.config;
     let year = ctx.year;
     let raise_date = match c.compensation.raise_timing {
-        RaiseTiming::CalendarDriven => lit(date::days_from_civil(year, 7, 15)),
+        RaiseTiming::CalendarDriven => lit(merit_raise::calendar_date(year)),
         RaiseTiming::Legacy => {
             when((col("employee_id").str().len_bytes() % lit(2u32)).eq(lit(0u32)))
-                .then(lit(date::jan1(year)))
-                .otherwise(lit(date::days_from_civil(year, 7, 1)))
+                .then(lit(merit_raise::legacy_date(year, true)))
+                .otherwise(lit(merit_raise::legacy_date(year, false)))
         }
         RaiseTiming::Realistic => {
             let months: Vec<Expr> = (1..=12i32).map(lit).collect();
@@ -870,23 +889,13 @@ fn raises(ctx: &YearContext<'_>, emp: LazyFrame, levels: LazyFrame, term: LazyFr
                 &months,
                 unit(keyed("e_main", year, draw::RAISE_MONTH)),
             )
-            .unwrap_or_else(|| lit(7i32));
-            let first = |m: u32| date::days_from_civil(year, m, 1);
-            let next = |m: u32| {
-                if m == 12 {
-                    date::jan1(year + 1)
-                } else {
-                    date::days_from_civil(year, m + 1, 1)
-                }
-            };
+            .unwrap_or_else(|| lit(merit_raise::DEFAULT_MONTH as i32));
             let h = keyed("e_main", year, draw::RAISE_DAY);
             let mut out = lit(0i32);
             for m in (1..=12u32).rev() {
+                let (first, length) = merit_raise::month_window(year, m);
                 out = when(month.clone().eq(lit(m as i32)))
-                    .then(
-                        lit(first(m))
-                            + (h.clone() % ulit((next(m) - first(m)) as u64)).cast(DataType::Int32),
-                    )
+                    .then(lit(first) + (h.clone() % ulit(length)).cast(DataType::Int32))
                     .otherwise(out);
             }
             out
@@ -894,8 +903,8 @@ fn raises(ctx: &YearContext<'_>, emp: LazyFrame, levels: LazyFrame, term: LazyFr
     };
     let total = col("merit") + lit(ctx.params.cola);
     let comp = col("comp");
-    let raised = when(total.clone().gt(lit(0.5)))
-        .then(comp.clone() * lit(1.5))
+    let raised = when(total.clone().gt(lit(merit_raise::MAX_TOTAL_RATE)))
+        .then(comp.clone() * lit(merit_raise::MAX_FACTOR))
         .when(total.clone().lt(lit(0.0)))
         .then(comp.clone())
         .otherwise(comp.clone() * (lit(1.0) + total));
@@ -908,7 +917,7 @@ fn raises(ctx: &YearContext<'_>, emp: LazyFrame, levels: LazyFrame, term: LazyFr
     .join(term, [col("i")], [col("i")], JoinArgs::new(JoinType::Left))
     .filter(
         col("tenure")
-            .gt_eq(lit(1u16))
+            .gt_eq(lit(merit_raise::MIN_TENURE))
             .and(col("merit").gt(lit(0.0))),
     )
     .with_column(raise_date.cast(DataType::Int32).alias("raise_date"))
@@ -920,7 +929,10 @@ fn raises(ctx: &YearContext<'_>, emp: LazyFrame, levels: LazyFrame, term: LazyFr
     .select([
         col("i"),
         round2(least(
-            least(comp.clone() * lit(1.5), comp + lit(250_000.0)),
+            least(
+                comp.clone() * lit(merit_raise::MAX_FACTOR),
+                comp + lit(merit_raise::MAX_INCREASE),
+            ),
             raised,
         ))
         .alias("new_comp"),
@@ -1047,40 +1059,12 @@ fn plan_decisions(
     // Segments of 3.10.
     // The segments are columns (computed once, below), so the rate lookups that index them
     // stay small expressions: inlining them made the plan 16 copies of each segment `when`.
-    let vseg_expr = {
-        when(col("age").lt_eq(lit(30u16)))
-            .then(lit(0i32))
-            .when(col("age").lt_eq(lit(45u16)))
-            .then(lit(1i32))
-            .when(col("age").lt_eq(lit(55u16)))
-            .then(lit(2i32))
-            .otherwise(lit(3i32))
-    };
-    let aseg_expr = {
-        when(col("age").lt_eq(lit(29u16)))
-            .then(lit(0i32))
-            .when(col("age").lt_eq(lit(44u16)))
-            .then(lit(1i32))
-            .when(col("age").lt_eq(lit(59u16)))
-            .then(lit(2i32))
-            .otherwise(lit(3i32))
-    };
-    let iseg_expr = {
-        when(col("comp").lt(lit(50_000.0)))
-            .then(lit(0i32))
-            .when(col("comp").lt(lit(100_000.0)))
-            .then(lit(1i32))
-            .when(col("comp").lt(lit(200_000.0)))
-            .then(lit(2i32))
-            .otherwise(lit(3i32))
-    };
+    let vseg_expr = segment(col("age"), &enrollment::VOLUNTARY_AGE_LIMITS, Expr::lt_eq);
+    let aseg_expr = segment(col("age"), &enrollment::AE_AGE_LIMITS, Expr::lt_eq);
+    let iseg_expr = segment(col("comp"), &enrollment::INCOME_LIMITS, Expr::lt);
+    let tseg_expr = segment(col("tenure"), &enrollment::YOY_TENURE_LIMITS, Expr::lt_eq);
     let (vseg, aseg, iseg) = (|| col("vseg"), || col("aseg"), || col("iseg"));
     let tseg = col("tseg");
-    let tseg_expr = when(col("tenure").lt_eq(lit(1u16)))
-        .then(lit(0i32))
-        .when(col("tenure").lt_eq(lit(4u16)))
-        .then(lit(1i32))
-        .otherwise(lit(2i32));
     let mut level_mult = lit(enrollment::level_multiplier(u8::MAX));
     for l in (1..=c.job_levels.len() as u8).rev() {
         level_mult = when(col("level").eq(lit(l)))
@@ -1132,8 +1116,8 @@ fn plan_decisions(
             col("seg_rate")
         };
         least(
-            greatest(snapped, lit(0.01)),
-            lit(v.max_deferral_rate.max(0.01)),
+            greatest(snapped, lit(enrollment::MIN_DEFERRAL_RATE)),
+            lit(v.max_deferral_rate.max(enrollment::MIN_DEFERRAL_RATE)),
         )
     };
     let never_opted = || col("ever_opted_out").not();
@@ -1179,7 +1163,8 @@ fn plan_decisions(
             .then(auto)
             .otherwise(lit(NULL))
     };
-    let half_pct = |x: Expr| div_exact(x, 0.005).round(0, RoundMode::HalfAwayFromZero) * lit(0.005);
+    let step = match_response::RATE_STEP;
+    let half_pct = |x: Expr| div_exact(x, step).round(0, RoundMode::HalfAwayFromZero) * lit(step);
     let rate = || col("rate");
     let cap = lit(esc.maximum_rate);
     let match_raw = if mr.enabled && start_year {
@@ -1323,11 +1308,15 @@ fn plan_decisions(
             escalation.alias("esc_new"),
         ])
         .with_columns([
-            when((col("mr_new") - rate()).abs().gt(lit(1e-9)))
-                .then(col("mr_new"))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("mr_rate"),
-            when((col("esc_new") - rate()).gt_eq(lit(0.001 - 1e-12)))
+            when(
+                (col("mr_new") - rate())
+                    .abs()
+                    .gt(lit(match_response::MIN_CHANGE)),
+            )
+            .then(col("mr_new"))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("mr_rate"),
+            when((col("esc_new") - rate()).gt_eq(lit(escalation::MIN_INCREASE)))
                 .then(col("esc_new"))
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("esc_rate"),
