@@ -245,6 +245,26 @@ pub struct WorkforceCounts {
     pub by_level: Vec<u64>,
 }
 
+impl WorkforceCounts {
+    /// The counts from `(level, headcount, last year's hires)` rows, one per level present
+    /// (the shape a `GROUP BY level` returns); `levels` is the number of job levels.
+    pub fn from_level_rows(levels: usize, rows: impl IntoIterator<Item = (u8, u64, u64)>) -> Self {
+        let mut counts = WorkforceCounts {
+            headcount: 0,
+            prior_hires: 0,
+            by_level: vec![0; levels],
+        };
+        for (level, n, recent) in rows {
+            counts.headcount += n;
+            counts.prior_hires += recent;
+            if let Some(slot) = counts.by_level.get_mut((level as usize).wrapping_sub(1)) {
+                *slot = n;
+            }
+        }
+        counts
+    }
+}
+
 /// The first day of the window whose hires count as last year's new hires (3.2), or `None`
 /// in the first simulated year (the census year's hires are experienced).
 pub fn prior_hire_window(ctx: &YearContext<'_>) -> Option<Day> {
@@ -467,6 +487,26 @@ pub struct PlanDecisions {
     pub prior: Vec<PlanDecision>,
     pub hires: Vec<PlanDecision>,
 }
+
+impl PlanDecisions {
+    /// The decision of roster member `idx`: a hire's, or a start-of-year employee's.
+    pub fn slot(&mut self, hired: bool, idx: usize) -> &mut PlanDecision {
+        if hired {
+            &mut self.hires[idx]
+        } else {
+            &mut self.prior[idx]
+        }
+    }
+}
+
+/// The enrollment categories by the code (0-3) the SQL and Polars plan steps emit: the
+/// resolution order of 3.10.6 (voluntary, proactive, year-over-year, auto).
+pub const ENROLLMENT_CATEGORY_CODES: [EventCategory; 4] = [
+    EventCategory::VoluntaryEnrollment,
+    EventCategory::ProactiveVoluntary,
+    EventCategory::YearOverYearVoluntary,
+    EventCategory::AutoEnrollment,
+];
 
 /// What the plan rules read about one member of the roster.
 #[derive(Debug, Clone, Copy)]

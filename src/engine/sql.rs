@@ -15,12 +15,12 @@
 
 use super::native::{
     foundation_from_counts, prior_hire_window, Decisions, EnrollmentDecision, PlanDecision,
-    PlanDecisions, PromotionDecision, RaiseDecision, WorkforceCounts, NEVER,
+    PlanDecisions, PromotionDecision, RaiseDecision, WorkforceCounts, ENROLLMENT_CATEGORY_CODES,
+    NEVER,
 };
 use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::config::{PromotionDistribution, RaiseTiming};
 use crate::date::{self, Day};
-use crate::events::EventCategory;
 use crate::rng::fnv1a64;
 use crate::rng::{draw, Draw};
 use crate::rules::hiring::{self, Hire};
@@ -294,11 +294,7 @@ impl Engine for SqlEngine {
                  FROM wfs_prior GROUP BY level ORDER BY level"
             ))
             .map_err(err(year, "workforce counts"))?;
-        let mut counts = WorkforceCounts {
-            headcount: 0,
-            prior_hires: 0,
-            by_level: vec![0; ctx.config.job_levels.len()],
-        };
+        let mut rows = Vec::with_capacity(ctx.config.job_levels.len());
         for b in stmt
             .query_arrow([])
             .map_err(err(year, "workforce counts"))?
@@ -308,17 +304,9 @@ impl Engine for SqlEngine {
                 col::<UInt64Array>(&b, 1),
                 col::<UInt64Array>(&b, 2),
             );
-            for r in 0..b.num_rows() {
-                counts.headcount += n.value(r);
-                counts.prior_hires += h.value(r);
-                if let Some(slot) = counts
-                    .by_level
-                    .get_mut((l.value(r) as usize).wrapping_sub(1))
-                {
-                    *slot = n.value(r);
-                }
-            }
+            rows.extend((0..b.num_rows()).map(|r| (l.value(r), n.value(r), h.value(r))));
         }
+        let counts = WorkforceCounts::from_level_rows(ctx.config.job_levels.len(), rows);
         Ok(foundation_from_counts(ctx, &counts))
     }
 
@@ -488,19 +476,14 @@ impl Engine for SqlEngine {
                         enrollment: (!cat.is_null(r)).then(|| EnrollmentDecision {
                             date: enr_day.value(r),
                             rate: enr_rate.value(r),
-                            category: ENROLLMENT_CATEGORIES[cat.value(r) as usize],
+                            category: ENROLLMENT_CATEGORY_CODES[cat.value(r) as usize],
                             probability: enr_prob.value(r),
                         }),
                         opt_out: opt_i32(opt_day, r).map(|day| (day, opt_prob.value(r))),
                         match_response: opt_f64(mr_rate, r).map(|x| (x, mr_prob.value(r))),
                         escalation: opt_f64(esc, r),
                     };
-                    let slot = if hired.value(r) {
-                        &mut plan.hires[idx.value(r) as usize]
-                    } else {
-                        &mut plan.prior[idx.value(r) as usize]
-                    };
-                    *slot = d;
+                    *plan.slot(hired.value(r), idx.value(r) as usize) = d;
                 }
             }
         }
@@ -514,14 +497,6 @@ impl Engine for SqlEngine {
         })
     }
 }
-
-/// Enrollment categories by the code the plan statement emits.
-const ENROLLMENT_CATEGORIES: [EventCategory; 4] = [
-    EventCategory::VoluntaryEnrollment,
-    EventCategory::ProactiveVoluntary,
-    EventCategory::YearOverYearVoluntary,
-    EventCategory::AutoEnrollment,
-];
 
 /// Column `i` of a batch as its concrete Arrow type. The statements above cast every column
 /// they return, so a mismatch is a bug in this file.

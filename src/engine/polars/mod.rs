@@ -12,12 +12,12 @@
 
 use super::native::{
     foundation_from_counts, prior_hire_window, Decisions, EnrollmentDecision, PlanDecision,
-    PlanDecisions, PromotionDecision, RaiseDecision, WorkforceCounts, NEVER,
+    PlanDecisions, PromotionDecision, RaiseDecision, WorkforceCounts, ENROLLMENT_CATEGORY_CODES,
+    NEVER,
 };
 use super::{Engine, EngineError, EngineKind, Foundation, YearContext};
 use crate::config::{PromotionDistribution, RaiseTiming};
 use crate::date::{self, Day};
-use crate::events::EventCategory;
 use crate::events::YearEvents;
 use crate::rng::{draw, fnv1a64, mix as mix_u64, Draw, Rng};
 use crate::rules::bands::BandTable;
@@ -307,26 +307,16 @@ fn workforce_counts(ctx: &YearContext<'_>, prior: &Workforce) -> PolarsResult<Wo
         recent.cast(DataType::UInt64).sum().alias("recent"),
     ])
     .collect()?;
-    let mut counts = WorkforceCounts {
-        headcount: 0,
-        prior_hires: 0,
-        by_level: vec![0; ctx.config.job_levels.len()],
-    };
     let l = column!(df, "level", u8)?;
     let n = column!(df, "n", u64)?;
     let h = column!(df, "recent", u64)?;
-    for ((l, n), h) in l
-        .into_no_null_iter()
-        .zip(n.into_no_null_iter())
-        .zip(h.into_no_null_iter())
-    {
-        counts.headcount += n;
-        counts.prior_hires += h;
-        if let Some(slot) = counts.by_level.get_mut((l as usize).wrapping_sub(1)) {
-            *slot = n;
-        }
-    }
-    Ok(counts)
+    Ok(WorkforceCounts::from_level_rows(
+        ctx.config.job_levels.len(),
+        l.into_no_null_iter()
+            .zip(n.into_no_null_iter())
+            .zip(h.into_no_null_iter())
+            .map(|((l, n), h)| (l, n, h)),
+    ))
 }
 
 fn prior_frame(prior: &Workforce) -> PolarsResult<DataFrame> {
@@ -618,7 +608,7 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
                 enrollment: cat.get(r).map(|k| EnrollmentDecision {
                     date: enr_day.get(r).unwrap_or_default(),
                     rate: enr_rate.get(r).unwrap_or_default(),
-                    category: ENROLLMENT_CATEGORIES[k as usize],
+                    category: ENROLLMENT_CATEGORY_CODES[k as usize],
                     probability: enr_prob.get(r).unwrap_or_default(),
                 }),
                 opt_out: opt_day
@@ -629,12 +619,10 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
                     .map(|x| (x, mr_prob.get(r).unwrap_or_default())),
                 escalation: esc.get(r),
             };
-            let i = idx.get(r).unwrap_or_default() as usize;
-            if hired.get(r).unwrap_or_default() {
-                plan.hires[i] = d;
-            } else {
-                plan.prior[i] = d;
-            }
+            *plan.slot(
+                hired.get(r).unwrap_or_default(),
+                idx.get(r).unwrap_or_default() as usize,
+            ) = d;
         }
     }
     Ok(Decisions {
@@ -646,14 +634,6 @@ fn decide(ctx: &YearContext<'_>, prior: &Workforce, f: &Foundation) -> StepResul
         plan,
     })
 }
-
-/// Enrollment categories by the code the plan expressions emit.
-const ENROLLMENT_CATEGORIES: [EventCategory; 4] = [
-    EventCategory::VoluntaryEnrollment,
-    EventCategory::ProactiveVoluntary,
-    EventCategory::YearOverYearVoluntary,
-    EventCategory::AutoEnrollment,
-];
 
 /// Step 4 (3.5): the year's hires by level and sequence number.
 fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResult<DataFrame> {
