@@ -256,8 +256,9 @@ impl Snapshot {
     }
 }
 
-/// Proration order within a day (3.14): hire < promotion < raise < termination.
-fn proration_rank(t: EventType) -> u8 {
+/// Proration order within a day (3.14): hire < promotion < raise < termination; every other
+/// event type ranks 4 (it does not change pay).
+pub const fn proration_rank(t: EventType) -> u8 {
     match t {
         EventType::Hire => 0,
         EventType::Promotion => 1,

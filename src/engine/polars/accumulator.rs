@@ -14,31 +14,26 @@
 //! The identity columns (ids, birth dates, scheduled hours, eligibility dates) are carried
 //! from P(N) or the hire records unchanged; plan state (5.2-5.4) is the shared accumulator.
 
-use super::{div_exact, round2};
+use super::{div_exact, greatest, round2};
 use crate::date;
 use crate::engine::{EngineError, YearContext};
 use crate::events::{EventCategory, EventType, Member, YearEvents};
-use crate::state::workforce::TerminationReason;
+use crate::state::workforce::{proration_rank, TerminationReason};
 use crate::state::{DetailedStatus, Snapshot, Workforce};
 use ::polars::prelude::*;
 
-const HIRE: u8 = 0;
-const PROMOTION: u8 = 1;
-const RAISE: u8 = 2;
-const TERMINATION: u8 = 3;
+// The pay-relevant event types by their proration rank (the `t` column).
+const HIRE: u8 = proration_rank(EventType::Hire);
+const PROMOTION: u8 = proration_rank(EventType::Promotion);
+const RAISE: u8 = proration_rank(EventType::Raise);
+const TERMINATION: u8 = proration_rank(EventType::Termination);
 
-/// The proration rank of a pay-relevant event type (its order among same-day events).
+/// The proration rank of a pay-relevant event type, `None` for the others.
 fn rank(t: EventType) -> Option<u8> {
-    match t {
-        EventType::Hire => Some(HIRE),
-        EventType::Promotion => Some(PROMOTION),
-        EventType::Raise => Some(RAISE),
-        EventType::Termination => Some(TERMINATION),
-        _ => None,
-    }
+    Some(proration_rank(t)).filter(|&r| r <= TERMINATION)
 }
 
-/// Steps 14 of domain.md 3.0 (workforce state) then the shared plan accumulators.
+/// Step 14 of domain.md 3.0 (workforce state), then the shared plan accumulators.
 pub fn accumulate(
     ctx: &YearContext<'_>,
     prior: &Workforce,
@@ -114,7 +109,7 @@ fn ledger_frame(events: &YearEvents) -> PolarsResult<DataFrame> {
         Column::new(
             "t".into(),
             rows.iter()
-                .map(|&k| rank(events.event_type[k]).unwrap_or(u8::MAX))
+                .map(|&k| proration_rank(events.event_type[k]))
                 .collect::<Vec<u8>>(),
         ),
         Column::new(
@@ -142,11 +137,10 @@ fn ledger_frame(events: &YearEvents) -> PolarsResult<DataFrame> {
 
 /// `salary * days / 365` of a pay period (days clamped at zero).
 fn period_pay(salary: Expr, days: Expr) -> Expr {
-    div_exact(salary * greatest0(days).cast(DataType::Float64), 365.0)
-}
-
-fn greatest0(x: Expr) -> Expr {
-    when(x.clone().lt(lit(0i64))).then(lit(0i64)).otherwise(x)
+    div_exact(
+        salary * greatest(days, lit(0i64)).cast(DataType::Float64),
+        365.0,
+    )
 }
 
 fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Snapshot> {
