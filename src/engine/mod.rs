@@ -4,11 +4,12 @@
 //! compute the same decisions from the same keyed draws (domain.md 2.1), so every engine gives
 //! byte-identical events and snapshots for the same census, configuration and seed.
 //!
-//! Division of labour, the same for every engine: the foundation's arithmetic on level counts
-//! (steps 1-2) and the ledger's publication (step 13: roster order, event payloads) are shared
-//! code over the engine's decisions; steps 3-12 (who terminates, who is hired, promoted,
-//! raised, becomes eligible, enrolls, opts out, responds to the match, escalates) are each
-//! engine's own work over columns.
+//! Division of labour, the same for every engine: each engine counts the start-of-year
+//! workforce for steps 1-2 and makes the decisions of steps 3-12 (who terminates, who is
+//! hired, promoted, raised, becomes eligible, enrolls, opts out, responds to the match,
+//! escalates) over columns; the arithmetic on the counts, the ledger's publication (step 13:
+//! roster order, event payloads) and the plan-state accumulator are shared code. The workforce
+//! accumulator is shared by native and SQL; the Polars engine has its own.
 
 pub mod native;
 pub mod polars;

@@ -219,8 +219,9 @@ impl SqlEngine {
         Ok(())
     }
 
-    /// Runs a query and returns its columns, every batch concatenated.
-    pub fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, duckdb::Error> {
+    /// Runs a query on the engine's database (tests inspect the installed functions).
+    #[cfg(test)]
+    fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, duckdb::Error> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let mut stmt = conn.prepare(sql)?;
         let batches = stmt.query_arrow([])?.collect();
