@@ -5,17 +5,19 @@
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use std::hint::black_box;
-use workforce_sim::engine::native::{self, Decisions, NativeEngine};
+use workforce_sim::engine::native::{self, NativeEngine};
+use workforce_sim::engine::publish::publish;
+use workforce_sim::engine::Decisions;
 use workforce_sim::engine::{Engine, Foundation, YearContext};
 use workforce_sim::events::YearEvents;
-use workforce_sim::orchestrator::band_tables;
 use workforce_sim::rules::bands::BandTable;
 use workforce_sim::rules::parameters::YearParameters;
-use workforce_sim::{Config, GeneratorParams, PreparedCensus, RunOptions, Workforce};
+use workforce_sim::year::band_tables;
+use workforce_sim::{Config, GeneratorParams, PreparedCensus, RunOptions, ValidConfig, Workforce};
 
 /// A prepared start-of-year state (built in setup; not counted).
 pub struct Prepared {
-    config: Config,
+    config: ValidConfig,
     census: PreparedCensus,
     bands: (BandTable, BandTable),
     foundation: Foundation,
@@ -42,6 +44,7 @@ impl Prepared {
 fn prepare(n: usize) -> Prepared {
     let mut config = Config::default();
     config.simulation.end_year = 2026;
+    let config = config.validate().expect("valid");
     let census = workforce_sim::prepare_census(
         &config,
         &workforce_sim::CensusInput::Synthetic(GeneratorParams::new(n, 2024, 42)),
@@ -58,7 +61,7 @@ fn prepare(n: usize) -> Prepared {
     let prior = &census.staged.baseline;
     let foundation = NativeEngine.foundation(&ctx, prior).expect("foundation");
     let decisions = native::decide(&ctx, prior, &foundation);
-    let events = native::publish(&ctx, prior, decisions.clone());
+    let events = publish(&ctx, prior, decisions.clone());
     let snapshot = NativeEngine
         .accumulate(&ctx, prior, &events)
         .expect("accumulate");
@@ -86,7 +89,7 @@ fn workforce_needs(p: Prepared) -> (Foundation, Prepared) {
 
 #[library_benchmark]
 #[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
-fn experienced_terminations(p: Prepared) -> (Vec<i32>, Prepared) {
+fn experienced_terminations(p: Prepared) -> (Vec<Option<i32>>, Prepared) {
     let out = black_box(native::experienced_terminations(
         &p.ctx(),
         p.prior(),
@@ -104,7 +107,7 @@ fn hires(p: Prepared) -> (usize, Prepared) {
 
 #[library_benchmark]
 #[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
-fn new_hire_terminations(p: Prepared) -> (Vec<i32>, Prepared) {
+fn new_hire_terminations(p: Prepared) -> (Vec<Option<i32>>, Prepared) {
     let out = black_box(native::new_hire_terminations(
         &p.ctx(),
         &p.decisions.hires,
@@ -131,7 +134,7 @@ fn raises(p: Prepared) -> (usize, Prepared) {
 #[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
 fn publish_ledger(p: Prepared) -> (usize, Prepared) {
     let d = p.decisions.clone();
-    let out = black_box(native::publish(&p.ctx(), p.prior(), d).len());
+    let out = black_box(publish(&p.ctx(), p.prior(), d).len());
     (out, p)
 }
 
@@ -174,7 +177,7 @@ fn validation(p: Prepared) -> (bool, Prepared) {
     (out, p)
 }
 
-fn census_only(n: usize) -> (Config, PreparedCensus) {
+fn census_only(n: usize) -> (ValidConfig, PreparedCensus) {
     let p = prepare(n);
     (p.config, p.census)
 }
@@ -182,8 +185,8 @@ fn census_only(n: usize) -> (Config, PreparedCensus) {
 #[library_benchmark]
 #[bench::n500x2(args = (500), setup = census_only, teardown = discard)]
 fn end_to_end(
-    input: (Config, PreparedCensus),
-) -> (workforce_sim::InMemoryRun, (Config, PreparedCensus)) {
+    input: (ValidConfig, PreparedCensus),
+) -> (workforce_sim::InMemoryRun, (ValidConfig, PreparedCensus)) {
     let run = workforce_sim::simulate_in_memory(
         &input.0,
         &input.1,

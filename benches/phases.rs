@@ -13,10 +13,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 use std::hint::black_box;
 use workforce_sim::census::{generate, staging};
 use workforce_sim::engine::native::{self, NativeEngine};
+use workforce_sim::engine::publish::publish;
 use workforce_sim::engine::{Engine, YearContext};
-use workforce_sim::orchestrator::band_tables;
+use workforce_sim::report::YearSummary;
 use workforce_sim::rules::parameters::YearParameters;
-use workforce_sim::store::{RunHeader, Store, YearSummary};
+use workforce_sim::store::{RunHeader, Store, YearTables};
+use workforce_sim::year::band_tables;
 use workforce_sim::{validation, GeneratorParams};
 
 #[global_allocator]
@@ -50,7 +52,7 @@ fn phases(c: &mut Criterion) {
         let engine = NativeEngine;
         let foundation = engine.foundation(&ctx, prior).expect("foundation");
         let decisions = native::decide(&ctx, prior, &foundation);
-        let events = native::publish(&ctx, prior, decisions.clone());
+        let events = publish(&ctx, prior, decisions.clone());
         let snapshot = engine.accumulate(&ctx, prior, &events).expect("accumulate");
         let records: Vec<_> = census
             .staged
@@ -98,7 +100,7 @@ fn phases(c: &mut Criterion) {
             black_box(native::plan_decisions(&ctx, prior, &decisions));
         });
         bench("publish_ledger", n64, &mut || {
-            black_box(native::publish(&ctx, prior, decisions.clone()));
+            black_box(publish(&ctx, prior, decisions.clone()));
         });
         bench("workforce_accumulation", n64, &mut || {
             black_box(workforce_sim::state::accumulate(prior, &events));
@@ -119,7 +121,7 @@ fn phases(c: &mut Criterion) {
         bench("event_json", ev_count, &mut || {
             let mut bytes = 0usize;
             for i in 0..events.len() {
-                let r = events.record(i, &snapshot, &config, (&age, &tenure));
+                let r = events.record(i, snapshot.roster_ids(), &config, (&age, &tenure));
                 r.validate(2025, 2025, 5).unwrap();
                 bytes += serde_json::to_string(&r).unwrap().len();
             }
@@ -129,7 +131,7 @@ fn phases(c: &mut Criterion) {
         let header = RunHeader {
             run_id: "bench".into(),
             engine: "native".into(),
-            config: config.clone(),
+            config: config.config().clone(),
             census_source: "bench".into(),
             baseline_headcount: n64,
             threads: 1,
@@ -157,16 +159,15 @@ fn phases(c: &mut Criterion) {
                     s
                 },
                 |mut s| {
-                    s.write_year(
-                        &config,
-                        (&age, &tenure),
-                        &foundation,
-                        &events,
-                        &snapshot,
-                        &summary,
-                        &[],
-                        false,
-                    )
+                    s.write_year(&YearTables {
+                        config: &config,
+                        bands: (&age, &tenure),
+                        foundation: &foundation,
+                        events: &events,
+                        snapshot: &snapshot,
+                        summary: &summary,
+                        timings: &[],
+                    })
                     .unwrap();
                     s
                 },
@@ -176,8 +177,9 @@ fn phases(c: &mut Criterion) {
         // Participant history: one employee's events and yearly state from an n × 3 database.
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("history.duckdb");
-        let mut hist_config = config.clone();
+        let mut hist_config = config.clone().into_inner();
         hist_config.simulation.end_year = 2027;
+        let hist_config = hist_config.validate().expect("valid");
         workforce_sim::simulate_to_database(
             &hist_config,
             &workforce_sim::CensusInput::Synthetic(GeneratorParams::new(n, 2024, 42)),

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo bench --locked --bench workflow --bench phases --bench engines
 case "${1:-check}" in
-  save)  cargo run --release --locked --bin bench-gate -- save --out baselines/criterion/baseline.json ;;
-  check) cargo run --release --locked --bin bench-gate -- check --baseline baselines/criterion/baseline.json --markdown bench-gate.md ;;
+  save)  cargo run --release --locked -p workforce-sim-bench-gate --bin bench-gate -- save --out baselines/criterion/baseline.json ;;
+  check) cargo run --release --locked -p workforce-sim-bench-gate --bin bench-gate -- check --baseline baselines/criterion/baseline.json --markdown bench-gate.md ;;
 esac
-cargo run --release --locked --bin bench-gate -- report --out-dir . --gungraun-dir baselines/gungraun
+cargo run --release --locked -p workforce-sim-bench-gate --bin bench-gate -- report --out-dir . --gungraun-dir baselines/gungraun

@@ -4,47 +4,74 @@
 //! produces immutable events and a year-end snapshot built from last year's state plus this
 //! year's events (the accumulator pattern). Results go to an embedded DuckDB file.
 //!
+//! This crate is the facade over the workspace: the model ([`workforce_sim_core`], re-exported
+//! module by module), the store ([`store`]), the optional Polars and SQL engines, and the
+//! command line (`src/main.rs`, a thin shell over this library).
+//!
 //! ```no_run
 //! use workforce_sim::{Config, CensusInput, GeneratorParams, RunOptions, simulate_to_database};
-//! let config = Config::default();
+//! let config = Config::default().validate()?;
 //! let census = CensusInput::Synthetic(GeneratorParams::new(5_000, 2024, 42));
 //! let report = simulate_to_database(&config, &census, "simulation.duckdb".as_ref(), &RunOptions::default(), &mut |_| {})?;
 //! println!("{}", report.to_table());
-//! # Ok::<(), workforce_sim::SimulationError>(())
+//! # Ok::<(), workforce_sim::Error>(())
 //! ```
 //!
-//! The rules follow `domain.md` of the project's shared reference; each module says which
-//! section it implements.
+//! The rules are written down in `docs/rules.md`; each module cites its section there.
 
-pub mod bench_gate;
-pub mod census;
-pub mod config;
-pub mod date;
-pub mod decimal;
-pub mod digest;
-pub mod engine;
-pub mod error;
-pub mod events;
-pub mod history;
-pub mod orchestrator;
-pub mod plan;
-pub mod report;
-pub mod rng;
-pub mod rules;
-pub mod state;
-pub mod store;
-pub mod validation;
+pub mod census_files;
+pub mod engines;
+pub mod run;
+
+pub use workforce_sim_core::{
+    census, config, date, decimal, digest, engine, error, events, model, report, rng, rules, state,
+    validation, year,
+};
+pub use workforce_sim_store as store;
+pub use workforce_sim_store::history;
 
 pub use census::generate::GeneratorParams;
 pub use census::CensusRecord;
-pub use config::Config;
+pub use config::{Config, ValidConfig};
 pub use engine::EngineKind;
-pub use error::{CensusError, ConfigError, SimulationError, StoreError};
+pub use engines::build_engine;
+pub use error::{CensusError, ConfigError, EngineError, SimulationError};
 pub use events::YearEvents;
-pub use history::{participant_history, ParticipantHistory};
-pub use orchestrator::{
-    prepare_census, resume_database, simulate_in_memory, simulate_to_database, CensusInput,
-    InMemoryRun, PreparedCensus, RunOptions,
-};
 pub use report::RunReport;
+pub use run::{prepare_census, resume_database, simulate_in_memory, simulate_to_database};
 pub use state::{Snapshot, Workforce};
+pub use store::history::{participant_history, ParticipantHistory};
+pub use store::StoreError;
+pub use year::{CensusInput, InMemoryRun, PreparedCensus, Progress, RunOptions};
+
+/// Every failure of a run through the facade: the simulation's own (configuration, census,
+/// invariants, engines), the store's, and resume's.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Simulation(#[from] SimulationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot resume: {0}")]
+    Resume(String),
+    #[error("the {0} engine is not built into this binary (enable the cargo feature `{0}`)")]
+    EngineNotBuilt(EngineKind),
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Simulation(e.into())
+    }
+}
+
+impl From<CensusError> for Error {
+    fn from(e: CensusError) -> Self {
+        Error::Simulation(e.into())
+    }
+}
+
+impl From<EngineError> for Error {
+    fn from(e: EngineError) -> Self {
+        Error::Simulation(e.into())
+    }
+}

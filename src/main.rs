@@ -1,12 +1,32 @@
 //! The `workforce-sim` command line: a thin shell over the library.
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use workforce_sim::census::generate::{self, GeneratorParams};
-use workforce_sim::census::import;
-use workforce_sim::{CensusInput, Config, EngineKind, RunOptions};
+use workforce_sim::census_files;
+use workforce_sim::{CensusInput, Config, EngineKind, RunOptions, ValidConfig};
+
+/// `--engine` values (the library's [`EngineKind`], which knows nothing of clap).
+#[derive(Clone, Copy, ValueEnum)]
+enum EngineArg {
+    Native,
+    Polars,
+    Sql,
+}
+
+impl From<EngineArg> for EngineKind {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Native => EngineKind::Native,
+            EngineArg::Polars => EngineKind::Polars,
+            EngineArg::Sql => EngineKind::Sql,
+        }
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -73,15 +93,16 @@ struct SimulateArgs {
     json: bool,
     /// Event generation engine: native Rust (the fast path), Polars lazy expressions or DuckDB
     /// SQL. Every engine gives byte-identical results.
-    #[arg(long, value_enum, default_value_t = EngineKind::Native)]
-    engine: EngineKind,
+    #[arg(long, value_enum, default_value = "native")]
+    engine: EngineArg,
     /// Also write every stage's output to its own table in its own transaction (the naive
     /// orchestration, for comparing overheads; results are identical).
     #[arg(long)]
     materialize_stages: bool,
-    /// Test hook: fail while writing this year, before its commit.
-    #[arg(long, hide = true)]
-    fail_before_commit_of: Option<i32>,
+    /// Have DuckDB log every statement it runs and print that count beside the store's own
+    /// (a check that every statement goes through the store's counted executor).
+    #[arg(long)]
+    audit_sql: bool,
 }
 
 #[derive(Subcommand)]
@@ -103,14 +124,29 @@ enum CensusCommand {
     },
 }
 
-fn main() -> Result<()> {
+/// Prints a failure as its message and its causes, one per line, and exits 1. Never a stack
+/// trace: a user error is not a crash, whatever `RUST_BACKTRACE` says in the user's shell.
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
         Command::Simulate(args) => simulate(args),
         Command::History {
             employee_id,
@@ -144,7 +180,7 @@ fn main() -> Result<()> {
             } else {
                 rows
             };
-            import::write_census(&out, &rows)
+            census_files::write_census(&out, &rows)
                 .with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {} employees to {}", rows.len(), out.display());
             Ok(())
@@ -152,7 +188,7 @@ fn main() -> Result<()> {
     }
 }
 
-fn load_config(args: &SimulateArgs) -> Result<Option<Config>> {
+fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {
     let explicit = args.config.is_some()
         || args.start_year.is_some()
         || args.end_year.is_some()
@@ -170,21 +206,19 @@ fn load_config(args: &SimulateArgs) -> Result<Option<Config>> {
     if let Some(s) = args.seed {
         config.simulation.random_seed = s;
     }
-    config
+    let config = config
         .validate()
         .context("invalid configuration after command-line overrides")?;
-    Ok(explicit
-        .then_some(config)
-        .or_else(|| (!args.resume).then(Config::default)))
+    Ok((explicit || !args.resume).then_some(config))
 }
 
 fn simulate(args: SimulateArgs) -> Result<()> {
     let config = load_config(&args)?;
     let options = RunOptions {
-        engine: args.engine,
+        engine: args.engine.into(),
         threads: args.threads,
-        fail_before_commit_of: args.fail_before_commit_of,
         materialize_stages: args.materialize_stages,
+        audit_statements: args.audit_sql,
     };
     let years = config.as_ref().map_or(5, |c| c.years().count());
     let bar = if args.json {
@@ -196,17 +230,28 @@ fn simulate(args: SimulateArgs) -> Result<()> {
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} years {msg}",
         )
-        .expect("valid template"),
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut progress = |p: workforce_sim::orchestrator::Progress| {
+    // Without a terminal (a log, a pipe, a batch system) a line per committed year instead of
+    // the bar.
+    let lines = !args.json && !std::io::stderr().is_terminal();
+    let mut progress = |p: workforce_sim::Progress| {
         bar.set_length(p.years_total as u64);
         bar.set_position(p.years_done as u64);
         bar.set_message(format!("{} done, {} active", p.year, p.ending_headcount));
+        if lines {
+            eprintln!(
+                "year {} committed ({}/{}), {} active",
+                p.year, p.years_done, p.years_total, p.ending_headcount
+            );
+        }
     };
     let report = if args.resume {
         workforce_sim::resume_database(&args.db, config.as_ref(), &options, &mut progress)?
     } else {
-        let config = config.expect("a configuration for a new run");
+        let Some(config) = config else {
+            bail!("a new run needs a configuration");
+        };
         let input = match &args.census {
             Some(path) => CensusInput::File(path.clone()),
             None => {

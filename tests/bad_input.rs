@@ -1,10 +1,10 @@
 //! Bad input gets a clear error naming the file, line/row, field and rule; nothing is written:
 //! no database file is created and an existing one is left unchanged.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
-use workforce_sim::{simulate_to_database, CensusInput, Config, SimulationError};
+use workforce_sim::{simulate_to_database, CensusInput, Config, Error, SimulationError};
 
 const HEADER: &str = "employee_id,employee_ssn,employee_birth_date,employee_hire_date,employee_termination_date,employee_gross_compensation";
 
@@ -29,14 +29,17 @@ fn census_with(dir: &Path, rows: &[&str]) -> PathBuf {
 fn fails(dir: &Path, census: &Path) -> String {
     let db = dir.join("never.duckdb");
     let err = simulate_to_database(
-        &Config::default(),
+        &common::valid(Config::default()),
         &CensusInput::File(census.to_path_buf()),
         &db,
         &Default::default(),
         &mut |_| {},
     )
     .unwrap_err();
-    assert!(matches!(err, SimulationError::Census(_)), "{err}");
+    assert!(
+        matches!(err, Error::Simulation(SimulationError::Census(_))),
+        "{err}"
+    );
     assert!(!db.exists(), "no database file may be created on bad input");
     let text = err.to_string();
     assert!(
@@ -132,7 +135,9 @@ fn resolvable_duplicates_are_deduplicated() {
             "E2,S2,1985-01-01,2015-01-01,,70000",
         ],
     );
-    let census = workforce_sim::prepare_census(&Config::default(), &CensusInput::File(p)).unwrap();
+    let census =
+        workforce_sim::prepare_census(&common::valid(Config::default()), &CensusInput::File(p))
+            .unwrap();
     assert_eq!(census.staged.baseline.len(), 2);
     assert_eq!(
         census.staged.baseline.hire_date[0],
@@ -199,7 +204,9 @@ fn unknown_columns_are_only_warnings() {
             "{HEADER},favourite_colour,job_level\nE1,S1,1980-01-01,2010-05-01,,65000,blue,3\n"
         ),
     );
-    let census = workforce_sim::prepare_census(&Config::default(), &CensusInput::File(p)).unwrap();
+    let census =
+        workforce_sim::prepare_census(&common::valid(Config::default()), &CensusInput::File(p))
+            .unwrap();
     assert_eq!(census.staged.baseline.len(), 1);
     assert!(
         census
@@ -266,7 +273,7 @@ fn existing_database_is_left_unchanged_by_bad_input() {
     let dir = common::tmp();
     let db = dir.path().join("keep.duckdb");
     simulate_to_database(
-        &common::config(2025, 2025, 42),
+        &common::valid(common::config(2025, 2025, 42)),
         &common::synthetic(200, 42),
         &db,
         &Default::default(),
@@ -276,23 +283,18 @@ fn existing_database_is_left_unchanged_by_bad_input() {
     let before = std::fs::read(&db).unwrap();
     let bad = census_with(dir.path(), &["E2,S2,2011-01-01,2010-05-01,,65000"]);
     assert!(simulate_to_database(
-        &Config::default(),
+        &common::valid(Config::default()),
         &CensusInput::File(bad),
         &db,
         &Default::default(),
         &mut |_| {}
     )
     .is_err());
+    // A broken configuration cannot reach the database at all: simulate_to_database takes
+    // only a validated one, and validation fails.
     let mut wrong = Config::default();
     wrong.workforce.total_termination_rate = 1.5;
-    assert!(simulate_to_database(
-        &wrong,
-        &common::synthetic(200, 42),
-        &db,
-        &Default::default(),
-        &mut |_| {}
-    )
-    .is_err());
+    assert!(wrong.validate().is_err());
     assert_eq!(
         std::fs::read(&db).unwrap(),
         before,
@@ -378,4 +380,181 @@ fn config_census_year_not_before_start() {
         e.contains("census.plan_year_end: must be in a year before simulation.start_year (2024)"),
         "{e}"
     );
+}
+
+// ---- plausibility of census rows (docs/rules.md 1.1) ----
+
+#[test]
+fn implausible_rows_are_rejected_with_row_and_rule() {
+    let dir = common::tmp();
+    let p = census_with(
+        dir.path(),
+        &[
+            "E2,S2,1800-03-01,2010-05-01,,65000",
+            "E3,S3,1980-01-01,2010-05-01,,1e-320",
+            "E4,S4,1980-01-01,2010-05-01,,25000000",
+        ],
+    );
+    let t = fails(dir.path(), &p);
+    assert!(
+        t.contains("line 3, column employee_birth_date: birth date 1800-03-01 gives age 224"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "line 4, column employee_gross_compensation: must be > 0 for an active employee"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "line 5, column employee_gross_compensation: 25000000 is above the plausible maximum"
+        ),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_deferral_rate_above_the_plan_cap_is_rejected() {
+    let dir = common::tmp();
+    let body = format!(
+        "{HEADER},employee_deferral_rate\nE1,S1,1980-01-01,2010-05-01,,65000,0.06\nE2,S2,1980-01-01,2010-05-01,,65000,99\nE3,S3,1980-01-01,2010-05-01,,65000,0.99\n"
+    );
+    let p = write(dir.path(), "rates.csv", &body);
+    let t = fails(dir.path(), &p);
+    assert!(
+        t.contains("line 3, column employee_deferral_rate: 99 is above the plan's deferral-rate cap of 75%"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "line 4, column employee_deferral_rate: 0.99 is above the plan's deferral-rate cap"
+        ),
+        "{t}"
+    );
+}
+
+#[test]
+fn unusual_pay_is_a_warning_not_an_error() {
+    let dir = common::tmp();
+    let p = census_with(dir.path(), &["E2,S2,1980-01-01,2010-05-01,,9000"]);
+    let config = common::valid(Config::default());
+    let census =
+        workforce_sim::prepare_census(&config, &CensusInput::File(p.to_path_buf())).unwrap();
+    assert!(
+        census.warnings.iter().any(|w| w.contains(
+            "line 3, column employee_gross_compensation: annual pay 9000 is outside the usual"
+        )),
+        "{:?}",
+        census.warnings
+    );
+}
+
+// ---- every entry point rejects a broken configuration, none panics ----
+
+/// Configurations that break one rule each, as a user could write them.
+fn broken_configurations() -> Vec<(&'static str, Config)> {
+    let mut out = Vec::new();
+    let mut add = |name: &'static str, f: &dyn Fn(&mut Config)| {
+        let mut c = Config::default();
+        f(&mut c);
+        out.push((name, c));
+    };
+    add("NaN growth", &|c| {
+        c.simulation.target_growth_rate = f64::NAN
+    });
+    add("infinite termination rate", &|c| {
+        c.workforce.total_termination_rate = f64::INFINITY
+    });
+    add("a rate with 20 decimal places", &|c| {
+        c.workforce.total_termination_rate = 1e-20
+    });
+    add("every hire leaves", &|c| {
+        c.workforce.new_hire_termination_rate = 1.0
+    });
+    add("years out of order", &|c| c.simulation.end_year = 2020);
+    add("a year far away", &|c| c.simulation.end_year = 9999);
+    add("no IRS limits", &|c| c.plan.irs_limits.clear());
+    add("no job levels", &|c| c.job_levels.clear());
+    add("no age bands", &|c| c.age_bands.clear());
+    add("census date not a date", &|c| {
+        c.census.plan_year_end = "soon".into()
+    });
+    add("level shares of the wrong length", &|c| {
+        c.hiring.level_distribution = vec![0.5, 0.5]
+    });
+    add("a NaN level share", &|c| {
+        c.hiring.level_distribution = vec![f64::NAN, 0.25, 0.25, 0.25, 0.25]
+    });
+    add("negative COLA beyond bounds", &|c| {
+        c.compensation.cola_rate = -5.0
+    });
+    add("match tiers out of order", &|c| {
+        c.plan.employer_match.tiers.reverse()
+    });
+    add("empty scenario id", &|c| {
+        c.simulation.scenario_id = " ".into()
+    });
+    out
+}
+
+#[test]
+fn every_entry_point_rejects_a_broken_configuration_without_a_panic() {
+    let dir = common::tmp();
+    for (name, config) in broken_configurations() {
+        let outcome = std::panic::catch_unwind(|| {
+            // The library: the only way to a ValidConfig, which every run function takes.
+            let validated = config.clone().validate();
+            // The same configuration as a file, as the CLI and a user read it.
+            let text = toml::to_string(&config);
+            let from_file = text.as_ref().ok().map(|t| Config::from_toml_str(t));
+            (validated.is_err(), from_file.map(|r| r.is_err()))
+        });
+        let (validated_err, file_err) = outcome.unwrap_or_else(|_| panic!("{name}: panicked"));
+        assert!(validated_err, "{name}: validated");
+        if let Some(file_err) = file_err {
+            assert!(file_err, "{name}: read back from TOML it validated");
+        }
+        // The CLI: a clear message and a non-zero exit, even with RUST_BACKTRACE=1.
+        if let Ok(text) = toml::to_string(&config) {
+            let path = write(dir.path(), "broken.toml", &text);
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+                .args(["simulate", "--employees", "50", "--config"])
+                .arg(&path)
+                .arg("--db")
+                .arg(dir.path().join("never.duckdb"))
+                .env("RUST_BACKTRACE", "1")
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name}: exit code; {stderr}");
+            assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+            assert!(!stderr.contains("Stack backtrace"), "{name}: {stderr}");
+            assert!(
+                !dir.path().join("never.duckdb").exists(),
+                "{name}: wrote a database"
+            );
+        }
+    }
+}
+
+#[test]
+fn rule_functions_return_errors_for_values_validation_would_reject() {
+    use workforce_sim::rules::{level_quotas, workforce_needs};
+    for (g, t, h) in [
+        (f64::NAN, 0.12, 0.25),
+        (0.03, 1e-20, 0.25),
+        (0.03, 0.12, 1.0),
+        (2.0, 0.12, 0.25),
+        (0.03, -0.1, 0.25),
+    ] {
+        let r = std::panic::catch_unwind(|| workforce_needs::solve(100, 100, 0, g, t, h));
+        assert!(
+            matches!(r, Ok(Err(_))),
+            "solve({g}, {t}, {h}) did not return an error"
+        );
+    }
+    assert!(level_quotas::decimal_weights(&[f64::NAN, 0.5]).is_err());
+    assert!(level_quotas::decimal_weights(&[-0.5, 0.5]).is_err());
 }

@@ -1,12 +1,12 @@
 //! Same census, config and seed: byte-identical events and snapshots, whatever the thread
 //! count; a different seed gives different results.
 
-mod common;
+use crate::common;
 
 use workforce_sim::simulate_to_database;
 
 fn run(dir: &std::path::Path, name: &str, seed: u64, threads: usize) -> Vec<(String, Vec<u8>)> {
-    let config = common::config(2025, 2027, seed);
+    let config = common::valid(common::config(2025, 2027, seed));
     let db = dir.join(format!("{name}.duckdb"));
     simulate_to_database(
         &config,
@@ -37,7 +37,7 @@ fn same_seed_gives_byte_identical_tables_for_any_thread_count() {
 #[test]
 fn parallel_decisions_match_sequential_on_a_large_population() {
     // Above the parallel threshold (16,384 employees) the per-employee loop runs on rayon.
-    let config = common::config(2025, 2026, 42);
+    let config = common::valid(common::config(2025, 2026, 42));
     let census = common::prepared(&config, 40_000);
     let one = workforce_sim::simulate_in_memory(&config, &census, &common::options(1)).unwrap();
     let two = workforce_sim::simulate_in_memory(&config, &census, &common::options(2)).unwrap();

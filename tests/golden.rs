@@ -1,8 +1,8 @@
-//! Golden cases of domain.md section 8 that belong to the workforce scope, checked through the
+//! Golden cases of docs/rules.md section 8 that belong to the workforce scope, checked through the
 //! public library (the solver, quota, RNG and rule goldens also have unit tests beside the
 //! rules).
 
-mod common;
+use crate::common;
 
 use workforce_sim::date::{self, days_from_civil};
 use workforce_sim::events::{Detail, EventCategory, EventRow, EventType, Member, YearEvents};
@@ -58,7 +58,7 @@ fn row(
 
 #[test]
 fn g1_g2_solver() {
-    let y1 = workforce_needs::solve(10_000, 10_000, 0, 0.03, 0.12, 0.25);
+    let y1 = workforce_needs::solve(10_000, 10_000, 0, 0.03, 0.12, 0.25).unwrap();
     assert_eq!(
         (
             y1.target_ending,
@@ -68,7 +68,7 @@ fn g1_g2_solver() {
         ),
         (10_300, 2_000, 500, 1_200)
     );
-    let y2 = workforce_needs::solve(10_300, 8_800, 1_500, 0.03, 0.12, 0.25);
+    let y2 = workforce_needs::solve(10_300, 8_800, 1_500, 0.03, 0.12, 0.25).unwrap();
     assert_eq!(
         (
             y2.target_ending,
@@ -78,7 +78,7 @@ fn g1_g2_solver() {
         ),
         (10_609, 2_320, 580, 1_431)
     );
-    let small = workforce_needs::solve(149, 149, 0, 0.03, 0.12, 0.25);
+    let small = workforce_needs::solve(149, 149, 0, 0.03, 0.12, 0.25).unwrap();
     assert_eq!(
         (
             small.target_ending,
@@ -87,7 +87,7 @@ fn g1_g2_solver() {
         ),
         (153, 28, 7)
     );
-    let rif = workforce_needs::solve(100, 100, 0, -0.10, 0.05, 0.25);
+    let rif = workforce_needs::solve(100, 100, 0, -0.10, 0.05, 0.25).unwrap();
     assert_eq!(
         (
             rif.hires,
@@ -112,7 +112,7 @@ fn g3_quotas() {
 
 #[test]
 fn g9_merit_cola_and_proration() {
-    let config = Config::default();
+    let config = common::valid(Config::default());
     let merit = parameters::effective_merit(&config);
     let new = merit_raise::new_salary(60_000.0, merit[0], config.compensation.cola_rate);
     assert_eq!(new, 62_833.33);
@@ -143,7 +143,7 @@ fn g9_merit_cola_and_proration() {
 
 #[test]
 fn g10_promotion_and_raise_compound() {
-    let config = Config::default();
+    let config = common::valid(Config::default());
     let merit = parameters::effective_merit(&config);
     let raise = merit_raise::new_salary(100_000.0, merit[1], 0.02);
     assert_eq!(raise, 105_111.11);
@@ -270,7 +270,7 @@ fn experienced_termination_prorates_to_the_termination_date() {
 
 #[test]
 fn g8_headcount_reconciliation_on_a_run() {
-    let config = common::config(2025, 2026, 42);
+    let config = common::valid(common::config(2025, 2026, 42));
     let census = common::prepared(&config, 1_000);
     let run = workforce_sim::simulate_in_memory(&config, &census, &common::options(1)).unwrap();
     let (f, ev, s) = &run.years[0];

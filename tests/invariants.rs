@@ -1,14 +1,14 @@
-//! Invariants of domain.md 5.7 checked independently of the validation stage, over a
+//! Invariants of docs/rules.md 5.7 checked independently of the validation stage, over a
 //! 1,000 × 5 and a 10,000 × 3 run.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use workforce_sim::events::{EventCategory, EventType, Member};
 use workforce_sim::{date, simulate_in_memory};
 
 fn check_run(n: usize, start: i32, end: i32) {
-    let config = common::config(start, end, 42);
+    let config = common::valid(common::config(start, end, 42));
     let census = common::prepared(&config, n);
     let run = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
     assert_eq!(run.years.len(), (end - start + 1) as usize);
@@ -114,8 +114,8 @@ fn check_run(n: usize, start: i32, end: i32) {
             }
         }
         // Employment status agrees with the events.
-        for p in 0..snapshot.len() {
-            let terminated = ranges[p]
+        for (p, range) in ranges.iter().enumerate().take(snapshot.len()) {
+            let terminated = range
                 .clone()
                 .any(|k| events.event_type[k] == EventType::Termination);
             assert_eq!(snapshot.active[p], !terminated);
@@ -151,6 +151,7 @@ fn reduction_in_force_year_shrinks_exactly() {
     let mut config = common::config(2025, 2026, 7);
     config.simulation.target_growth_rate = -0.10;
     config.workforce.total_termination_rate = 0.05;
+    let config = common::valid(config);
     let census = common::prepared(&config, 800);
     let run = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
     for (f, events, snapshot) in &run.years {
@@ -163,7 +164,7 @@ fn reduction_in_force_year_shrinks_exactly() {
 
 #[test]
 fn single_employee_census_runs() {
-    let config = common::config(2025, 2027, 42);
+    let config = common::valid(common::config(2025, 2027, 42));
     let record = workforce_sim::CensusRecord {
         employee_id: "ONLY".into(),
         employee_ssn: "SSN-1".into(),

@@ -4,24 +4,25 @@
 //! exactly the native engine's events and snapshots. Events are compared as sorted ledger
 //! rows (JSON, as written to the store) with the first mismatches shown; snapshots by value.
 
-mod common;
+use crate::common;
 
+use workforce_sim::config::plan::AutoEnrollmentScope;
 use workforce_sim::config::{PromotionDistribution, RaiseTiming};
-use workforce_sim::digest::Digest;
-use workforce_sim::orchestrator::band_tables;
-use workforce_sim::plan::config::AutoEnrollmentScope;
-use workforce_sim::{simulate_in_memory, Config, EngineKind, PreparedCensus, RunOptions};
+use workforce_sim::digest::{run_digest, Digest};
+use workforce_sim::year::band_tables;
+use workforce_sim::{simulate_in_memory, EngineKind, PreparedCensus, RunOptions, ValidConfig};
 
 /// The ledger of a year as sorted JSON rows.
 fn ledger(
-    config: &Config,
+    config: &ValidConfig,
     events: &workforce_sim::YearEvents,
     snapshot: &workforce_sim::Snapshot,
 ) -> Vec<String> {
     let (age, tenure) = band_tables(config);
     let mut rows: Vec<String> = (0..events.len())
         .map(|i| {
-            serde_json::to_string(&events.record(i, snapshot, config, (&age, &tenure))).unwrap()
+            serde_json::to_string(&events.record(i, snapshot.roster_ids(), config, (&age, &tenure)))
+                .unwrap()
         })
         .collect();
     rows.sort();
@@ -114,10 +115,53 @@ fn options(engine: EngineKind, threads: usize) -> RunOptions {
     }
 }
 
+/// The native run's digest of every case: the results every engine must reproduce, pinned so
+/// that a refactor cannot move them unnoticed.
+const NATIVE_DIGESTS: &[(&str, &str)] = &[
+    ("all in level 2", "b9c8f85fe345c669"),
+    ("band and segment edges", "84d27b912f3bde41"),
+    ("drawn configuration 0", "dd50ab7e1e3c6b69"),
+    ("drawn configuration 1", "e711bbb00287ab36"),
+    ("drawn configuration 10", "737bae63a72d9e87"),
+    ("drawn configuration 11", "fa11ae3665fd3a26"),
+    ("drawn configuration 2", "cadbf411a52bab55"),
+    ("drawn configuration 3", "36485ceb4a895f95"),
+    ("drawn configuration 4", "84a47de2299d86e7"),
+    ("drawn configuration 5", "83f2ed10c8a5b8b2"),
+    ("drawn configuration 6", "1eb2f97754b226b7"),
+    ("drawn configuration 7", "261118ca80b3c607"),
+    ("drawn configuration 8", "86f715596eac13b2"),
+    ("drawn configuration 9", "da4b3aa2c6d5259f"),
+    (
+        "legacy raises, deterministic promotions",
+        "49304498f85d3e4e",
+    ),
+    (
+        "normal promotions, realistic raises, all-eligible AE",
+        "4624fd672c64db1e",
+    ),
+    ("one employee", "6b22e10f431b68eb"),
+    ("plan disabled", "49889257650d9cb9"),
+    ("reduction in force", "b4a69e0e48badea4"),
+    ("seed 2024, 2500 employees", "e2580c0ccf022a2b"),
+    ("seed 42, 1000 employees", "5bf9fb86259f2029"),
+    ("seed 7, 400 employees", "56d3f5b885fb7de0"),
+];
+
 /// Runs every engine on the case and fails with a readable diff on the first difference.
-fn assert_parity(case: &str, config: &Config, census: &PreparedCensus) {
+fn assert_parity(case: &str, config: &ValidConfig, census: &PreparedCensus) {
     let native = simulate_in_memory(config, census, &options(EngineKind::Native, 1))
         .unwrap_or_else(|e| panic!("{case}: native run failed: {e}"));
+    let digest = run_digest(native.years.iter().map(|(_, e, s)| (e, s)));
+    let pinned = NATIVE_DIGESTS
+        .iter()
+        .find(|(c, _)| *c == case)
+        .map(|(_, d)| *d);
+    assert_eq!(
+        pinned,
+        Some(digest.as_str()),
+        "{case}: the native results moved (or the case has no pinned digest)"
+    );
     let total_events: usize = native.years.iter().map(|(_, e, _)| e.len()).sum();
     assert!(
         total_events > 0 || census.staged.baseline.len() <= 1,
@@ -162,7 +206,7 @@ fn assert_parity(case: &str, config: &Config, census: &PreparedCensus) {
 #[test]
 fn engines_agree_on_the_default_run_for_several_seeds() {
     for (seed, n, end) in [(42, 1_000, 2027), (7, 400, 2026), (2024, 2_500, 2026)] {
-        let config = common::config(2025, end, seed);
+        let config = common::valid(common::config(2025, end, seed));
         let census = common::prepared(&config, n);
         assert_parity(&format!("seed {seed}, {n} employees"), &config, &census);
     }
@@ -170,14 +214,14 @@ fn engines_agree_on_the_default_run_for_several_seeds() {
 
 #[test]
 fn engines_agree_on_a_single_employee() {
-    let config = common::config(2025, 2027, 42);
+    let config = common::valid(common::config(2025, 2027, 42));
     let census = common::prepared(&config, 1);
     assert_parity("one employee", &config, &census);
 }
 
 #[test]
 fn engines_agree_when_everyone_is_in_one_level() {
-    let config = common::config(2025, 2027, 11);
+    let config = common::valid(common::config(2025, 2027, 11));
     let mut census = common::prepared(&config, 600);
     let w = &mut census.staged.baseline;
     for l in w.level.iter_mut() {
@@ -190,13 +234,14 @@ fn engines_agree_when_everyone_is_in_one_level() {
 fn engines_agree_on_a_reduction_in_force() {
     let mut config = common::config(2025, 2027, 5);
     config.simulation.target_growth_rate = -0.25;
+    let config = common::valid(config);
     let census = common::prepared(&config, 800);
     assert_parity("reduction in force", &config, &census);
 }
 
 #[test]
 fn engines_agree_on_band_and_segment_edges() {
-    let config = common::config(2025, 2026, 3);
+    let config = common::valid(common::config(2025, 2026, 3));
     let mut census = common::prepared(&config, 700);
     let w = &mut census.staged.baseline;
     let ages = [
@@ -223,6 +268,7 @@ fn engines_agree_on_non_default_rules() {
     config.plan.eligibility.new_hire_ineligible_pct = 0.1;
     config.plan.eligibility.waiting_period_days = 90;
     config.plan.auto_escalation.hire_date_cutoff = Some("2020-01-01".into());
+    let config = common::valid(config);
     let census = common::prepared(&config, 1_500);
     assert_parity(
         "normal promotions, realistic raises, all-eligible AE",
@@ -235,11 +281,13 @@ fn engines_agree_on_non_default_rules() {
     config.promotion.distribution_type = PromotionDistribution::Deterministic;
     config.plan.voluntary_enrollment.match_magnet_enabled = false;
     config.plan.match_response.enabled = false;
+    let config = common::valid(config);
     let census = common::prepared(&config, 900);
     assert_parity("legacy raises, deterministic promotions", &config, &census);
 
     let mut config = common::config(2025, 2026, 8);
     config.plan.enabled = false;
+    let config = common::valid(config);
     let census = common::prepared(&config, 500);
     assert_parity("plan disabled", &config, &census);
 }
@@ -330,7 +378,8 @@ fn engines_agree_on_randomly_drawn_configurations() {
         p.auto_escalation.require_active_enrollment = r.coin();
         p.match_response.enabled = r.coin();
         p.match_response.down_enabled = r.coin();
-        c.validate()
+        let c = c
+            .validate()
             .unwrap_or_else(|e| panic!("case {case}: drawn configuration invalid: {e}"));
         let census = common::prepared(&c, 300 + (r.next() % 900) as usize);
         assert_parity(&format!("drawn configuration {case}"), &c, &census);
@@ -339,7 +388,7 @@ fn engines_agree_on_randomly_drawn_configurations() {
 
 #[test]
 fn engine_results_do_not_depend_on_the_thread_count() {
-    let config = common::config(2025, 2026, 42);
+    let config = common::valid(common::config(2025, 2026, 42));
     let census = common::prepared(&config, 20_000);
     for engine in [EngineKind::Polars, EngineKind::Sql] {
         let one = simulate_in_memory(&config, &census, &options(engine, 1)).unwrap();

@@ -2,19 +2,22 @@
 //! deferral-rate state from the ledger alone, escalation and opt-out behaviour, golden money
 //! cases through the accumulator, bad plan configuration, and the participant history.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use workforce_sim::census::CensusRecord;
+use workforce_sim::config::plan::AutoEnrollmentScope;
 use workforce_sim::date::{self, days_from_civil};
 use workforce_sim::events::{EventCategory, EventType, Member, YearEvents};
-use workforce_sim::plan::config::AutoEnrollmentScope;
 use workforce_sim::rules::irs_limits::deferral_limit;
 use workforce_sim::state::{Snapshot, Workforce};
 use workforce_sim::{CensusInput, Config};
 
-fn run(config: &Config, n: usize) -> (workforce_sim::PreparedCensus, workforce_sim::InMemoryRun) {
+fn run(
+    config: &workforce_sim::ValidConfig,
+    n: usize,
+) -> (workforce_sim::PreparedCensus, workforce_sim::InMemoryRun) {
     let census = common::prepared(config, n);
     let run = workforce_sim::simulate_in_memory(config, &census, &common::options(1)).unwrap();
     (census, run)
@@ -26,7 +29,7 @@ fn id_of(s: &Snapshot, ev: &YearEvents, k: usize) -> Arc<str> {
 
 #[test]
 fn plan_invariants_over_a_multi_year_run() {
-    let config = common::config(2025, 2029, 42);
+    let config = common::valid(common::config(2025, 2029, 42));
     let (_, run) = run(&config, 2_000);
     let plan = &config.plan;
     let mut opted_out: std::collections::HashSet<Arc<str>> = Default::default();
@@ -34,7 +37,7 @@ fn plan_invariants_over_a_multi_year_run() {
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
     for (_, ev, s) in &run.years {
         let year = ev.year;
-        let limits = plan.limits(year);
+        let limits = config.irs_limits(year);
         for k in 0..ev.len() {
             let id = id_of(s, ev, k);
             assert!(
@@ -134,7 +137,7 @@ fn plan_invariants_over_a_multi_year_run() {
 /// alone (3.13 precedence), independently of the accumulator, and compares.
 #[test]
 fn deferral_rate_state_replays_from_the_ledger() {
-    let config = common::config(2025, 2029, 7);
+    let config = common::valid(common::config(2025, 2029, 7));
     let (census, run) = run(&config, 1_500);
     let plan = &config.plan;
     // Census baseline enrollment records.
@@ -143,7 +146,7 @@ fn deferral_rate_state_replays_from_the_ledger() {
         .rows
         .iter()
         .map(|r| {
-            let rate = workforce_sim::census::staging::normalise_deferral_rate(
+            let rate = workforce_sim::rules::enrollment::normalise_deferral_rate(
                 r.record.employee_deferral_rate.unwrap_or(0.0),
             );
             (r.record.employee_id.clone(), (rate, rate > 0.0))
@@ -224,6 +227,7 @@ fn g14_escalation_path_through_the_pipeline() {
         participant("C", (2021, 3, 1), 0.06, true),
         participant("D", (2021, 3, 1), 0.095, false),
     ];
+    let config = common::valid(config);
     let census = workforce_sim::prepare_census(
         &config,
         &CensusInput::Records {
@@ -261,6 +265,7 @@ fn opt_out_is_sticky() {
     let mut config = common::config(2025, 2029, 3);
     config.plan.auto_enrollment.scope = AutoEnrollmentScope::AllEligibleEmployees;
     config.plan.auto_enrollment.opt_out_target_rate = 0.3;
+    let config = common::valid(config);
     let (_, run) = run(&config, 1_500);
     let mut opted: HashMap<Arc<str>, i32> = HashMap::new();
     let mut re_enrolled = 0;
@@ -324,7 +329,7 @@ fn one(comp: f64, tenure: u16, hire: workforce_sim::date::Day) -> Workforce {
 /// start-of-year pay; 402(g) caps the dollars, not the match; vesting follows graded 5-year.
 #[test]
 fn golden_money_through_the_accumulator() {
-    let config = Config::default();
+    let config = common::valid(Config::default());
     let ctx_year = 2025;
     // Continuing employee at 60,000 and 6%: base 60,000, deferrals 3,600, match 4% = 2,400,
     // core 1% = 600; tenure 3 → 60% vested of 3,000.
@@ -438,7 +443,7 @@ fn bad_plan_configuration_writes_nothing() {
 fn participant_history_from_the_database() {
     let dir = common::tmp();
     let db = dir.path().join("h.duckdb");
-    let config = common::config(2025, 2027, 42);
+    let config = common::valid(common::config(2025, 2027, 42));
     workforce_sim::simulate_to_database(
         &config,
         &common::synthetic(400, 42),

@@ -1,140 +1,214 @@
-//! A crash while writing a year leaves the earlier years committed and the run resumable;
-//! resuming produces exactly what an uninterrupted run produces.
+//! A crash while a year is being computed or written leaves the earlier years committed and
+//! the run resumable; resuming produces exactly what an uninterrupted run produces. The crash
+//! is the one users have: a `kill -9` of a `workforce-sim` process in the middle of a run.
 
-mod common;
+use crate::common;
 
-use workforce_sim::orchestrator::RunOptions;
-use workforce_sim::{resume_database, simulate_to_database, SimulationError};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use workforce_sim::store::{RunHeader, Store};
+use workforce_sim::year::RunOptions;
+use workforce_sim::{resume_database, simulate_to_database, Error};
 
-#[test]
-fn crash_in_year_3_then_resume_equals_uninterrupted() {
-    let dir = common::tmp();
-    let config = common::config(2025, 2029, 42);
-    let census = common::synthetic(2_000, 42);
-
-    let full = dir.path().join("full.duckdb");
-    simulate_to_database(&config, &census, &full, &RunOptions::default(), &mut |_| {}).unwrap();
-
-    let crashed = dir.path().join("crashed.duckdb");
-    let failing = RunOptions {
-        fail_before_commit_of: Some(2027),
-        ..Default::default()
-    };
-    let err = simulate_to_database(&config, &census, &crashed, &failing, &mut |_| {}).unwrap_err();
+/// Starts `workforce-sim simulate ARGS --db DB` and kills it (SIGKILL) as soon as it reports
+/// `committed` years, i.e. while it computes or writes the next one. Returns the years it
+/// reported before the kill.
+pub(crate) fn kill_after(db: &Path, args: &[&str], committed: usize) -> Vec<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+        .arg("simulate")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .args(["--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        // "year 2025 committed (1/5), 5045 active"
+        if let Some(rest) = line.strip_prefix("year ") {
+            if let Some((year, _)) = rest.split_once(" committed") {
+                seen.push(year.parse().unwrap());
+                if seen.len() == committed {
+                    child.kill().unwrap(); // SIGKILL on Unix
+                    break;
+                }
+            }
+        }
+    }
+    let status = child.wait().unwrap();
     assert!(
-        matches!(err, SimulationError::InjectedFailure { year: 2027 }),
-        "{err}"
+        !status.success(),
+        "the run finished before it could be killed ({seen:?})"
     );
-    // Only whole years survive the crash: 2025 and 2026, nothing of 2027.
-    assert_eq!(
-        common::query_i64(&crashed, "SELECT max(simulation_year) FROM year_summary"),
-        2026
-    );
-    assert_eq!(
-        common::query_i64(
-            &crashed,
-            "SELECT count(*) FROM events WHERE simulation_year = 2027"
-        ),
-        0
-    );
-    assert_eq!(
-        common::query_i64(
-            &crashed,
-            "SELECT count(*) FROM workforce_snapshot WHERE simulation_year = 2027"
-        ),
-        0
-    );
-    assert_eq!(
-        common::query_i64(&crashed, "SELECT last_committed_year FROM run_metadata"),
-        2026
-    );
+    seen
+}
 
-    let report = resume_database(&crashed, None, &RunOptions::default(), &mut |_| {}).unwrap();
-    assert_eq!(report.resumed_after, Some(2026));
-    assert_eq!(
-        report
-            .years
-            .iter()
-            .map(|y| y.summary.year)
-            .collect::<Vec<_>>(),
-        vec![2027, 2028, 2029]
-    );
-
-    let a = common::results(&full, &dir.path().join("a").tap_mkdir());
-    let b = common::results(&crashed, &dir.path().join("b").tap_mkdir());
-    for ((t, x), (_, y)) in a.iter().zip(&b) {
+fn same_results(dir: &Path, a: &Path, b: &Path) {
+    let (da, db) = (dir.join("a"), dir.join("b"));
+    std::fs::create_dir_all(&da).unwrap();
+    std::fs::create_dir_all(&db).unwrap();
+    let (x, y) = (common::results(a, &da), common::results(b, &db));
+    for ((t, x), (_, y)) in x.iter().zip(&y) {
         assert!(
             x == y,
             "{t}: resumed run differs from the uninterrupted run"
         );
     }
+}
+
+#[test]
+fn kill_9_mid_run_then_resume_equals_uninterrupted() {
+    let dir = common::tmp();
+    let args = ["--employees", "20000", "--end-year", "2029", "--seed", "42"];
+    let crashed = dir.path().join("crashed.duckdb");
+    let seen = kill_after(&crashed, &args, 1);
+    assert_eq!(seen, vec![2025]);
+
+    // Only whole years survive: the last committed one and nothing after it.
+    let last = common::query_i64(&crashed, "SELECT last_committed_year FROM run_metadata");
+    assert!(last >= 2025, "last committed year {last}");
+    for table in [
+        "events",
+        "workforce_snapshot",
+        "year_summary",
+        "workforce_needs",
+    ] {
+        assert_eq!(
+            common::query_i64(
+                &crashed,
+                &format!("SELECT count(*) FROM {table} WHERE simulation_year > {last}")
+            ),
+            0,
+            "{table} has rows of a year after the last committed one"
+        );
+        assert!(
+            common::query_i64(
+                &crashed,
+                &format!("SELECT count(*) FROM {table} WHERE simulation_year = {last}")
+            ) > 0,
+            "{table} lost the committed year {last}"
+        );
+    }
+
+    let report = resume_database(&crashed, None, &RunOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(report.resumed_after, Some(last as i32));
+    assert_eq!(
+        report.years.first().map(|y| y.summary.year),
+        Some(last as i32 + 1)
+    );
+
+    let full = dir.path().join("full.duckdb");
+    let config = common::valid(common::config(2025, 2029, 42));
+    simulate_to_database(
+        &config,
+        &common::synthetic(20_000, 42),
+        &full,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    same_results(dir.path(), &full, &crashed);
+
     // A second resume has nothing to do.
     assert!(matches!(
         resume_database(&crashed, None, &RunOptions::default(), &mut |_| {}),
-        Err(SimulationError::Resume(_))
+        Err(Error::Resume(_))
     ));
 }
 
 #[test]
-fn crash_in_the_first_year_resumes_from_the_census() {
+fn a_run_that_died_before_its_first_year_resumes_from_the_census() {
     let dir = common::tmp();
-    let config = common::config(2025, 2026, 9);
+    let config = common::valid(common::config(2025, 2026, 9));
     let census = common::synthetic(500, 9);
     let full = dir.path().join("full.duckdb");
     simulate_to_database(&config, &census, &full, &RunOptions::default(), &mut |_| {}).unwrap();
+
+    // What a run leaves when it dies after its header and census and before its first
+    // commit: written through the store as the run itself writes it.
     let crashed = dir.path().join("crashed.duckdb");
-    let failing = RunOptions {
-        fail_before_commit_of: Some(2025),
-        ..Default::default()
-    };
-    assert!(simulate_to_database(&config, &census, &crashed, &failing, &mut |_| {}).is_err());
+    let prepared = workforce_sim::prepare_census(&config, &census).unwrap();
+    {
+        let mut store = Store::open(&crashed).unwrap();
+        store
+            .begin_run(
+                &RunHeader {
+                    run_id: "died".into(),
+                    engine: "native".into(),
+                    config: config.config().clone(),
+                    census_source: prepared.source.clone(),
+                    baseline_headcount: prepared.staged.baseline.len() as u64,
+                    threads: 1,
+                },
+                &prepared.staged.rows,
+                config.census.eligibility_waiting_period_days as u16,
+            )
+            .unwrap();
+    }
     assert_eq!(
         common::query_i64(&crashed, "SELECT count(*) FROM events"),
         0
     );
     resume_database(&crashed, Some(&config), &RunOptions::default(), &mut |_| {}).unwrap();
-    let a = common::results(&full, &dir.path().join("a").tap_mkdir());
-    let b = common::results(&crashed, &dir.path().join("b").tap_mkdir());
-    assert_eq!(a, b);
+    same_results(dir.path(), &full, &crashed);
 }
 
 #[test]
-fn resume_rejects_a_different_configuration() {
+fn resume_rejects_a_different_configuration_and_extends_a_later_end_year() {
     let dir = common::tmp();
-    let config = common::config(2025, 2026, 1);
     let db = dir.path().join("r.duckdb");
-    let failing = RunOptions {
-        fail_before_commit_of: Some(2026),
-        ..Default::default()
-    };
-    assert!(simulate_to_database(
-        &config,
-        &common::synthetic(300, 1),
+    let seen = kill_after(
         &db,
-        &failing,
-        &mut |_| {}
-    )
-    .is_err());
-    let other = common::config(2025, 2026, 2);
+        &["--employees", "20000", "--end-year", "2027", "--seed", "1"],
+        1,
+    );
+    assert_eq!(seen, vec![2025]);
+    let other = common::valid(common::config(2025, 2027, 2));
     let err = resume_database(&db, Some(&other), &RunOptions::default(), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("configuration differs"), "{err}");
     // A later end year extends the run.
-    let longer = common::config(2025, 2027, 1);
-    let report = resume_database(&db, Some(&longer), &RunOptions::default(), &mut |_| {}).unwrap();
-    assert_eq!(report.years.len(), 2);
+    let longer = common::valid(common::config(2025, 2028, 1));
+    resume_database(&db, Some(&longer), &RunOptions::default(), &mut |_| {}).unwrap();
     assert_eq!(
         common::query_i64(&db, "SELECT max(simulation_year) FROM year_summary"),
-        2027
+        2028
+    );
+    assert_eq!(
+        common::query_i64(&db, "SELECT end_year FROM run_metadata"),
+        2028
     );
 }
 
-trait TapMkdir {
-    fn tap_mkdir(self) -> Self;
-}
-
-impl TapMkdir for std::path::PathBuf {
-    fn tap_mkdir(self) -> Self {
-        std::fs::create_dir_all(&self).unwrap();
-        self
-    }
+#[test]
+fn a_tampered_stored_configuration_is_an_error_not_a_panic() {
+    let dir = common::tmp();
+    let db = dir.path().join("t.duckdb");
+    let config = common::valid(common::config(2025, 2026, 3));
+    simulate_to_database(
+        &config,
+        &common::synthetic(200, 3),
+        &db,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let conn = duckdb::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "UPDATE run_metadata SET last_committed_year = 2025, status = 'running',
+         config_json = replace(config_json, '\"total_termination_rate\":0.12', '\"total_termination_rate\":7.5')",
+    )
+    .unwrap();
+    drop(conn);
+    let err = resume_database(&db, None, &RunOptions::default(), &mut |_| {}).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("stored configuration does not validate")
+            && text.contains("workforce.total_termination_rate"),
+        "{text}"
+    );
 }

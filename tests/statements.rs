@@ -1,22 +1,35 @@
 //! The number of SQL statements (and bulk appends) per simulated year does not grow with the
 //! number of employees.
 
-mod common;
+use crate::common;
 
-use workforce_sim::simulate_to_database;
+use workforce_sim::{simulate_to_database, RunOptions};
 
+/// `(statements, appends)` of an n × years run, audited: DuckDB's own query log must have
+/// recorded exactly the statements the store's executor counted, so a statement that
+/// bypassed the executor would fail every test here.
 fn per_year(n: usize, years: i32) -> (u64, u64) {
     let dir = common::tmp();
-    let config = common::config(2025, 2024 + years, 42);
+    let config = common::valid(common::config(2025, 2024 + years, 42));
     let db = dir.path().join("s.duckdb");
+    let options = RunOptions {
+        threads: 1,
+        audit_statements: true,
+        ..Default::default()
+    };
     let r = simulate_to_database(
         &config,
         &common::synthetic(n, 42),
         &db,
-        &common::options(1),
+        &options,
         &mut |_| {},
     )
     .unwrap();
+    assert_eq!(
+        r.statements.audited,
+        Some(r.statements.sql),
+        "DuckDB ran a different number of statements than the store counted"
+    );
     (r.statements.sql, r.statements.appends)
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
-use workforce_sim::{Config, GeneratorParams, PreparedCensus};
+use workforce_sim::{Config, GeneratorParams, PreparedCensus, ValidConfig};
 
 /// A benchmark scenario: census size and number of simulated years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,10 +82,10 @@ pub fn scenarios() -> Vec<Scenario> {
 }
 
 impl Scenario {
-    pub fn config(&self) -> Config {
+    pub fn config(&self) -> ValidConfig {
         let mut c = Config::default();
         c.simulation.end_year = c.simulation.start_year + self.years - 1;
-        c
+        c.validate().expect("bench scenarios are valid")
     }
 
     /// The staged census, generated once per process.

@@ -2,13 +2,22 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
-use workforce_sim::{CensusInput, Config, GeneratorParams, PreparedCensus, RunOptions};
+use workforce_sim::{
+    CensusInput, Config, GeneratorParams, PreparedCensus, RunOptions, ValidConfig,
+};
 
 pub fn synthetic(n: usize, seed: u64) -> CensusInput {
     CensusInput::Synthetic(GeneratorParams::new(n, 2024, seed))
 }
 
-pub fn prepared(config: &Config, n: usize) -> PreparedCensus {
+/// A configuration the tests know to be valid, validated.
+pub fn valid(config: Config) -> ValidConfig {
+    config
+        .validate()
+        .unwrap_or_else(|e| panic!("test configuration: {e}"))
+}
+
+pub fn prepared(config: &ValidConfig, n: usize) -> PreparedCensus {
     workforce_sim::prepare_census(config, &synthetic(n, config.simulation.random_seed)).unwrap()
 }
 

@@ -1,0 +1,136 @@
+//! Exact decimal rates for the hiring solver (docs/rules.md 3.2).
+//!
+//! Rates are written as decimal literals (`0.12`) and the solver's products of counts and
+//! rates must not suffer binary float error before `floor`, `round` or `ceil`: `7 × 0.12` is
+//! 0.84, not 0.8399999. A rate read as `f64` is turned back into the decimal it was written as
+//! (the shortest representation that round-trips, which is what Rust's `Display` prints) and
+//! carried as an integer over a power of ten.
+
+/// A decimal number `units / 10^scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    pub units: i128,
+    pub scale: u32,
+}
+
+impl Decimal {
+    /// The decimal that `value` was written as. `None` for NaN, infinities, or more than 18
+    /// significant fractional digits.
+    pub fn from_f64(value: f64) -> Option<Decimal> {
+        if !value.is_finite() {
+            return None;
+        }
+        let text = format!("{value}");
+        let (neg, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+        if frac_part.len() > 18 || int_part.len() > 18 {
+            return None;
+        }
+        let scale = frac_part.len() as u32;
+        let mut units: i128 = 0;
+        for b in int_part.bytes().chain(frac_part.bytes()) {
+            units = units * 10 + i128::from(b - b'0');
+        }
+        Some(Decimal {
+            units: if neg { -units } else { units },
+            scale,
+        })
+    }
+
+    /// `10^scale`.
+    pub fn denominator(self) -> i128 {
+        10_i128.pow(self.scale)
+    }
+
+    /// Both values over the same denominator.
+    pub fn aligned(a: Decimal, b: Decimal) -> (i128, i128, i128) {
+        let scale = a.scale.max(b.scale);
+        let ua = a.units * 10_i128.pow(scale - a.scale);
+        let ub = b.units * 10_i128.pow(scale - b.scale);
+        (ua, ub, 10_i128.pow(scale))
+    }
+}
+
+/// `floor(n / d)` for `d > 0`.
+pub fn floor_div(n: i128, d: i128) -> i128 {
+    n.div_euclid(d)
+}
+
+/// `ceil(n / d)` for `d > 0`.
+pub fn ceil_div(n: i128, d: i128) -> i128 {
+    -((-n).div_euclid(d))
+}
+
+/// `n / d` rounded half away from zero, for `d > 0`.
+pub fn round_half_away_div(n: i128, d: i128) -> i128 {
+    let q = (2 * n.abs() + d) / (2 * d);
+    if n < 0 {
+        -q
+    } else {
+        q
+    }
+}
+
+/// Rounds money to cents, half away from zero (the `round2` of docs/rules.md).
+#[inline]
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Money as integer cents (exact for any value produced by [`round2`]).
+#[inline]
+pub fn to_cents(x: f64) -> i64 {
+    (x * 100.0).round() as i64
+}
+
+/// Integer cents back to the `f64` that [`round2`] produced.
+#[inline]
+pub fn from_cents(c: i64) -> f64 {
+    c as f64 / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovers_the_written_decimal() {
+        assert_eq!(
+            Decimal::from_f64(0.12),
+            Some(Decimal {
+                units: 12,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            Decimal::from_f64(-0.1),
+            Some(Decimal {
+                units: -1,
+                scale: 1
+            })
+        );
+        assert_eq!(Decimal::from_f64(3.0), Some(Decimal { units: 3, scale: 0 }));
+        assert_eq!(Decimal::from_f64(f64::NAN), None);
+    }
+
+    #[test]
+    fn integer_rounding_helpers() {
+        assert_eq!(floor_div(-1, 2), -1);
+        assert_eq!(ceil_div(2100, 70), 30);
+        assert_eq!(ceil_div(2101, 70), 31);
+        assert_eq!(round_half_away_div(5, 2), 3);
+        assert_eq!(round_half_away_div(-5, 2), -3);
+        assert_eq!(round_half_away_div(15347, 100), 153);
+    }
+
+    #[test]
+    fn cents_round_trip_exactly() {
+        for x in [62_833.33, 0.01, 58_100.0, 126_133.33, 300_312.5] {
+            assert_eq!(from_cents(to_cents(round2(x))), round2(x));
+        }
+        assert_eq!(round2(60_000.0 * 1.047_222_222_222_222_2), 62_833.33);
+    }
+}

@@ -1,0 +1,239 @@
+//! The one executor of the store: every SQL statement and every bulk append of this crate runs
+//! through it, and it counts what it runs (one per statement it hands to DuckDB, one per
+//! record batch it hands to the Appender). The connection never leaves it, so a statement
+//! cannot bypass the count; the statement tests compare the count with DuckDB's own query log.
+
+use crate::StoreError;
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::{Connection, Params, Row};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use workforce_sim_core::report::StatementCounts;
+
+/// A DuckDB connection that counts every statement and append it runs.
+pub(crate) struct Executor {
+    conn: Connection,
+    path: PathBuf,
+    sql: Cell<u64>,
+    appends: Cell<u64>,
+}
+
+impl Executor {
+    pub(crate) fn open(path: &Path) -> Result<Executor, StoreError> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Duckdb {
+            path: path.to_path_buf(),
+            context: "open".into(),
+            source,
+        })?;
+        Ok(Executor::new(conn, path.to_path_buf()))
+    }
+
+    /// Opens an existing database read-only (queries of a finished run).
+    pub(crate) fn open_read_only(path: &Path) -> Result<Executor, StoreError> {
+        let err = |context: &str| {
+            let (path, context) = (path.to_path_buf(), context.to_string());
+            move |source| StoreError::Duckdb {
+                path,
+                context,
+                source,
+            }
+        };
+        let config = duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .map_err(err("open read-only"))?;
+        let conn = Connection::open_with_flags(path, config).map_err(err("open"))?;
+        Ok(Executor::new(conn, path.to_path_buf()))
+    }
+
+    pub(crate) fn in_memory() -> Result<Executor, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Duckdb {
+            path: ":memory:".into(),
+            context: "open".into(),
+            source,
+        })?;
+        Ok(Executor::new(conn, PathBuf::from(":memory:")))
+    }
+
+    fn new(conn: Connection, path: PathBuf) -> Executor {
+        Executor {
+            conn,
+            path,
+            sql: Cell::new(0),
+            appends: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What this executor has run so far.
+    pub(crate) fn counts(&self) -> StatementCounts {
+        StatementCounts {
+            sql: self.sql.get(),
+            appends: self.appends.get(),
+            audited: None,
+        }
+    }
+
+    /// An error of `context` on this database.
+    pub(crate) fn err(
+        &self,
+        context: impl Into<String>,
+    ) -> impl FnOnce(duckdb::Error) -> StoreError {
+        let path = self.path.clone();
+        let context = context.into();
+        move |source| StoreError::Duckdb {
+            path,
+            context,
+            source,
+        }
+    }
+
+    fn count(&self) {
+        self.sql.set(self.sql.get() + 1);
+    }
+
+    /// Runs one statement with parameters; returns the rows it changed.
+    pub(crate) fn execute(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl Params,
+    ) -> Result<usize, StoreError> {
+        self.count();
+        self.conn.execute(sql, params).map_err(self.err(context))
+    }
+
+    /// Runs statements one by one (each counted), in order; stops at the first failure.
+    pub(crate) fn run<'s>(
+        &self,
+        context: &str,
+        statements: impl IntoIterator<Item = &'s str>,
+    ) -> Result<(), StoreError> {
+        for sql in statements {
+            let sql = sql.trim();
+            if sql.is_empty() {
+                continue;
+            }
+            self.count();
+            self.conn.execute_batch(sql).map_err(self.err(context))?;
+        }
+        Ok(())
+    }
+
+    /// Runs one query and maps each row.
+    pub(crate) fn query<T>(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> duckdb::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.count();
+        let mut stmt = self.conn.prepare(sql).map_err(self.err(context))?;
+        let mut rows = stmt.query(params).map_err(self.err(context))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(self.err(context))? {
+            out.push(f(row).map_err(self.err(context))?);
+        }
+        Ok(out)
+    }
+
+    /// Runs one query that returns exactly one row.
+    pub(crate) fn query_row<T>(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> duckdb::Result<T>,
+    ) -> Result<T, StoreError> {
+        self.count();
+        self.conn
+            .query_row(sql, params, f)
+            .map_err(self.err(context))
+    }
+
+    /// Appends record batches to `table` through one Appender (each batch counted), then
+    /// flushes it.
+    pub(crate) fn append(
+        &self,
+        context: &str,
+        table: &str,
+        batches: impl IntoIterator<Item = Result<RecordBatch, StoreError>>,
+    ) -> Result<(), StoreError> {
+        let mut app = self.conn.appender(table).map_err(self.err(context))?;
+        for batch in batches {
+            self.appends.set(self.appends.get() + 1);
+            app.append_record_batch(batch?).map_err(self.err(context))?;
+        }
+        app.flush().map_err(self.err(context))
+    }
+
+    /// Turns on DuckDB's own query log on this database, so that [`Executor::audited`] can
+    /// count what DuckDB ran independently of this executor's counter. The call itself is the
+    /// audit's, not the run's: it is not counted, and DuckDB logs it before logging is on.
+    pub(crate) fn enable_audit(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("CALL enable_logging('QueryLog')")
+            .map_err(self.err("enable the statement audit"))
+    }
+
+    /// The statements DuckDB logged since [`Executor::enable_audit`]. DuckDB logs a
+    /// statement with parameters twice in a row (its preparation and its execution) and an
+    /// Appender flush as an internal `INSERT ... FROM __duckdb_internal_appended_data`; the
+    /// first are counted once and the second left out (appends are counted apart), and so is
+    /// this query itself.
+    pub(crate) fn audited(&self) -> Result<u64, StoreError> {
+        const READ: &str = "SELECT message FROM duckdb_logs WHERE type = 'QueryLog'";
+        let mut stmt = self
+            .conn
+            .prepare(READ)
+            .map_err(self.err("read the statement audit"))?;
+        let mut rows = stmt
+            .query([])
+            .map_err(self.err("read the statement audit"))?;
+        let (mut count, mut previous) = (0u64, None::<String>);
+        while let Some(row) = rows.next().map_err(self.err("read the statement audit"))? {
+            let message: String = row.get(0).map_err(self.err("read the statement audit"))?;
+            let appended = message.ends_with("FROM __duckdb_internal_appended_data");
+            if !appended && message != READ && previous.as_deref() != Some(message.as_str()) {
+                count += 1;
+            }
+            previous = Some(message);
+        }
+        Ok(count)
+    }
+
+    /// Opens a transaction (counted); it rolls back when dropped uncommitted.
+    pub(crate) fn begin(&self, context: &str) -> Result<Transaction<'_>, StoreError> {
+        self.run(context, ["BEGIN TRANSACTION"])?;
+        Ok(Transaction {
+            exec: self,
+            open: true,
+        })
+    }
+}
+
+/// An open transaction on an [`Executor`]; statements run on the executor as usual.
+pub(crate) struct Transaction<'a> {
+    exec: &'a Executor,
+    open: bool,
+}
+
+impl Transaction<'_> {
+    pub(crate) fn commit(mut self, context: &str) -> Result<(), StoreError> {
+        self.open = false;
+        self.exec.run(context, ["COMMIT"])
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // A failed year: undo its writes. A rollback that fails leaves the transaction to
+            // DuckDB, which aborts it when the connection closes.
+            let _ = self.exec.run("rollback", ["ROLLBACK"]);
+        }
+    }
+}

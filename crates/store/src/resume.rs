@@ -1,0 +1,147 @@
+//! Resume: what a database says about its run (configuration, engine, last committed year)
+//! and the start-of-year workforce after a committed year, read back from its snapshot.
+
+use crate::{Store, StoreError};
+use workforce_sim_core::config::{Config, ValidConfig};
+use workforce_sim_core::date::Day;
+use workforce_sim_core::decimal::from_cents;
+use workforce_sim_core::state::plan::EnrollmentMethod;
+use workforce_sim_core::state::workforce::Employee;
+use workforce_sim_core::state::{PlanCarry, Workforce};
+
+/// What a resume needs from a database.
+#[derive(Debug, Clone)]
+pub struct ResumePoint {
+    /// The run's configuration, validated again as it was read.
+    pub config: ValidConfig,
+    pub engine: String,
+    pub last_committed_year: Option<i32>,
+    pub run_id: String,
+    pub census_rows: u64,
+}
+
+impl Store {
+    /// Reads what a resume needs: the run's configuration and the last committed year.
+    pub fn resume_point(&self) -> Result<ResumePoint, StoreError> {
+        let state = |message: &str| StoreError::State {
+            path: self.path().to_path_buf(),
+            message: message.to_string(),
+        };
+        let exists: i64 = self.exec.query_row(
+            "read run metadata",
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'run_metadata'",
+            [],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Err(state(
+                "no workforce-sim run in this database (table run_metadata is missing)",
+            ));
+        }
+        let (run_id, engine, config_json, last, census_rows): (String, String, String, Option<i32>, i64) =
+            self.exec.query_row(
+                "read run metadata",
+                "SELECT run_id, engine, config_json, last_committed_year, census_rows FROM run_metadata",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )?;
+        // The stored configuration is validated again like any user input: a file edited by
+        // hand gets the configuration error, never a panic further on.
+        let config: Config = serde_json::from_str(&config_json)
+            .map_err(|e| state(&format!("stored configuration is unreadable: {e}")))?;
+        let config = config
+            .validate()
+            .map_err(|e| state(&format!("stored configuration does not validate: {e}")))?;
+        Ok(ResumePoint {
+            config,
+            engine,
+            last_committed_year: last,
+            run_id,
+            census_rows: census_rows as u64,
+        })
+    }
+
+    /// The start-of-year workforce after `year`: its snapshot's active rows, age + 1,
+    /// tenure + 1, pay = full-year-equivalent pay. `None` = the census baseline.
+    pub fn load_workforce(&self, after_year: Option<i32>) -> Result<Workforce, StoreError> {
+        const D: &str = "DATE '1970-01-01'";
+        let sql = match after_year {
+            Some(y) => format!(
+                "SELECT employee_id, employee_ssn, (employee_birth_date - {D})::INTEGER,
+                        (employee_hire_date - {D})::INTEGER, (current_compensation * 100)::BIGINT, level_id,
+                        current_age + 1, current_tenure + 1, scheduled_hours_per_week,
+                        (employee_eligibility_date - {D})::INTEGER, waiting_period_days,
+                        plan_ineligible, current_eligibility_status = 'eligible', (plan_eligibility_date - {D})::INTEGER,
+                        is_enrolled_flag, (employee_enrollment_date - {D})::INTEGER, enrollment_method, ever_opted_out,
+                        (current_deferral_rate * 1000000)::BIGINT, (original_deferral_rate * 1000000)::BIGINT,
+                        first_enrollment_year, last_rate_change_year, total_deferral_escalations,
+                        (total_escalation_amount * 1000000)::BIGINT, (last_escalation_date - {D})::INTEGER,
+                        auto_escalation_opt_out, (employer_balance * 100)::BIGINT, (employee_balance * 100)::BIGINT
+                 FROM workforce_snapshot WHERE simulation_year = {y} AND employment_status = 'active'"
+            ),
+            None => format!(
+                "SELECT employee_id, employee_ssn, (employee_birth_date - {D})::INTEGER,
+                        (employee_hire_date - {D})::INTEGER, (employee_gross_compensation * 100)::BIGINT, level_id,
+                        current_age, current_tenure, scheduled_hours_per_week,
+                        (eligibility_date - {D})::INTEGER, waiting_period_days,
+                        employee_deferral_rate, eligibility_override, auto_escalation_opt_out,
+                        current_eligibility_status = 'eligible', (enrollment_date - {D})::INTEGER
+                 FROM census WHERE in_baseline"
+            ),
+        };
+        let from_snapshot = after_year.is_some();
+        let mut employees = self.exec.query("read workforce", &sql, [], |r| {
+            let micro = |k: usize| -> duckdb::Result<f64> { Ok(r.get::<_, i64>(k)? as f64 / 1e6) };
+            let day = |k: usize| -> duckdb::Result<Option<Day>> { r.get::<_, Option<i32>>(k) };
+            let plan = if from_snapshot {
+                PlanCarry {
+                    plan_ineligible: r.get(11)?,
+                    eligible: r.get(12)?,
+                    plan_eligibility_date: day(13)?,
+                    enrolled: r.get(14)?,
+                    enrollment_date: day(15)?,
+                    enrollment_method: EnrollmentMethod::parse(&r.get::<_, String>(16)?),
+                    ever_opted_out: r.get(17)?,
+                    deferral_rate: micro(18)?,
+                    original_deferral_rate: micro(19)?,
+                    first_enrollment_year: r.get(20)?,
+                    last_rate_change_year: r.get(21)?,
+                    escalations: r.get::<_, i32>(22)? as u16,
+                    total_escalation_amount: micro(23)?,
+                    last_escalation_date: day(24)?,
+                    census_escalation_opt_out: r.get(25)?,
+                    employer_balance: from_cents(r.get(26)?),
+                    employee_balance: from_cents(r.get(27)?),
+                }
+            } else {
+                PlanCarry::from_census(
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                    r.get(14)?,
+                    day(15)?.unwrap_or(0),
+                )
+            };
+            Ok(Employee {
+                employee_id: r.get(0)?,
+                employee_ssn: r.get(1)?,
+                birth_date: r.get::<_, i32>(2)? as Day,
+                hire_date: r.get::<_, i32>(3)? as Day,
+                compensation: from_cents(r.get(4)?),
+                level: r.get::<_, i32>(5)? as u8,
+                age: r.get::<_, i32>(6)? as u16,
+                tenure: r.get::<_, i32>(7)? as u16,
+                scheduled_hours: r.get(8)?,
+                eligibility_date: r.get::<_, i32>(9)? as Day,
+                waiting_period_days: r.get::<_, i32>(10)? as u16,
+                plan,
+            })
+        })?;
+        employees.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
+        let mut w = Workforce::with_capacity(employees.len());
+        for e in employees {
+            w.push(e);
+        }
+        Ok(w)
+    }
+}

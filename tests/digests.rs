@@ -1,0 +1,62 @@
+//! Results do not move by accident: the default run's events and snapshots, and every result
+//! table of its database, hash to the digests pinned here. A change that must move a result
+//! updates the digest in the same commit and says which result moved and why.
+
+use crate::common;
+
+use workforce_sim::digest::{run_digest, Digest};
+use workforce_sim::{simulate_in_memory, simulate_to_database, Config};
+
+/// `run_digest` of the default run (5,000 synthetic employees, 2025-2029, seed 42).
+const DEFAULT_RUN: &str = "64a6133cfaec0e6e";
+
+/// The database of the default run: each result table exported as CSV in key order, hashed.
+const DEFAULT_TABLES: &[(&str, &str)] = &[
+    ("events", "e275e0f63bc9deb3"),
+    ("workforce_snapshot", "7c8d2307c996357d"),
+    ("workforce_needs", "11267d51a7f7dca5"),
+    ("year_summary", "9aab031972bbb928"),
+    ("census", "6252fc93997a3ec2"),
+];
+
+#[test]
+fn the_default_run_keeps_its_digest() {
+    let config = common::valid(Config::default());
+    let census = common::prepared(&config, 5_000);
+    let run = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
+    assert_eq!(run.years.len(), 5);
+    let digest = run_digest(run.years.iter().map(|(_, e, s)| (e, s)));
+    assert_eq!(
+        digest, DEFAULT_RUN,
+        "the default run's events or snapshots moved"
+    );
+}
+
+#[test]
+fn the_default_database_keeps_its_tables() {
+    let dir = common::tmp();
+    let db = dir.path().join("default.duckdb");
+    let config = common::valid(Config::default());
+    simulate_to_database(
+        &config,
+        &common::synthetic(5_000, 42),
+        &db,
+        &common::options(2),
+        &mut |_| {},
+    )
+    .unwrap();
+    let got: Vec<(String, String)> = common::results(&db, dir.path())
+        .into_iter()
+        .map(|(table, bytes)| {
+            assert!(bytes.len() > 100, "{table} exported");
+            let mut d = Digest::default();
+            d.bytes(&bytes);
+            (table, d.hex())
+        })
+        .collect();
+    let want: Vec<(String, String)> = DEFAULT_TABLES
+        .iter()
+        .map(|(t, d)| (t.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(got, want, "a result table of the default database moved");
+}

@@ -1,0 +1,15 @@
+//! The integration tests of workforce-sim, in one test binary so that DuckDB and Polars are
+//! linked once (each module is a concern; `common` holds the shared helpers).
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod determinism;
+mod digests;
+mod golden;
+mod invariants;
+mod parity;
+mod plan;
+mod resume;
+mod statements;
