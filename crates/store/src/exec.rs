@@ -76,16 +76,13 @@ impl Executor {
         }
     }
 
-    /// An error of `context` on this database.
-    pub(crate) fn err(
-        &self,
-        context: impl Into<String>,
-    ) -> impl FnOnce(duckdb::Error) -> StoreError {
-        let path = self.path.clone();
-        let context = context.into();
-        move |source| StoreError::Duckdb {
-            path,
-            context,
+    /// The error of `context` on this database. Built only on failure: callers write
+    /// `.map_err(|e| self.fail(context, e))`, so a successful statement (or row) allocates
+    /// nothing for its error.
+    pub(crate) fn fail(&self, context: &str, source: duckdb::Error) -> StoreError {
+        StoreError::Duckdb {
+            path: self.path.clone(),
+            context: context.to_string(),
             source,
         }
     }
@@ -102,7 +99,9 @@ impl Executor {
         params: impl Params,
     ) -> Result<usize, StoreError> {
         self.count();
-        self.conn.execute(sql, params).map_err(self.err(context))
+        self.conn
+            .execute(sql, params)
+            .map_err(|e| self.fail(context, e))
     }
 
     /// Runs statements one by one (each counted), in order; stops at the first failure.
@@ -117,7 +116,9 @@ impl Executor {
                 continue;
             }
             self.count();
-            self.conn.execute_batch(sql).map_err(self.err(context))?;
+            self.conn
+                .execute_batch(sql)
+                .map_err(|e| self.fail(context, e))?;
         }
         Ok(())
     }
@@ -131,11 +132,11 @@ impl Executor {
         mut f: impl FnMut(&Row<'_>) -> duckdb::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
         self.count();
-        let mut stmt = self.conn.prepare(sql).map_err(self.err(context))?;
-        let mut rows = stmt.query(params).map_err(self.err(context))?;
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.fail(context, e))?;
+        let mut rows = stmt.query(params).map_err(|e| self.fail(context, e))?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(self.err(context))? {
-            out.push(f(row).map_err(self.err(context))?);
+        while let Some(row) = rows.next().map_err(|e| self.fail(context, e))? {
+            out.push(f(row).map_err(|e| self.fail(context, e))?);
         }
         Ok(out)
     }
@@ -151,7 +152,7 @@ impl Executor {
         self.count();
         self.conn
             .query_row(sql, params, f)
-            .map_err(self.err(context))
+            .map_err(|e| self.fail(context, e))
     }
 
     /// Appends record batches to `table` through one Appender (each batch counted), then
@@ -162,12 +163,16 @@ impl Executor {
         table: &str,
         batches: impl IntoIterator<Item = Result<RecordBatch, StoreError>>,
     ) -> Result<(), StoreError> {
-        let mut app = self.conn.appender(table).map_err(self.err(context))?;
+        let mut app = self
+            .conn
+            .appender(table)
+            .map_err(|e| self.fail(context, e))?;
         for batch in batches {
             self.appends.set(self.appends.get() + 1);
-            app.append_record_batch(batch?).map_err(self.err(context))?;
+            app.append_record_batch(batch?)
+                .map_err(|e| self.fail(context, e))?;
         }
-        app.flush().map_err(self.err(context))
+        app.flush().map_err(|e| self.fail(context, e))
     }
 
     /// Turns on DuckDB's own query log on this database, so that [`Executor::audited`] can
@@ -176,7 +181,7 @@ impl Executor {
     pub(crate) fn enable_audit(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("CALL enable_logging('QueryLog')")
-            .map_err(self.err("enable the statement audit"))
+            .map_err(|e| self.fail("enable the statement audit", e))
     }
 
     /// The statements DuckDB logged since [`Executor::enable_audit`]. DuckDB logs a
@@ -189,13 +194,18 @@ impl Executor {
         let mut stmt = self
             .conn
             .prepare(READ)
-            .map_err(self.err("read the statement audit"))?;
+            .map_err(|e| self.fail("read the statement audit", e))?;
         let mut rows = stmt
             .query([])
-            .map_err(self.err("read the statement audit"))?;
+            .map_err(|e| self.fail("read the statement audit", e))?;
         let (mut count, mut previous) = (0u64, None::<String>);
-        while let Some(row) = rows.next().map_err(self.err("read the statement audit"))? {
-            let message: String = row.get(0).map_err(self.err("read the statement audit"))?;
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| self.fail("read the statement audit", e))?
+        {
+            let message: String = row
+                .get(0)
+                .map_err(|e| self.fail("read the statement audit", e))?;
             let appended = message.ends_with("FROM __duckdb_internal_appended_data");
             if !appended && message != READ && previous.as_deref() != Some(message.as_str()) {
                 count += 1;
