@@ -131,10 +131,12 @@ fn phases(c: &mut Criterion) {
         let header = RunHeader {
             run_id: "bench".into(),
             engine: "native".into(),
-            config: config.config().clone(),
+            config: config.clone(),
             census_source: "bench".into(),
+            census_fingerprint: "bench".into(),
             baseline_headcount: n64,
             threads: 1,
+            format: "duckdb",
         };
         let summary = YearSummary {
             year: 2025,
@@ -155,13 +157,11 @@ fn phases(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     let mut s = Store::in_memory().unwrap();
-                    s.begin_run(&header, &[], 30).unwrap();
+                    s.begin_run(&header, &[]).unwrap();
                     s
                 },
                 |mut s| {
                     s.write_year(&YearTables {
-                        config: &config,
-                        bands: (&age, &tenure),
                         foundation: &foundation,
                         events: &events,
                         snapshot: &snapshot,

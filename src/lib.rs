@@ -38,7 +38,10 @@ pub use engines::build_engine;
 pub use error::{CensusError, ConfigError, EngineError, SimulationError};
 pub use events::YearEvents;
 pub use report::RunReport;
-pub use run::{prepare_census, resume_database, simulate_in_memory, simulate_to_database};
+pub use run::{
+    partial_path, prepare_census, resume_database, simulate_in_memory, simulate_to,
+    simulate_to_database, Output,
+};
 pub use state::{Snapshot, Workforce};
 pub use store::history::{participant_history, ParticipantHistory};
 pub use store::StoreError;
@@ -54,6 +57,15 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("cannot resume: {0}")]
     Resume(String),
+    /// The output holds another run that this one would replace.
+    #[error("{0}")]
+    Exists(String),
+    /// A file operation on the output (rename, remove, create) failed.
+    #[error("{0}")]
+    Output(String),
+    /// The writer thread stopped taking years (its own error is reported instead).
+    #[error("the writer thread stopped")]
+    WriterStopped,
     #[error("the {0} engine is not built into this binary (enable the cargo feature `{0}`)")]
     EngineNotBuilt(EngineKind),
 }

@@ -61,9 +61,10 @@ enum Command {
 
 #[derive(Args)]
 struct SimulateArgs {
-    /// Size of the synthetic census (ignored with --census).
-    #[arg(long, conflicts_with = "census", default_value_t = 5_000)]
-    employees: usize,
+    /// Size of the synthetic census (default 5,000; not with --census). With --resume it
+    /// must be the run's.
+    #[arg(long, conflicts_with = "census")]
+    employees: Option<usize>,
     /// Census file to import (.csv or .parquet) instead of a synthetic one.
     #[arg(long)]
     census: Option<PathBuf>,
@@ -85,9 +86,15 @@ struct SimulateArgs {
     /// Worker threads (0 = one per core); results are identical for any value.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Continue an interrupted run from its last committed year.
-    #[arg(long)]
+    /// Continue an interrupted run from its last committed year (the unfinished DB.partial
+    /// of a new run, or DB itself). --census, --employees, --seed and --config must then
+    /// be the run's own, or are an error.
+    #[arg(long, conflicts_with = "overwrite")]
     resume: bool,
+    /// Replace an existing run of another census or configuration (without it, that is an
+    /// error that says what is there). The old run stays until the new one completes.
+    #[arg(long)]
+    overwrite: bool,
     /// Print the run report as JSON on stdout instead of the table.
     #[arg(long)]
     json: bool,
@@ -212,6 +219,16 @@ fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {
     Ok((explicit || !args.resume).then_some(config))
 }
 
+/// The database a resume continues: the unfinished `DB.partial` if there is one, else `DB`.
+fn resume_target(db: &std::path::Path) -> PathBuf {
+    let partial = workforce_sim::partial_path(db);
+    if partial.exists() {
+        partial
+    } else {
+        db.to_path_buf()
+    }
+}
+
 fn simulate(args: SimulateArgs) -> Result<()> {
     let config = load_config(&args)?;
     let options = RunOptions {
@@ -246,24 +263,50 @@ fn simulate(args: SimulateArgs) -> Result<()> {
             );
         }
     };
+    let census_input = |config: &ValidConfig, employees: usize| match &args.census {
+        Some(path) => CensusInput::File(path.clone()),
+        None => {
+            let base_year = workforce_sim::date::year_of(config.census_plan_year().1);
+            CensusInput::Synthetic(GeneratorParams::new(
+                employees,
+                base_year,
+                config.simulation.random_seed,
+            ))
+        }
+    };
     let report = if args.resume {
-        workforce_sim::resume_database(&args.db, config.as_ref(), &options, &mut progress)?
+        // A census named with --resume is checked against the run's; the synthetic one is
+        // generated with the stored seed, which --seed (if given) already had to match.
+        let target = resume_target(&args.db);
+        let stored = if target.exists() {
+            workforce_sim::store::Store::open(&target)
+                .and_then(|s| s.resume_point())
+                .ok()
+        } else {
+            None
+        };
+        let census = match (&args.census, args.employees, &stored) {
+            (Some(_), _, Some(p)) => Some(census_input(&p.config, 0)),
+            (None, Some(n), Some(p)) => Some(census_input(&p.config, n)),
+            _ => None,
+        };
+        workforce_sim::resume_database(
+            &args.db,
+            config.as_ref(),
+            census.as_ref(),
+            &options,
+            &mut progress,
+        )?
     } else {
         let Some(config) = config else {
             bail!("a new run needs a configuration");
         };
-        let input = match &args.census {
-            Some(path) => CensusInput::File(path.clone()),
-            None => {
-                let base_year = workforce_sim::date::year_of(config.census_plan_year().1);
-                CensusInput::Synthetic(GeneratorParams::new(
-                    args.employees,
-                    base_year,
-                    config.simulation.random_seed,
-                ))
-            }
+        let input = census_input(&config, args.employees.unwrap_or(5_000));
+        let output = workforce_sim::Output {
+            path: args.db.clone(),
+            overwrite: args.overwrite,
         };
-        workforce_sim::simulate_to_database(&config, &input, &args.db, &options, &mut progress)?
+        workforce_sim::simulate_to(&config, &input, &output, &options, &mut progress)?
     };
     bar.finish_and_clear();
     if args.json {

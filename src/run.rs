@@ -1,19 +1,63 @@
 //! Runs with a store: the year loop of the core ([`workforce_sim_core::year`]) on the chosen
-//! engine, each year persisted by the store in one transaction, and resume from the last
-//! committed year. Also the in-memory run on any engine.
+//! engine, each year persisted in one transaction by a writer thread while the next year is
+//! computed, and resume from the last committed year. Also the in-memory run on any engine.
+//!
+//! A run never destroys the last good result: a new run is written beside the old one
+//! (`FILE.partial`) and renamed over it only once complete, and it refuses to replace a run
+//! of another census or configuration unless told to ([`Output::overwrite`]).
 
 use crate::engines::build_engine;
 use crate::Error;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::Instant;
 use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::report::{RunReport, Stage, StageTiming, StatementCounts};
 use workforce_sim_core::state::Workforce;
 use workforce_sim_core::year::{
-    self, band_tables, effective_threads, new_report, run_id, with_pool, CensusInput, InMemoryRun,
+    self, effective_threads, new_report, run_id, with_pool, CensusInput, InMemoryRun,
     PreparedCensus, Progress, RunOptions, YearOutput,
 };
-use workforce_sim_store::{DuckdbParquet, RunHeader, Store, YearTables};
+use workforce_sim_store::{
+    census_fingerprint, stored_run, DuckdbParquet, EncodedYear, RunHeader, Store, StoreError,
+    YearTables,
+};
+
+/// Where a run's results go.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The results database file.
+    pub path: PathBuf,
+    /// Replace an existing run even if it was made from another census or configuration.
+    pub overwrite: bool,
+}
+
+impl Output {
+    pub fn duckdb(path: impl Into<PathBuf>) -> Output {
+        Output {
+            path: path.into(),
+            overwrite: false,
+        }
+    }
+}
+
+/// `FILE.partial`: where a run is written until it completes.
+pub fn partial_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".wal");
+    PathBuf::from(p)
+}
+
+fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let message = format!("{what} {}", path.display());
+    move |e| Error::Output(format!("{message}: {e}"))
+}
 
 /// Reads and stages the census, CSV or Parquet. Fails before anything is written anywhere.
 pub fn prepare_census(config: &ValidConfig, input: &CensusInput) -> Result<PreparedCensus, Error> {
@@ -40,9 +84,8 @@ pub fn simulate_in_memory(
     )?)
 }
 
-/// Runs a whole simulation into a DuckDB file, replacing this tool's tables in it. Bad input
-/// fails before the file is touched; if the run fails before its first commit and the file
-/// did not exist, no file is left behind.
+/// Runs a whole simulation into a new DuckDB file at `db` (see [`simulate_to`]); an existing
+/// run there is replaced only if it is the same census and configuration.
 pub fn simulate_to_database(
     config: &ValidConfig,
     input: &CensusInput,
@@ -50,29 +93,56 @@ pub fn simulate_to_database(
     options: &RunOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, Error> {
+    simulate_to(config, input, &Output::duckdb(db), options, progress)
+}
+
+/// Runs a whole simulation into `output`. Bad input fails before any file is touched. The
+/// run is written to `FILE.partial` and renamed over `FILE` when complete, so the previous
+/// result stays whole and readable until then, and a crash leaves it untouched (and the
+/// partial run to `--resume`). A previous run of another census or configuration is
+/// replaced only with [`Output::overwrite`]; the same census and configuration give the
+/// same result, so that one is simply rerun.
+pub fn simulate_to(
+    config: &ValidConfig,
+    input: &CensusInput,
+    output: &Output,
+    options: &RunOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<RunReport, Error> {
     let started = Instant::now();
     let census = prepare_census(config, input)?;
+    let fingerprint = census_fingerprint(&census.staged.rows);
+    let db = output.path.as_path();
+    check_replaceable(db, config, &fingerprint, output.overwrite)?;
     let engine = build_engine(options.engine)?;
-    let existed = db.exists();
+    let partial = partial_path(db);
+    if partial.exists() {
+        tracing::warn!(
+            "replacing the unfinished run in {} (--resume would have continued it)",
+            partial.display()
+        );
+        remove_database(&partial)?;
+    }
     let init = Instant::now();
-    let mut store = open_store(db, options)?;
+    tracing::debug!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "census prepared"
+    );
+    let mut store = open_store(&partial, options)?;
+    tracing::debug!(ms = init.elapsed().as_secs_f64() * 1e3, "database opened");
     let header = RunHeader {
         run_id: run_id(),
         engine: options.engine.as_str().to_string(),
-        config: config.config().clone(),
+        config: config.clone(),
         census_source: census.source.clone(),
+        census_fingerprint: fingerprint,
         baseline_headcount: census.staged.baseline.len() as u64,
         threads: effective_threads(options.threads),
+        format: "duckdb",
     };
-    if let Err(e) = store.begin_run(
-        &header,
-        &census.staged.rows,
-        config.census.eligibility_waiting_period_days as u16,
-    ) {
+    if let Err(e) = store.begin_run(&header, &census.staged.rows) {
         drop(store);
-        if !existed {
-            remove_database(db);
-        }
+        let _ = remove_database(&partial);
         return Err(e.into());
     }
     let init_seconds = init.elapsed().as_secs_f64();
@@ -91,10 +161,10 @@ pub fn simulate_to_database(
         stage: Stage::Initialization,
         seconds: init_seconds,
     });
-    run_into_store(
+    let mut store = run_into_store(
         config,
         engine.as_ref(),
-        &mut store,
+        store,
         census.staged.baseline.clone(),
         config.years(),
         options,
@@ -103,59 +173,168 @@ pub fn simulate_to_database(
     )?;
     store.finish_run(init_seconds)?;
     report.statements = counts(&store, options)?;
+    drop(store);
+    replace(&partial, db)?;
     report.total_seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
+/// Refuses to replace a results database of another census or configuration (or a file
+/// that is not one) unless `overwrite`; the message says what is there. A database with a
+/// write-ahead log left by a crash is checkpointed first, so that it stays whole until the
+/// new run replaces it.
+fn check_replaceable(
+    db: &Path,
+    config: &ValidConfig,
+    census: &str,
+    overwrite: bool,
+) -> Result<(), Error> {
+    if !db.exists() {
+        return Ok(());
+    }
+    if wal_path(db).exists() {
+        drop(Store::open(db)?);
+    }
+    if overwrite {
+        return Ok(());
+    }
+    let hint = "pass --overwrite to replace it, or --db to write elsewhere";
+    let stored = stored_run(db).map_err(|e| {
+        Error::Exists(format!(
+            "{} exists and cannot be read as a results database ({e}); {hint}",
+            db.display()
+        ))
+    })?;
+    let mut differs = Vec::new();
+    if stored.census_fingerprint != census {
+        differs.push(format!("census {}", stored.census_fingerprint));
+    }
+    if stored.config_fingerprint != config.fingerprint() {
+        differs.push(format!("configuration {}", stored.config_fingerprint));
+    }
+    if differs.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Exists(format!(
+        "{} holds {}; this run has another {} (census {}, configuration {}); {hint}",
+        db.display(),
+        stored.describe(),
+        if differs.len() == 2 {
+            "census and configuration"
+        } else if differs[0].starts_with("census") {
+            "census"
+        } else {
+            "configuration"
+        },
+        census,
+        config.fingerprint(),
+    )))
+}
+
+/// Renames a completed `partial` database over `db` (one atomic rename on the same file
+/// system). The partial was checkpointed and closed, so it has no write-ahead log.
+fn replace(partial: &Path, db: &Path) -> Result<(), Error> {
+    if wal_path(partial).exists() {
+        return Err(Error::Output(format!(
+            "{} still has a write-ahead log after its checkpoint; {} was left as it was",
+            partial.display(),
+            db.display()
+        )));
+    }
+    std::fs::rename(partial, db).map_err(io("cannot rename the completed run to", db))
+}
+
+/// The year loop with a writer thread: year N is encoded on the loop's thread and handed to
+/// the writer, which writes and commits it while the loop computes year N+1. The channel
+/// holds no year (a rendezvous), so at most one year is in flight besides the one being
+/// computed and memory stays bounded. Progress is reported as the writer commits.
 #[allow(clippy::too_many_arguments)]
 fn run_into_store(
     config: &ValidConfig,
     engine: &dyn workforce_sim_core::Engine,
-    store: &mut Store,
+    store: Store,
     prior: Workforce,
     years: std::ops::RangeInclusive<i32>,
     options: &RunOptions,
     report: &mut RunReport,
     progress: &mut (dyn FnMut(Progress) + Send),
-) -> Result<(), Error> {
-    let (age, tenure) = band_tables(config);
+) -> Result<Store, Error> {
     let naive = options.materialize_stages;
-    let mut sink = |y: &YearOutput<'_>, timings: &[(String, f64)]| -> Result<(), Error> {
-        let tables = YearTables {
-            config,
-            bands: (&age, &tenure),
-            foundation: y.foundation,
-            events: y.events,
-            snapshot: y.snapshot,
-            summary: y.summary,
-            timings,
+    let years_total = years.clone().count();
+    std::thread::scope(|scope| {
+        let (send, receive) = mpsc::sync_channel::<EncodedYear>(0);
+        let writer = scope.spawn(move || -> Result<Store, StoreError> {
+            let mut store = store;
+            for (done, year) in receive.into_iter().enumerate() {
+                if naive {
+                    store.materialize_stages(&year)?;
+                }
+                store.write_encoded(&year)?;
+                progress(Progress {
+                    year: year.year,
+                    years_done: done + 1,
+                    years_total,
+                    ending_headcount: year.ending_headcount,
+                });
+            }
+            Ok(store)
+        });
+        let mut sink = move |y: &YearOutput<'_>, timings: &[(String, f64)]| -> Result<(), Error> {
+            let encoded = EncodedYear::new(&YearTables {
+                foundation: y.foundation,
+                events: y.events,
+                snapshot: y.snapshot,
+                summary: y.summary,
+                timings,
+            })?;
+            // A closed channel means the writer failed; its error is reported below.
+            send.send(encoded).map_err(|_| Error::WriterStopped)
         };
-        if naive {
-            store.materialize_stages(&tables)?;
+        let computed = with_pool(options.threads, || {
+            year::run_years(config, engine, prior, years, report, &mut sink, &mut |_| {})
+        });
+        drop(sink);
+        let wait = Instant::now();
+        let written = writer
+            .join()
+            .map_err(|_| Error::Output("the writer thread panicked".into()))?;
+        report.stages.push(StageTiming {
+            year: None,
+            stage: Stage::Persistence,
+            seconds: wait.elapsed().as_secs_f64(),
+        });
+        match (computed, written) {
+            (_, Err(e)) => Err(e.into()),
+            (Err(e), _) => Err(e.into()),
+            (Ok(Err(e)), _) => Err(e),
+            (Ok(Ok(_)), Ok(store)) => Ok(store),
         }
-        Ok(store.write_year(&tables)?)
-    };
-    with_pool(options.threads, || {
-        year::run_years(config, engine, prior, years, report, &mut sink, progress)
-    })??;
-    Ok(())
+    })
 }
 
-/// Continues an interrupted run from its last committed year. The stored configuration is
-/// used (validated again as it is read: a stored configuration edited by hand gets a
-/// configuration error, not a panic); a `config` given by the caller must match it, except
-/// for a later `end_year`, which extends the run.
+/// Continues an interrupted run from its last committed year: the unfinished `FILE.partial`
+/// of a new run if there is one (renamed over `FILE` when it completes), else `FILE` itself
+/// (a later `end_year` extends a completed run in place, a year per transaction). The
+/// stored configuration is used (validated again as it is read); a `config` given by the
+/// caller must match it except for a later `end_year`, and a `census` given by the caller
+/// must be the one the run was started from.
 pub fn resume_database(
     db: &Path,
     config: Option<&ValidConfig>,
+    census: Option<&CensusInput>,
     options: &RunOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, Error> {
-    if !db.exists() {
+    let partial = partial_path(db);
+    let target = if partial.exists() {
+        partial.clone()
+    } else if db.exists() {
+        db.to_path_buf()
+    } else {
         return Err(Error::Resume(format!("{} does not exist", db.display())));
-    }
+    };
     let started = Instant::now();
-    let mut store = open_store(db, options)?;
+    let mut store = open_store(&target, options)?;
     let point = store.resume_point()?;
     let mut stored = point.config.clone().into_inner();
     if let Some(c) = config {
@@ -164,7 +343,7 @@ pub fn resume_database(
         if a != stored {
             return Err(Error::Resume(format!(
                 "the configuration differs from the one the run in {} was started with (fingerprint {} vs {}); run without --resume to start over",
-                db.display(),
+                target.display(),
                 c.fingerprint(),
                 stored.fingerprint()
             )));
@@ -176,6 +355,19 @@ pub fn resume_database(
             )));
         }
         stored.simulation.end_year = c.simulation.end_year;
+    }
+    if let Some(input) = census {
+        let given = prepare_census(&point.config, input)?;
+        let fingerprint = census_fingerprint(&given.staged.rows);
+        if fingerprint != point.census_fingerprint {
+            return Err(Error::Resume(format!(
+                "the census given ({}, {} rows, fingerprint {fingerprint}) is not the one the run in {} was started from (fingerprint {}); run without --resume to start over",
+                given.source,
+                given.staged.rows.len(),
+                target.display(),
+                point.census_fingerprint
+            )));
+        }
     }
     if point.engine != options.engine.as_str() {
         return Err(Error::Resume(format!(
@@ -209,10 +401,10 @@ pub fn resume_database(
     );
     report.run_id = point.run_id;
     report.resumed_after = point.last_committed_year;
-    run_into_store(
+    let mut store = run_into_store(
         &stored,
         engine.as_ref(),
-        &mut store,
+        store,
         prior,
         first..=stored.simulation.end_year,
         options,
@@ -221,6 +413,10 @@ pub fn resume_database(
     )?;
     store.finish_run(0.0)?;
     report.statements = counts(&store, options)?;
+    drop(store);
+    if target == partial {
+        replace(&partial, db)?;
+    }
     report.total_seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -243,9 +439,11 @@ fn counts(store: &Store, options: &RunOptions) -> Result<StatementCounts, Error>
 }
 
 /// Removes a database file and its write-ahead log.
-fn remove_database(db: &Path) {
-    let _ = std::fs::remove_file(db);
-    let mut wal = db.as_os_str().to_owned();
-    wal.push(".wal");
-    let _ = std::fs::remove_file(PathBuf::from(wal));
+fn remove_database(db: &Path) -> Result<(), Error> {
+    for p in [db.to_path_buf(), wal_path(db)] {
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(io("cannot remove", &p))?;
+        }
+    }
+    Ok(())
 }

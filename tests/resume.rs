@@ -7,7 +7,7 @@ use crate::common;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use workforce_sim::store::{RunHeader, Store};
+use workforce_sim::store::{census_fingerprint, RunHeader, Store};
 use workforce_sim::year::RunOptions;
 use workforce_sim::{resume_database, simulate_to_database, Error};
 
@@ -68,9 +68,12 @@ fn kill_9_mid_run_then_resume_equals_uninterrupted() {
     let crashed = dir.path().join("crashed.duckdb");
     let seen = kill_after(&crashed, &args, 1);
     assert_eq!(seen, vec![2025]);
+    // The unfinished run is beside the file it will become, never in its place.
+    let partial = workforce_sim::partial_path(&crashed);
+    assert!(!crashed.exists() && partial.exists());
 
     // Only whole years survive: the last committed one and nothing after it.
-    let last = common::query_i64(&crashed, "SELECT last_committed_year FROM run_metadata");
+    let last = common::query_i64(&partial, "SELECT last_committed_year FROM run_metadata");
     assert!(last >= 2025, "last committed year {last}");
     for table in [
         "events",
@@ -80,7 +83,7 @@ fn kill_9_mid_run_then_resume_equals_uninterrupted() {
     ] {
         assert_eq!(
             common::query_i64(
-                &crashed,
+                &partial,
                 &format!("SELECT count(*) FROM {table} WHERE simulation_year > {last}")
             ),
             0,
@@ -88,15 +91,20 @@ fn kill_9_mid_run_then_resume_equals_uninterrupted() {
         );
         assert!(
             common::query_i64(
-                &crashed,
+                &partial,
                 &format!("SELECT count(*) FROM {table} WHERE simulation_year = {last}")
             ) > 0,
             "{table} lost the committed year {last}"
         );
     }
 
-    let report = resume_database(&crashed, None, &RunOptions::default(), &mut |_| {}).unwrap();
+    let report =
+        resume_database(&crashed, None, None, &RunOptions::default(), &mut |_| {}).unwrap();
     assert_eq!(report.resumed_after, Some(last as i32));
+    assert!(
+        crashed.exists() && !partial.exists(),
+        "the completed run is renamed into place"
+    );
     assert_eq!(
         report.years.first().map(|y| y.summary.year),
         Some(last as i32 + 1)
@@ -116,7 +124,7 @@ fn kill_9_mid_run_then_resume_equals_uninterrupted() {
 
     // A second resume has nothing to do.
     assert!(matches!(
-        resume_database(&crashed, None, &RunOptions::default(), &mut |_| {}),
+        resume_database(&crashed, None, None, &RunOptions::default(), &mut |_| {}),
         Err(Error::Resume(_))
     ));
 }
@@ -140,13 +148,14 @@ fn a_run_that_died_before_its_first_year_resumes_from_the_census() {
                 &RunHeader {
                     run_id: "died".into(),
                     engine: "native".into(),
-                    config: config.config().clone(),
+                    config: config.clone(),
                     census_source: prepared.source.clone(),
+                    census_fingerprint: census_fingerprint(&prepared.staged.rows),
                     baseline_headcount: prepared.staged.baseline.len() as u64,
                     threads: 1,
+                    format: "duckdb",
                 },
                 &prepared.staged.rows,
-                config.census.eligibility_waiting_period_days as u16,
             )
             .unwrap();
     }
@@ -154,7 +163,14 @@ fn a_run_that_died_before_its_first_year_resumes_from_the_census() {
         common::query_i64(&crashed, "SELECT count(*) FROM events"),
         0
     );
-    resume_database(&crashed, Some(&config), &RunOptions::default(), &mut |_| {}).unwrap();
+    resume_database(
+        &crashed,
+        Some(&config),
+        None,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     same_results(dir.path(), &full, &crashed);
 }
 
@@ -169,11 +185,19 @@ fn resume_rejects_a_different_configuration_and_extends_a_later_end_year() {
     );
     assert_eq!(seen, vec![2025]);
     let other = common::valid(common::config(2025, 2027, 2));
-    let err = resume_database(&db, Some(&other), &RunOptions::default(), &mut |_| {}).unwrap_err();
+    let err =
+        resume_database(&db, Some(&other), None, &RunOptions::default(), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("configuration differs"), "{err}");
     // A later end year extends the run.
     let longer = common::valid(common::config(2025, 2028, 1));
-    resume_database(&db, Some(&longer), &RunOptions::default(), &mut |_| {}).unwrap();
+    resume_database(
+        &db,
+        Some(&longer),
+        None,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(
         common::query_i64(&db, "SELECT max(simulation_year) FROM year_summary"),
         2028
@@ -204,7 +228,7 @@ fn a_tampered_stored_configuration_is_an_error_not_a_panic() {
     )
     .unwrap();
     drop(conn);
-    let err = resume_database(&db, None, &RunOptions::default(), &mut |_| {}).unwrap_err();
+    let err = resume_database(&db, None, None, &RunOptions::default(), &mut |_| {}).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("stored configuration does not validate")

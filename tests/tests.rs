@@ -13,3 +13,4 @@ mod parity;
 mod plan;
 mod resume;
 mod statements;
+mod store;

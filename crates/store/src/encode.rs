@@ -1,23 +1,24 @@
-//! Encoders: the simulation's columns (events, snapshot, census) as Arrow record batches in
-//! the store's column types (money as DECIMAL(15,2) from integer cents, rates as
-//! DECIMAL(7,6)), ready for the Appender.
+//! Encoders: the simulation's columns as Arrow record batches in the lean stored types
+//! ([`crate::schema`]): money as DECIMAL(15,2) from integer cents, rates as DECIMAL(7,6),
+//! small integers in their own widths, low-cardinality text as strings DuckDB casts to its
+//! ENUMs. One batch per table and year: DuckDB's Arrow scan splits it into vectors itself.
 
 use crate::StoreError;
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array, StringArray,
-    StringBuilder, UInt64Array,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int16Array, Int32Array,
+    Int64Array, StringArray, StringBuilder, UInt16Array, UInt64Array, UInt8Array,
 };
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 use workforce_sim_core::census::staging::StagedRow;
-use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::date::Day;
 use workforce_sim_core::decimal::to_cents;
+use workforce_sim_core::engine::Foundation;
 use workforce_sim_core::events::YearEvents;
-use workforce_sim_core::rules::bands::BandTable;
+use workforce_sim_core::report::YearSummary;
 use workforce_sim_core::rules::irs_limits::LimitType;
-use workforce_sim_core::state::Snapshot;
+use workforce_sim_core::state::{DetailedStatus, Snapshot};
 
 /// An Arrow error while building a batch: a bug in this module (columns of one batch
 /// disagree), reported rather than a panic.
@@ -28,292 +29,327 @@ fn arrow(table: &'static str) -> impl Fn(ArrowError) -> StoreError {
     }
 }
 
-fn money<I: IntoIterator<Item = Option<f64>>>(values: I) -> ArrayRef {
-    Arc::new(
-        Decimal128Array::from_iter(values.into_iter().map(|v| v.map(|x| to_cents(x) as i128)))
-            .with_precision_and_scale(15, 2)
-            .expect("DECIMAL(15,2) and DECIMAL(7,6) are valid types"),
+fn decimal(values: Decimal128Array, precision: u8, scale: i8) -> Result<ArrayRef, ArrowError> {
+    Ok(Arc::new(values.with_precision_and_scale(precision, scale)?))
+}
+
+fn money<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, ArrowError> {
+    decimal(
+        Decimal128Array::from_iter(values.into_iter().map(|v| v.map(|x| to_cents(x) as i128))),
+        15,
+        2,
     )
 }
 
 /// Deferral rates at 6 decimals (the specification's DECIMAL(5,4) cannot hold rates such
 /// as the 23,500 / pay cap of a match response exactly, and the ledger must replay exactly).
-fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> ArrayRef {
-    Arc::new(
+fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, ArrowError> {
+    decimal(
         Decimal128Array::from_iter(
             values
                 .into_iter()
                 .map(|v| v.map(|x| (x * 1_000_000.0).round() as i128)),
-        )
-        .with_precision_and_scale(7, 6)
-        .expect("DECIMAL(15,2) and DECIMAL(7,6) are valid types"),
+        ),
+        7,
+        6,
     )
 }
 
-fn repeat(value: &str, n: usize) -> ArrayRef {
-    let mut b = StringBuilder::with_capacity(n, n * value.len());
-    for _ in 0..n {
-        b.append_value(value);
-    }
-    Arc::new(b.finish())
+/// A summary total at DECIMAL(18,2), rounded as its two-decimal rendering rounds.
+fn total(x: f64) -> i128 {
+    format!("{x:.2}").replace('.', "").parse().unwrap_or(0)
 }
 
+fn strings<'a>(values: impl Iterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(values))
+}
+
+/// The census rows of `employees` (partition: the census year).
 pub(crate) fn census_batch(
     rows: &[StagedRow],
-    waiting_days: u16,
+    census_year: i32,
 ) -> Result<RecordBatch, StoreError> {
-    let r = |f: &dyn Fn(&StagedRow) -> i32| -> ArrayRef {
-        Arc::new(Int32Array::from_iter_values(rows.iter().map(f)))
-    };
-    RecordBatch::try_from_iter([
-        (
-            "employee_id",
-            Arc::new(StringArray::from_iter_values(
-                rows.iter().map(|s| s.record.employee_id.as_str()),
-            )) as ArrayRef,
-        ),
-        (
-            "employee_ssn",
-            Arc::new(StringArray::from_iter_values(
-                rows.iter().map(|s| s.record.employee_ssn.as_str()),
-            )),
-        ),
-        (
-            "employee_birth_date",
-            Arc::new(Date32Array::from_iter_values(
-                rows.iter().map(|s| s.record.employee_birth_date),
-            )),
-        ),
-        (
-            "employee_hire_date",
-            Arc::new(Date32Array::from_iter_values(
-                rows.iter().map(|s| s.record.employee_hire_date),
-            )),
-        ),
-        (
-            "employee_termination_date",
-            Arc::new(Date32Array::from_iter(
-                rows.iter().map(|s| s.record.employee_termination_date),
-            )),
-        ),
-        (
-            "employee_gross_compensation",
-            money(
-                rows.iter()
-                    .map(|s| Some(s.record.employee_gross_compensation)),
+    let r = || rows.iter();
+    let opt_money = |f: &dyn Fn(&StagedRow) -> f64| money(r().map(|s| Some(f(s))));
+    let go = || -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_from_iter([
+            (
+                "employee_id",
+                strings(r().map(|s| s.record.employee_id.as_str())),
             ),
-        ),
-        (
-            "active",
-            Arc::new(BooleanArray::from_iter(
-                rows.iter().map(|s| s.record.active),
-            )),
-        ),
-        (
-            "employee_deferral_rate",
-            Arc::new(Float64Array::from_iter(
-                rows.iter().map(|s| s.record.employee_deferral_rate),
-            )),
-        ),
-        (
-            "scheduled_hours_per_week",
-            Arc::new(Float64Array::from_iter(
-                rows.iter().map(|s| s.record.scheduled_hours_per_week),
-            )),
-        ),
-        (
-            "auto_escalation_opt_out",
-            Arc::new(BooleanArray::from_iter(
-                rows.iter().map(|s| s.record.auto_escalation_opt_out),
-            )),
-        ),
-        (
-            "eligibility_override",
-            Arc::new(BooleanArray::from_iter(
-                rows.iter().map(|s| s.record.eligibility_override),
-            )),
-        ),
-        ("days_active", r(&|s| s.days_active)),
-        (
-            "plan_year_compensation",
-            money(rows.iter().map(|s| Some(s.plan_year_compensation))),
-        ),
-        (
-            "annualized_compensation",
-            money(rows.iter().map(|s| Some(s.annualized_compensation))),
-        ),
-        (
-            "eligibility_date",
-            Arc::new(Date32Array::from_iter_values(
-                rows.iter().map(|s| s.eligibility_date),
-            )),
-        ),
-        (
-            "current_eligibility_status",
-            Arc::new(StringArray::from_iter_values(
-                rows.iter().map(|s| s.eligibility_status),
-            )),
-        ),
-        (
-            "enrollment_date",
-            Arc::new(Date32Array::from_iter(
-                rows.iter().map(|s| s.enrollment_date),
-            )),
-        ),
-        (
-            "is_enrolled_at_census",
-            Arc::new(BooleanArray::from_iter(
-                rows.iter().map(|s| Some(s.is_enrolled_at_census)),
-            )),
-        ),
-        ("level_id", r(&|s| s.level_id as i32)),
-        ("current_age", r(&|s| s.age as i32)),
-        ("current_tenure", r(&|s| s.tenure as i32)),
-        (
-            "in_baseline",
-            Arc::new(BooleanArray::from_iter(
-                rows.iter().map(|s| Some(s.in_baseline)),
-            )),
-        ),
-        ("waiting_period_days", r(&|_| waiting_days as i32)),
-    ])
-    .map_err(arrow("census"))
+            (
+                "employee_ssn",
+                strings(r().map(|s| s.record.employee_ssn.as_str())),
+            ),
+            (
+                "employee_birth_date",
+                Arc::new(Date32Array::from_iter_values(
+                    r().map(|s| s.record.employee_birth_date),
+                )) as ArrayRef,
+            ),
+            (
+                "employee_hire_date",
+                Arc::new(Date32Array::from_iter_values(
+                    r().map(|s| s.record.employee_hire_date),
+                )),
+            ),
+            (
+                "simulation_year",
+                Arc::new(Int16Array::from(vec![census_year as i16; rows.len()])),
+            ),
+            (
+                "in_census",
+                Arc::new(BooleanArray::from(vec![true; rows.len()])),
+            ),
+            (
+                "employee_termination_date",
+                Arc::new(Date32Array::from_iter(
+                    r().map(|s| s.record.employee_termination_date),
+                )),
+            ),
+            (
+                "employee_gross_compensation",
+                opt_money(&|s| s.record.employee_gross_compensation)?,
+            ),
+            (
+                "active",
+                Arc::new(BooleanArray::from_iter(r().map(|s| s.record.active))),
+            ),
+            (
+                "employee_deferral_rate",
+                Arc::new(Float64Array::from_iter(
+                    r().map(|s| s.record.employee_deferral_rate),
+                )),
+            ),
+            (
+                "scheduled_hours_per_week",
+                Arc::new(Float64Array::from_iter(
+                    r().map(|s| s.record.scheduled_hours_per_week),
+                )),
+            ),
+            (
+                "auto_escalation_opt_out",
+                Arc::new(BooleanArray::from_iter(
+                    r().map(|s| s.record.auto_escalation_opt_out),
+                )),
+            ),
+            (
+                "eligibility_override",
+                Arc::new(BooleanArray::from_iter(
+                    r().map(|s| s.record.eligibility_override),
+                )),
+            ),
+            (
+                "days_active",
+                Arc::new(Int16Array::from_iter_values(
+                    r().map(|s| s.days_active as i16),
+                )),
+            ),
+            (
+                "plan_year_compensation",
+                opt_money(&|s| s.plan_year_compensation)?,
+            ),
+            (
+                "annualized_compensation",
+                opt_money(&|s| s.annualized_compensation)?,
+            ),
+            (
+                "eligibility_date",
+                Arc::new(Date32Array::from_iter_values(
+                    r().map(|s| s.eligibility_date),
+                )),
+            ),
+            (
+                "current_eligibility_status",
+                strings(r().map(|s| s.eligibility_status)),
+            ),
+            (
+                "enrollment_date",
+                Arc::new(Date32Array::from_iter(r().map(|s| s.enrollment_date))),
+            ),
+            (
+                "is_enrolled_at_census",
+                Arc::new(BooleanArray::from_iter(
+                    r().map(|s| Some(s.is_enrolled_at_census)),
+                )),
+            ),
+            (
+                "level_id",
+                Arc::new(UInt8Array::from_iter_values(r().map(|s| s.level_id))),
+            ),
+            (
+                "current_age",
+                Arc::new(UInt16Array::from_iter_values(r().map(|s| s.age))),
+            ),
+            (
+                "current_tenure",
+                Arc::new(UInt16Array::from_iter_values(r().map(|s| s.tenure))),
+            ),
+            (
+                "in_baseline",
+                Arc::new(BooleanArray::from_iter(r().map(|s| Some(s.in_baseline)))),
+            ),
+        ])
+    };
+    go().map_err(arrow("employees"))
+}
+
+/// The `employees` rows of the year's new hires (the snapshot rows hired in the year); the
+/// census columns are NULL for them.
+pub(crate) fn hires_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
+    let hired: Vec<usize> = (0..s.len())
+        .filter(|&i| {
+            matches!(
+                s.detailed_status[i],
+                DetailedStatus::NewHireActive | DetailedStatus::NewHireTermination
+            )
+        })
+        .collect();
+    let n = hired.len();
+    let idx = || hired.iter().copied();
+    let none_day = || Arc::new(Date32Array::from(vec![None::<Day>; n])) as ArrayRef;
+    let none_bool = || Arc::new(BooleanArray::from(vec![None::<bool>; n])) as ArrayRef;
+    let none_f64 = || Arc::new(Float64Array::from(vec![None::<f64>; n])) as ArrayRef;
+    let go = || -> Result<RecordBatch, ArrowError> {
+        let none_money = || money(std::iter::repeat_n(None, n));
+        RecordBatch::try_from_iter([
+            ("employee_id", strings(idx().map(|i| &*s.employee_id[i]))),
+            ("employee_ssn", strings(idx().map(|i| &*s.employee_ssn[i]))),
+            (
+                "employee_birth_date",
+                Arc::new(Date32Array::from_iter_values(
+                    idx().map(|i| s.birth_date[i]),
+                )) as ArrayRef,
+            ),
+            (
+                "employee_hire_date",
+                Arc::new(Date32Array::from_iter_values(idx().map(|i| s.hire_date[i]))),
+            ),
+            (
+                "simulation_year",
+                Arc::new(Int16Array::from(vec![s.year as i16; n])),
+            ),
+            ("in_census", Arc::new(BooleanArray::from(vec![false; n]))),
+            ("employee_termination_date", none_day()),
+            ("employee_gross_compensation", none_money()?),
+            ("active", none_bool()),
+            ("employee_deferral_rate", none_f64()),
+            ("scheduled_hours_per_week", none_f64()),
+            ("auto_escalation_opt_out", none_bool()),
+            ("eligibility_override", none_bool()),
+            (
+                "days_active",
+                Arc::new(Int16Array::from(vec![None::<i16>; n])),
+            ),
+            ("plan_year_compensation", none_money()?),
+            ("annualized_compensation", none_money()?),
+            ("eligibility_date", none_day()),
+            (
+                "current_eligibility_status",
+                Arc::new(StringArray::from(vec![None::<&str>; n])),
+            ),
+            ("enrollment_date", none_day()),
+            ("is_enrolled_at_census", none_bool()),
+            ("level_id", Arc::new(UInt8Array::from(vec![None::<u8>; n]))),
+            (
+                "current_age",
+                Arc::new(UInt16Array::from(vec![None::<u16>; n])),
+            ),
+            (
+                "current_tenure",
+                Arc::new(UInt16Array::from(vec![None::<u16>; n])),
+            ),
+            ("in_baseline", none_bool()),
+        ])
+    };
+    go().map_err(arrow("employees"))
 }
 
 pub(crate) fn events_batch(
-    config: &ValidConfig,
-    (age_bands, tenure_bands): (&BandTable, &BandTable),
     ev: &YearEvents,
     snapshot: &Snapshot,
-    range: std::ops::Range<usize>,
 ) -> Result<RecordBatch, StoreError> {
-    let n = range.len();
+    let n = ev.len();
     let pos = |i: usize| ev.position[i] as usize;
     let mut details = StringBuilder::with_capacity(n, n * 24);
     let mut buf = String::with_capacity(64);
-    for i in range.clone() {
+    for i in 0..n {
         ev.detail[i].render(ev.level_id[i], &mut buf);
         details.append_value(&buf);
     }
-    let idx = || range.clone();
-    RecordBatch::try_from_iter([
-        (
-            "event_id",
-            Arc::new(UInt64Array::from_iter_values(idx().map(|i| ev.event_id(i)))) as ArrayRef,
-        ),
-        ("scenario_id", repeat(&config.simulation.scenario_id, n)),
-        (
-            "plan_design_id",
-            repeat(&config.simulation.plan_design_id, n),
-        ),
-        (
-            "employee_id",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| &*snapshot.employee_id[pos(i)]),
-            )),
-        ),
-        (
-            "employee_ssn",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| &*snapshot.employee_ssn[pos(i)]),
-            )),
-        ),
-        (
-            "event_type",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| ev.event_type[i].as_str()),
-            )),
-        ),
-        (
-            "simulation_year",
-            Arc::new(Int32Array::from(vec![ev.year; n])),
-        ),
-        (
-            "effective_date",
-            Arc::new(Date32Array::from_iter_values(
-                idx().map(|i| ev.effective_date[i]),
-            )),
-        ),
-        ("event_details", Arc::new(details.finish())),
-        (
-            "compensation_amount",
-            money(idx().map(|i| ev.compensation_amount[i])),
-        ),
-        (
-            "previous_compensation",
-            money(idx().map(|i| ev.previous_compensation[i])),
-        ),
-        (
-            "employee_deferral_rate",
-            rate(idx().map(|i| ev.employee_deferral_rate[i])),
-        ),
-        (
-            "prev_employee_deferral_rate",
-            rate(idx().map(|i| ev.prev_employee_deferral_rate[i])),
-        ),
-        (
-            "employee_age",
-            Arc::new(Int32Array::from_iter_values(
-                idx().map(|i| ev.employee_age[i] as i32),
-            )),
-        ),
-        (
-            "employee_tenure",
-            Arc::new(Int32Array::from_iter_values(
-                idx().map(|i| ev.employee_tenure[i] as i32),
-            )),
-        ),
-        (
-            "level_id",
-            Arc::new(Int32Array::from_iter_values(
-                idx().map(|i| ev.level_id[i] as i32),
-            )),
-        ),
-        (
-            "age_band",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| age_bands.label(ev.employee_age[i])),
-            )),
-        ),
-        (
-            "tenure_band",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| tenure_bands.label(ev.employee_tenure[i])),
-            )),
-        ),
-        (
-            "event_probability",
-            Arc::new(Float64Array::from_iter(
-                idx().map(|i| ev.event_probability[i]),
-            )),
-        ),
-        (
-            "event_category",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| ev.category[i].as_str()),
-            )),
-        ),
-        (
-            "event_sequence",
-            Arc::new(Int32Array::from_iter_values(
-                idx().map(|i| ev.event_sequence[i] as i32),
-            )),
-        ),
-        ("data_quality_flag", repeat("VALID", n)),
-    ])
-    .map_err(arrow("events"))
+    let idx = || 0..n;
+    let mut go = || -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_from_iter([
+            (
+                "event_id",
+                Arc::new(UInt64Array::from_iter_values(idx().map(|i| ev.event_id(i)))) as ArrayRef,
+            ),
+            (
+                "employee_id",
+                strings(idx().map(|i| &*snapshot.employee_id[pos(i)])),
+            ),
+            (
+                "event_type",
+                strings(idx().map(|i| ev.event_type[i].as_str())),
+            ),
+            (
+                "simulation_year",
+                Arc::new(Int16Array::from(vec![ev.year as i16; n])),
+            ),
+            (
+                "effective_date",
+                Arc::new(Date32Array::from_iter_values(
+                    idx().map(|i| ev.effective_date[i]),
+                )),
+            ),
+            ("event_details", Arc::new(details.finish())),
+            (
+                "compensation_amount",
+                money(idx().map(|i| ev.compensation_amount[i]))?,
+            ),
+            (
+                "previous_compensation",
+                money(idx().map(|i| ev.previous_compensation[i]))?,
+            ),
+            (
+                "employee_deferral_rate",
+                rate(idx().map(|i| ev.employee_deferral_rate[i]))?,
+            ),
+            (
+                "prev_employee_deferral_rate",
+                rate(idx().map(|i| ev.prev_employee_deferral_rate[i]))?,
+            ),
+            (
+                "employee_age",
+                Arc::new(UInt16Array::from(ev.employee_age.clone())),
+            ),
+            (
+                "employee_tenure",
+                Arc::new(UInt16Array::from(ev.employee_tenure.clone())),
+            ),
+            ("level_id", Arc::new(UInt8Array::from(ev.level_id.clone()))),
+            (
+                "event_probability",
+                Arc::new(Float64Array::from(ev.event_probability.clone())),
+            ),
+            (
+                "event_category",
+                strings(idx().map(|i| ev.category[i].as_str())),
+            ),
+            (
+                "event_sequence",
+                Arc::new(UInt16Array::from(ev.event_sequence.clone())),
+            ),
+        ])
+    };
+    go().map_err(arrow("event_records"))
 }
 
-pub(crate) fn snapshot_batch(
-    config: &ValidConfig,
-    (age_bands, tenure_bands): (&BandTable, &BandTable),
-    s: &Snapshot,
-    range: std::ops::Range<usize>,
-) -> Result<RecordBatch, StoreError> {
-    let n = range.len();
-    let idx = || range.clone();
-    let int = |f: &dyn Fn(usize) -> i32| -> ArrayRef {
-        Arc::new(Int32Array::from_iter_values(idx().map(f)))
+pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
+    let n = s.len();
+    let idx = || 0..n;
+    let small = |f: &dyn Fn(usize) -> i32| -> ArrayRef {
+        Arc::new(Int16Array::from_iter_values(idx().map(|i| f(i) as i16)))
     };
     let boolean = |f: &dyn Fn(usize) -> bool| -> ArrayRef {
         Arc::new(BooleanArray::from_iter(idx().map(|i| Some(f(i)))))
@@ -321,261 +357,285 @@ pub(crate) fn snapshot_batch(
     let day = |f: &dyn Fn(usize) -> Option<Day>| -> ArrayRef {
         Arc::new(Date32Array::from_iter(idx().map(f)))
     };
-    let cash = |f: &dyn Fn(usize) -> f64| -> ArrayRef { money(idx().map(|i| Some(f(i)))) };
-    let text = |f: &dyn Fn(usize) -> &'static str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(idx().map(f)))
-    };
+    let cash = |f: &dyn Fn(usize) -> f64| money(idx().map(|i| Some(f(i))));
+    let ratio = |f: &dyn Fn(usize) -> f64| rate(idx().map(|i| Some(f(i))));
+    let text = |f: &dyn Fn(usize) -> &'static str| strings(idx().map(f));
     let float = |f: &dyn Fn(usize) -> f64| -> ArrayRef {
         Arc::new(Float64Array::from_iter_values(idx().map(f)))
     };
-    RecordBatch::try_from_iter([
-        (
-            "employee_id",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| &*s.employee_id[i]),
-            )) as ArrayRef,
-        ),
-        (
-            "employee_ssn",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| &*s.employee_ssn[i]),
-            )),
-        ),
-        (
-            "employee_birth_date",
-            Arc::new(Date32Array::from_iter_values(
-                idx().map(|i| s.birth_date[i]),
-            )),
-        ),
-        (
-            "employee_hire_date",
-            Arc::new(Date32Array::from_iter_values(idx().map(|i| s.hire_date[i]))),
-        ),
-        (
-            "current_compensation",
-            money(idx().map(|i| Some(s.current_compensation[i]))),
-        ),
-        (
-            "prorated_annual_compensation",
-            money(idx().map(|i| Some(s.prorated_annual_compensation[i]))),
-        ),
-        (
-            "full_year_equivalent_compensation",
-            money(idx().map(|i| Some(s.current_compensation[i]))),
-        ),
-        ("current_age", int(&|i| s.current_age[i] as i32)),
-        ("current_tenure", int(&|i| s.current_tenure[i] as i32)),
-        ("level_id", int(&|i| s.level_id[i] as i32)),
-        (
-            "age_band",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| age_bands.label(s.current_age[i])),
-            )),
-        ),
-        (
-            "tenure_band",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| tenure_bands.label(s.current_tenure[i])),
-            )),
-        ),
-        (
-            "employment_status",
-            Arc::new(StringArray::from_iter_values(idx().map(|i| {
-                if s.active[i] {
-                    "active"
-                } else {
-                    "terminated"
-                }
-            }))),
-        ),
-        (
-            "termination_date",
-            Arc::new(Date32Array::from_iter(idx().map(|i| s.termination_date[i]))),
-        ),
-        (
-            "termination_reason",
-            Arc::new(StringArray::from_iter(
-                idx().map(|i| s.termination_reason[i].map(|r| r.as_str())),
-            )),
-        ),
-        (
-            "detailed_status_code",
-            Arc::new(StringArray::from_iter_values(
-                idx().map(|i| s.detailed_status[i].as_str()),
-            )),
-        ),
-        (
-            "simulation_year",
-            Arc::new(Int32Array::from(vec![s.year; n])),
-        ),
-        (
-            "employee_eligibility_date",
-            Arc::new(Date32Array::from_iter_values(
-                idx().map(|i| s.eligibility_date[i]),
-            )),
-        ),
-        (
-            "waiting_period_days",
-            int(&|i| s.waiting_period_days[i] as i32),
-        ),
-        (
-            "scheduled_hours_per_week",
-            Arc::new(Float64Array::from_iter(idx().map(|i| s.scheduled_hours[i]))),
-        ),
-        ("scenario_id", repeat(&config.simulation.scenario_id, n)),
-        (
-            "plan_design_id",
-            repeat(&config.simulation.plan_design_id, n),
-        ),
-        (
-            "current_eligibility_status",
-            text(&|i| {
-                if s.plan[i].carry.eligible {
-                    "eligible"
-                } else {
-                    "pending"
-                }
-            }),
-        ),
-        (
-            "plan_ineligible",
-            boolean(&|i| s.plan[i].carry.plan_ineligible),
-        ),
-        (
-            "plan_eligibility_date",
-            day(&|i| s.plan[i].carry.plan_eligibility_date),
-        ),
-        ("is_enrolled_flag", boolean(&|i| s.plan[i].carry.enrolled)),
-        (
-            "employee_enrollment_date",
-            day(&|i| s.plan[i].carry.enrollment_date),
-        ),
-        (
-            "enrollment_method",
-            text(&|i| s.plan[i].carry.enrollment_method.as_str()),
-        ),
-        (
-            "ever_opted_out",
-            boolean(&|i| s.plan[i].carry.ever_opted_out),
-        ),
-        (
-            "current_deferral_rate",
-            rate(idx().map(|i| Some(s.plan[i].carry.deferral_rate))),
-        ),
-        (
-            "original_deferral_rate",
-            rate(idx().map(|i| Some(s.plan[i].carry.original_deferral_rate))),
-        ),
-        (
-            "participation_status",
-            text(&|i| {
-                if s.plan[i].participating() {
-                    "participating"
-                } else {
-                    "not_participating"
-                }
-            }),
-        ),
-        (
-            "participation_status_detail",
-            text(&|i| s.plan[i].participation_detail()),
-        ),
-        (
-            "first_enrollment_year",
-            int(&|i| s.plan[i].carry.first_enrollment_year),
-        ),
-        (
-            "last_rate_change_year",
-            int(&|i| s.plan[i].carry.last_rate_change_year),
-        ),
-        (
-            "total_deferral_escalations",
-            int(&|i| s.plan[i].carry.escalations as i32),
-        ),
-        (
-            "total_escalation_amount",
-            rate(idx().map(|i| Some(s.plan[i].carry.total_escalation_amount))),
-        ),
-        (
-            "last_escalation_date",
-            day(&|i| s.plan[i].carry.last_escalation_date),
-        ),
-        (
-            "auto_escalation_opt_out",
-            boolean(&|i| s.plan[i].carry.census_escalation_opt_out),
-        ),
-        ("annual_hours_worked", float(&|i| s.plan[i].annual_hours)),
-        (
-            "contribution_deferral_rate",
-            rate(idx().map(|i| Some(s.plan[i].contribution_rate))),
-        ),
-        (
-            "total_contribution_base_compensation",
-            cash(&|i| s.plan[i].contribution_base),
-        ),
-        (
-            "requested_contributions",
-            cash(&|i| s.plan[i].requested_contribution),
-        ),
-        (
-            "prorated_annual_contributions",
-            cash(&|i| s.plan[i].employee_contribution),
-        ),
-        (
-            "pre_tax_contributions",
-            cash(&|i| s.plan[i].pre_tax_contribution),
-        ),
-        ("roth_contributions", cash(&|i| s.plan[i].roth_contribution)),
-        ("capped_excess", cash(&|i| s.plan[i].capped_excess)),
-        ("applied_irs_limit", cash(&|i| s.plan[i].applied_limit)),
-        (
-            "limit_type",
-            Arc::new(StringArray::from_iter_values(idx().map(
-                |i| match s.plan[i].limit_type {
+    let p = |i: usize| &s.plan[i];
+    let go = || -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_from_iter([
+            ("employee_id", strings(idx().map(|i| &*s.employee_id[i]))),
+            (
+                "current_compensation",
+                cash(&|i| s.current_compensation[i])?,
+            ),
+            (
+                "prorated_annual_compensation",
+                cash(&|i| s.prorated_annual_compensation[i])?,
+            ),
+            (
+                "current_age",
+                Arc::new(UInt16Array::from(s.current_age.clone())) as ArrayRef,
+            ),
+            (
+                "current_tenure",
+                Arc::new(UInt16Array::from(s.current_tenure.clone())),
+            ),
+            ("level_id", Arc::new(UInt8Array::from(s.level_id.clone()))),
+            (
+                "employment_status",
+                text(&|i| if s.active[i] { "active" } else { "terminated" }),
+            ),
+            ("termination_date", day(&|i| s.termination_date[i])),
+            (
+                "termination_reason",
+                Arc::new(StringArray::from_iter(
+                    idx().map(|i| s.termination_reason[i].map(|r| r.as_str())),
+                )),
+            ),
+            (
+                "detailed_status_code",
+                text(&|i| s.detailed_status[i].as_str()),
+            ),
+            (
+                "simulation_year",
+                Arc::new(Int16Array::from(vec![s.year as i16; n])),
+            ),
+            (
+                "employee_eligibility_date",
+                day(&|i| Some(s.eligibility_date[i])),
+            ),
+            (
+                "waiting_period_days",
+                Arc::new(UInt16Array::from(s.waiting_period_days.clone())),
+            ),
+            (
+                "scheduled_hours_per_week",
+                Arc::new(Float64Array::from(s.scheduled_hours.clone())),
+            ),
+            (
+                "current_eligibility_status",
+                text(&|i| {
+                    if p(i).carry.eligible {
+                        "eligible"
+                    } else {
+                        "pending"
+                    }
+                }),
+            ),
+            ("plan_ineligible", boolean(&|i| p(i).carry.plan_ineligible)),
+            (
+                "plan_eligibility_date",
+                day(&|i| p(i).carry.plan_eligibility_date),
+            ),
+            ("is_enrolled_flag", boolean(&|i| p(i).carry.enrolled)),
+            (
+                "employee_enrollment_date",
+                day(&|i| p(i).carry.enrollment_date),
+            ),
+            (
+                "enrollment_method",
+                text(&|i| p(i).carry.enrollment_method.as_str()),
+            ),
+            ("ever_opted_out", boolean(&|i| p(i).carry.ever_opted_out)),
+            (
+                "current_deferral_rate",
+                ratio(&|i| p(i).carry.deferral_rate)?,
+            ),
+            (
+                "original_deferral_rate",
+                ratio(&|i| p(i).carry.original_deferral_rate)?,
+            ),
+            (
+                "participation_status",
+                text(&|i| {
+                    if p(i).participating() {
+                        "participating"
+                    } else {
+                        "not_participating"
+                    }
+                }),
+            ),
+            (
+                "participation_status_detail",
+                text(&|i| p(i).participation_detail()),
+            ),
+            (
+                "first_enrollment_year",
+                small(&|i| p(i).carry.first_enrollment_year),
+            ),
+            (
+                "last_rate_change_year",
+                small(&|i| p(i).carry.last_rate_change_year),
+            ),
+            (
+                "total_deferral_escalations",
+                Arc::new(UInt16Array::from_iter_values(
+                    idx().map(|i| p(i).carry.escalations),
+                )),
+            ),
+            (
+                "total_escalation_amount",
+                ratio(&|i| p(i).carry.total_escalation_amount)?,
+            ),
+            (
+                "last_escalation_date",
+                day(&|i| p(i).carry.last_escalation_date),
+            ),
+            (
+                "auto_escalation_opt_out",
+                boolean(&|i| p(i).carry.census_escalation_opt_out),
+            ),
+            ("annual_hours_worked", float(&|i| p(i).annual_hours)),
+            (
+                "contribution_deferral_rate",
+                ratio(&|i| p(i).contribution_rate)?,
+            ),
+            (
+                "total_contribution_base_compensation",
+                cash(&|i| p(i).contribution_base)?,
+            ),
+            (
+                "requested_contributions",
+                cash(&|i| p(i).requested_contribution)?,
+            ),
+            (
+                "prorated_annual_contributions",
+                cash(&|i| p(i).employee_contribution)?,
+            ),
+            (
+                "pre_tax_contributions",
+                cash(&|i| p(i).pre_tax_contribution)?,
+            ),
+            ("roth_contributions", cash(&|i| p(i).roth_contribution)?),
+            ("capped_excess", cash(&|i| p(i).capped_excess)?),
+            ("applied_irs_limit", cash(&|i| p(i).applied_limit)?),
+            (
+                "limit_type",
+                text(&|i| match p(i).limit_type {
                     LimitType::Base => "BASE",
                     LimitType::CatchUp => "CATCH_UP",
                     LimitType::SuperCatchUp => "SUPER_CATCH_UP",
-                },
-            ))),
-        ),
+                }),
+            ),
+            ("irs_limit_reached", boolean(&|i| p(i).irs_limit_reached)),
+            (
+                "match_eligibility",
+                text(&|i| p(i).match_eligibility.as_str()),
+            ),
+            ("match_status", text(&|i| p(i).match_status.as_str())),
+            ("employer_match_amount", cash(&|i| p(i).employer_match)?),
+            (
+                "core_eligibility",
+                text(&|i| p(i).core_eligibility.as_str()),
+            ),
+            ("employer_core_amount", cash(&|i| p(i).employer_core)?),
+            (
+                "total_employer_contributions",
+                cash(&|i| p(i).employer_total())?,
+            ),
+            ("employer_balance", cash(&|i| p(i).carry.employer_balance)?),
+            ("employee_balance", cash(&|i| p(i).carry.employee_balance)?),
+            ("vested_percentage", float(&|i| p(i).vested_pct)),
+            ("vested_balance", cash(&|i| p(i).vested_balance)?),
+            ("forfeiture_amount", cash(&|i| p(i).forfeiture)?),
+            ("is_hce", boolean(&|i| p(i).is_hce)),
+        ])
+    };
+    go().map_err(arrow("snapshot_records"))
+}
+
+/// The `workforce_needs` row of a year.
+pub(crate) fn needs_batch(f: &Foundation) -> Result<RecordBatch, StoreError> {
+    let n = &f.needs;
+    let quotas = |q: &[u64]| {
+        q.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let int = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    RecordBatch::try_from_iter([
         (
-            "irs_limit_reached",
-            boolean(&|i| s.plan[i].irs_limit_reached),
+            "simulation_year",
+            Arc::new(Int32Array::from(vec![f.year])) as ArrayRef,
         ),
+        ("n_start", int(n.n_start as i64)),
+        ("experienced", int(n.experienced as i64)),
+        ("prior_year_hires", int(n.prior_year_hires as i64)),
+        ("target_ending", int(n.target_ending as i64)),
         (
-            "match_eligibility",
-            text(&|i| s.plan[i].match_eligibility.as_str()),
+            "expected_experienced_terminations",
+            int(n.expected_experienced_terminations as i64),
         ),
-        ("match_status", text(&|i| s.plan[i].match_status.as_str())),
-        ("employer_match_amount", cash(&|i| s.plan[i].employer_match)),
+        ("survivors", int(n.survivors)),
+        ("net_from_hires", int(n.net_from_hires)),
+        ("hires", int(n.hires as i64)),
         (
-            "core_eligibility",
-            text(&|i| s.plan[i].core_eligibility.as_str()),
+            "implied_new_hire_terminations",
+            int(n.implied_new_hire_terminations as i64),
         ),
-        ("employer_core_amount", cash(&|i| s.plan[i].employer_core)),
+        ("rif_terminations", int(n.rif_terminations as i64)),
         (
-            "total_employer_contributions",
-            cash(&|i| s.plan[i].employer_total()),
+            "total_experienced_terminations",
+            int(n.total_experienced_terminations as i64),
         ),
-        (
-            "employer_balance",
-            cash(&|i| s.plan[i].carry.employer_balance),
-        ),
-        (
-            "employee_balance",
-            cash(&|i| s.plan[i].carry.employee_balance),
-        ),
-        ("vested_percentage", float(&|i| s.plan[i].vested_pct)),
-        ("vested_balance", cash(&|i| s.plan[i].vested_balance)),
-        ("forfeiture_amount", cash(&|i| s.plan[i].forfeiture)),
-        ("is_hce", boolean(&|i| s.plan[i].is_hce)),
+        ("balance_error", int(n.balance_error)),
+        ("balance_status", text(n.balance_status())),
+        ("failed_guards", text(&n.failed_guards.join(","))),
+        ("termination_quotas", text(&quotas(&f.termination_quotas))),
+        ("hire_quotas", text(&quotas(&f.hire_quotas))),
     ])
-    .map_err(arrow("workforce_snapshot"))
+    .map_err(arrow("workforce_needs"))
+}
+
+/// The `year_summary` row of a year.
+pub(crate) fn summary_batch(s: &YearSummary) -> Result<RecordBatch, StoreError> {
+    let int = |v: u64| Arc::new(Int64Array::from(vec![v as i64])) as ArrayRef;
+    let dbl = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
+    let go = || -> Result<RecordBatch, ArrowError> {
+        let cash = |v: f64| decimal(Decimal128Array::from(vec![total(v)]), 18, 2);
+        RecordBatch::try_from_iter([
+            (
+                "simulation_year",
+                Arc::new(Int32Array::from(vec![s.year])) as ArrayRef,
+            ),
+            ("starting_headcount", int(s.starting_headcount)),
+            ("hires", int(s.hires)),
+            ("experienced_terminations", int(s.experienced_terminations)),
+            ("new_hire_terminations", int(s.new_hire_terminations)),
+            ("promotions", int(s.promotions)),
+            ("raises", int(s.raises)),
+            ("ending_headcount", int(s.ending_headcount)),
+            ("target_ending", int(s.target_ending)),
+            ("total_events", int(s.total_events)),
+            ("snapshot_rows", int(s.snapshot_rows)),
+            ("payroll", cash(s.payroll)?),
+            ("prorated_payroll", cash(s.prorated_payroll)?),
+            ("eligible", int(s.eligible)),
+            ("participants", int(s.participants)),
+            ("participation_rate", dbl(s.participation_rate)),
+            ("average_deferral_rate", dbl(s.average_deferral_rate)),
+            ("enrollments", int(s.enrollments)),
+            ("opt_outs", int(s.opt_outs)),
+            ("escalations", int(s.escalations)),
+            ("match_responses", int(s.match_responses)),
+            ("employee_contributions", cash(s.employee_contributions)?),
+            ("employer_match", cash(s.employer_match)?),
+            ("employer_core", cash(s.employer_core)?),
+            ("forfeitures", cash(s.forfeitures)?),
+            ("hce_count", int(s.hce_count)),
+        ])
+    };
+    go().map_err(arrow("year_summary"))
 }
 
 /// The `stage_timings` rows of one year.
 pub(crate) fn timings_batch(
-    year: i32,
+    year: Option<i32>,
     timings: &[(String, f64)],
 ) -> Result<RecordBatch, StoreError> {
     RecordBatch::try_from_iter([
@@ -583,16 +643,21 @@ pub(crate) fn timings_batch(
             "simulation_year",
             Arc::new(Int32Array::from(vec![year; timings.len()])) as ArrayRef,
         ),
-        (
-            "stage",
-            Arc::new(StringArray::from_iter_values(
-                timings.iter().map(|t| t.0.as_str()),
-            )),
-        ),
+        ("stage", strings(timings.iter().map(|t| t.0.as_str()))),
         (
             "seconds",
             Arc::new(Float64Array::from_iter_values(timings.iter().map(|t| t.1))),
         ),
     ])
     .map_err(arrow("stage_timings"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn totals_round_like_their_rendering() {
+        assert_eq!(super::total(1234.567), 123457);
+        assert_eq!(super::total(0.0), 0);
+        assert_eq!(super::total(-1.5), -150);
+    }
 }

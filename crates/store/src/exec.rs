@@ -1,8 +1,10 @@
-//! The one executor of the store: every SQL statement and every bulk append of this crate runs
-//! through it, and it counts what it runs (one per statement it hands to DuckDB, one per
-//! record batch it hands to the Appender). The connection never leaves it, so a statement
-//! cannot bypass the count; the statement tests compare the count with DuckDB's own query log.
+//! The one executor of the store: every SQL statement and every bulk insert of this crate
+//! runs through it, and it counts what it runs (one per statement it hands to DuckDB, one
+//! append per record batch it hands to DuckDB's Arrow scan). The connections never leave
+//! it, so a statement cannot bypass the count; the statement tests compare the count with
+//! DuckDB's own query log.
 
+use crate::raw::{RawDb, RawError};
 use crate::StoreError;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{Connection, Params, Row};
@@ -10,9 +12,15 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use workforce_sim_core::report::StatementCounts;
 
-/// A DuckDB connection that counts every statement and append it runs.
+/// A writable database (C API writes, duckdb-rs reads) or a read-only duckdb-rs one.
+enum Conn {
+    Raw(RawDb),
+    ReadOnly(Connection),
+}
+
+/// A DuckDB database that counts every statement and insert it runs.
 pub(crate) struct Executor {
-    conn: Connection,
+    conn: Conn,
     path: PathBuf,
     sql: Cell<u64>,
     appends: Cell<u64>,
@@ -20,12 +28,12 @@ pub(crate) struct Executor {
 
 impl Executor {
     pub(crate) fn open(path: &Path) -> Result<Executor, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Duckdb {
+        let raw = RawDb::open(Some(path)).map_err(|e| StoreError::Sql {
             path: path.to_path_buf(),
             context: "open".into(),
-            source,
+            message: e.0,
         })?;
-        Ok(Executor::new(conn, path.to_path_buf()))
+        Ok(Executor::new(Conn::Raw(raw), path.to_path_buf()))
     }
 
     /// Opens an existing database read-only (queries of a finished run).
@@ -42,19 +50,27 @@ impl Executor {
             .access_mode(duckdb::AccessMode::ReadOnly)
             .map_err(err("open read-only"))?;
         let conn = Connection::open_with_flags(path, config).map_err(err("open"))?;
-        Ok(Executor::new(conn, path.to_path_buf()))
+        Ok(Executor::new(Conn::ReadOnly(conn), path.to_path_buf()))
     }
 
     pub(crate) fn in_memory() -> Result<Executor, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Duckdb {
+        let raw = RawDb::open(None).map_err(|e| StoreError::Sql {
             path: ":memory:".into(),
             context: "open".into(),
-            source,
+            message: e.0,
         })?;
-        Ok(Executor::new(conn, PathBuf::from(":memory:")))
+        Ok(Executor::new(Conn::Raw(raw), PathBuf::from(":memory:")))
     }
 
-    fn new(conn: Connection, path: PathBuf) -> Executor {
+    /// The connection for typed reads.
+    fn reads(&self) -> &Connection {
+        match &self.conn {
+            Conn::Raw(raw) => raw.reads(),
+            Conn::ReadOnly(c) => c,
+        }
+    }
+
+    fn new(conn: Conn, path: PathBuf) -> Executor {
         Executor {
             conn,
             path,
@@ -87,21 +103,16 @@ impl Executor {
         }
     }
 
-    fn count(&self) {
-        self.sql.set(self.sql.get() + 1);
+    fn fail_raw(&self, context: &str, e: RawError) -> StoreError {
+        StoreError::Sql {
+            path: self.path.clone(),
+            context: context.to_string(),
+            message: e.0,
+        }
     }
 
-    /// Runs one statement with parameters; returns the rows it changed.
-    pub(crate) fn execute(
-        &self,
-        context: &str,
-        sql: &str,
-        params: impl Params,
-    ) -> Result<usize, StoreError> {
-        self.count();
-        self.conn
-            .execute(sql, params)
-            .map_err(|e| self.fail(context, e))
+    fn count(&self) {
+        self.sql.set(self.sql.get() + 1);
     }
 
     /// Runs statements one by one (each counted), in order; stops at the first failure.
@@ -116,9 +127,10 @@ impl Executor {
                 continue;
             }
             self.count();
-            self.conn
-                .execute_batch(sql)
-                .map_err(|e| self.fail(context, e))?;
+            match &self.conn {
+                Conn::Raw(raw) => raw.query(sql).map_err(|e| self.fail_raw(context, e))?,
+                Conn::ReadOnly(c) => c.execute_batch(sql).map_err(|e| self.fail(context, e))?,
+            }
         }
         Ok(())
     }
@@ -132,7 +144,10 @@ impl Executor {
         mut f: impl FnMut(&Row<'_>) -> duckdb::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
         self.count();
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.fail(context, e))?;
+        let mut stmt = self
+            .reads()
+            .prepare(sql)
+            .map_err(|e| self.fail(context, e))?;
         let mut rows = stmt.query(params).map_err(|e| self.fail(context, e))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.fail(context, e))? {
@@ -150,36 +165,41 @@ impl Executor {
         f: impl FnOnce(&Row<'_>) -> duckdb::Result<T>,
     ) -> Result<T, StoreError> {
         self.count();
-        self.conn
+        self.reads()
             .query_row(sql, params, f)
             .map_err(|e| self.fail(context, e))
     }
 
-    /// Appends record batches to `table` through one Appender (each batch counted), then
-    /// flushes it.
-    pub(crate) fn append(
+    /// Inserts a record batch into `table` by column name, through DuckDB's own Arrow
+    /// conversion and a query appender (one append, and one statement: the
+    /// `INSERT ... SELECT` the appender runs). An empty batch runs nothing.
+    pub(crate) fn insert(
         &self,
         context: &str,
         table: &str,
-        batches: impl IntoIterator<Item = Result<RecordBatch, StoreError>>,
+        batch: RecordBatch,
     ) -> Result<(), StoreError> {
-        let mut app = self
-            .conn
-            .appender(table)
-            .map_err(|e| self.fail(context, e))?;
-        for batch in batches {
-            self.appends.set(self.appends.get() + 1);
-            app.append_record_batch(batch?)
-                .map_err(|e| self.fail(context, e))?;
+        if batch.num_rows() == 0 {
+            return Ok(());
         }
-        app.flush().map_err(|e| self.fail(context, e))
+        let Conn::Raw(raw) = &self.conn else {
+            return Err(StoreError::State {
+                path: self.path.clone(),
+                message: format!("{context}: the database is open read-only"),
+            });
+        };
+        self.appends.set(self.appends.get() + 1);
+        self.count();
+        let sql = format!("INSERT INTO {table} BY NAME SELECT * FROM wfs_batch");
+        raw.append_arrow("wfs_batch", &batch, &sql)
+            .map_err(|e| self.fail_raw(context, e))
     }
 
     /// Turns on DuckDB's own query log on this database, so that [`Executor::audited`] can
     /// count what DuckDB ran independently of this executor's counter. The call itself is the
     /// audit's, not the run's: it is not counted, and DuckDB logs it before logging is on.
     pub(crate) fn enable_audit(&self) -> Result<(), StoreError> {
-        self.conn
+        self.reads()
             .execute_batch("CALL enable_logging('QueryLog')")
             .map_err(|e| self.fail("enable the statement audit", e))
     }
@@ -192,7 +212,7 @@ impl Executor {
     pub(crate) fn audited(&self) -> Result<u64, StoreError> {
         const READ: &str = "SELECT message FROM duckdb_logs WHERE type = 'QueryLog'";
         let mut stmt = self
-            .conn
+            .reads()
             .prepare(READ)
             .map_err(|e| self.fail("read the statement audit", e))?;
         let mut rows = stmt

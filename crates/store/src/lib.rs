@@ -1,8 +1,9 @@
 //! # workforce-sim-store
 //!
-//! The embedded DuckDB store of a run: the schema, one transaction per simulated year, bulk
-//! writes through Arrow record batches on the Appender (never a statement per row), resume
-//! state, the participant history query, and Parquet census files.
+//! The embedded DuckDB store of a run: a lean, typed schema behind views named as the wide
+//! tables ([`schema`]), one transaction per simulated year, bulk inserts of Arrow record
+//! batches through DuckDB's own Arrow scan (never a statement per row), resume state, the
+//! participant history query, Parquet census files and the Parquet output.
 //!
 //! Every statement runs through one executor ([`exec`]) that counts what it actually runs;
 //! the connection is never handed out, so the counts in a run's report are measured, and a
@@ -12,22 +13,23 @@ mod encode;
 mod exec;
 pub mod history;
 pub mod parquet;
+mod raw;
 mod resume;
 mod schema;
 
 pub use history::{participant_history, ParticipantHistory};
 pub use parquet::DuckdbParquet;
-pub use resume::ResumePoint;
+pub use resume::{stored_run, ResumePoint, StoredRun};
 pub use schema::TABLES;
 
+use duckdb::arrow::record_batch::RecordBatch;
 use exec::Executor;
 use std::path::{Path, PathBuf};
 use workforce_sim_core::census::staging::StagedRow;
-use workforce_sim_core::config::{Config, ValidConfig};
+use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::engine::Foundation;
 use workforce_sim_core::events::YearEvents;
 use workforce_sim_core::report::{StatementCounts, YearSummary};
-use workforce_sim_core::rules::bands::BandTable;
 use workforce_sim_core::state::Snapshot;
 
 /// A store failure, with the database and what was being done.
@@ -39,6 +41,12 @@ pub enum StoreError {
         context: String,
         source: duckdb::Error,
     },
+    #[error("database {path}: {context}: {message}")]
+    Sql {
+        path: PathBuf,
+        context: String,
+        message: String,
+    },
     #[error("database {path}: {message}")]
     State { path: PathBuf, message: String },
     #[error("cannot encode the {table} batch: {message}")]
@@ -48,24 +56,33 @@ pub enum StoreError {
     },
 }
 
-/// Rows per record batch handed to the Appender.
-pub const BATCH_ROWS: usize = 1 << 20;
-
 /// Identification of a run, written once at its start.
 #[derive(Debug, Clone)]
 pub struct RunHeader {
     pub run_id: String,
     pub engine: String,
-    pub config: Config,
+    pub config: ValidConfig,
     pub census_source: String,
+    /// [`census_fingerprint`] of the staged census: which census a stored run was made from.
+    pub census_fingerprint: String,
     pub baseline_headcount: u64,
     pub threads: usize,
+    /// `duckdb` or `parquet`: where the year tables are.
+    pub format: &'static str,
+}
+
+/// A digest of a staged census (every field of every row, in order): two runs have the same
+/// census exactly when their fingerprints agree.
+pub fn census_fingerprint(rows: &[StagedRow]) -> String {
+    let mut d = workforce_sim_core::digest::Digest::default();
+    for r in rows {
+        d.bytes(format!("{:?}", r.record).as_bytes());
+    }
+    d.hex()
 }
 
 /// The tables of one simulated year, as the year loop hands them to the store.
 pub struct YearTables<'a> {
-    pub config: &'a ValidConfig,
-    pub bands: (&'a BandTable, &'a BandTable),
     pub foundation: &'a Foundation,
     pub events: &'a YearEvents,
     pub snapshot: &'a Snapshot,
@@ -82,16 +99,17 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) a database file.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store {
-            exec: Executor::open(path)?,
-        })
+        let exec = Executor::open(path)?;
+        settings(&exec)?;
+        Ok(Store { exec })
     }
 
     /// Opens a database file with DuckDB's own query log on (see [`Store::audited_statements`]).
     pub fn open_audited(path: &Path) -> Result<Store, StoreError> {
-        let store = Store::open(path)?;
-        store.exec.enable_audit()?;
-        Ok(store)
+        let exec = Executor::open(path)?;
+        exec.enable_audit()?;
+        settings(&exec)?;
+        Ok(Store { exec })
     }
 
     /// The number of statements DuckDB itself logged on a store opened with
@@ -117,173 +135,65 @@ impl Store {
         self.exec.counts()
     }
 
-    /// Replaces this tool's tables and writes the run header and the staged census, in one
-    /// transaction: either the whole new run exists or the file is as it was.
-    pub fn begin_run(
-        &mut self,
-        meta: &RunHeader,
-        census: &[StagedRow],
-        waiting_days: u16,
-    ) -> Result<(), StoreError> {
+    /// Creates the schema in an empty database and writes the run header and the staged
+    /// census, in one transaction: either the whole new run exists or nothing does.
+    pub fn begin_run(&mut self, meta: &RunHeader, census: &[StagedRow]) -> Result<(), StoreError> {
         let x = &self.exec;
-        let tx = x.begin("begin run")?;
-        let drops: Vec<String> = TABLES
-            .iter()
-            .map(|t| format!("DROP TABLE IF EXISTS {t}"))
-            .collect();
-        x.run("drop old tables", drops.iter().map(String::as_str))?;
-        x.run("create schema", schema::SCHEMA.split(';'))?;
-        x.execute(
-            "write run metadata",
-            "INSERT INTO run_metadata VALUES (?, now()::TIMESTAMP, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', NULL, ?)",
-            duckdb::params![
-                meta.run_id,
-                env!("CARGO_PKG_VERSION"),
-                meta.engine,
-                meta.config.simulation.random_seed,
-                meta.config.simulation.start_year,
-                meta.config.simulation.end_year,
-                meta.census_source,
-                census.len() as i64,
-                meta.baseline_headcount as i64,
-                meta.config.fingerprint(),
-                meta.config.to_json(),
-                meta.threads as i32,
-            ],
+        let exists: i64 = x.query_row(
+            "check the database is empty",
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'run_metadata'",
+            [],
+            |r| r.get(0),
         )?;
-        if !census.is_empty() {
-            x.append(
-                "append census",
-                "census",
-                census
-                    .chunks(BATCH_ROWS)
-                    .map(|chunk| encode::census_batch(chunk, waiting_days)),
-            )?;
+        if exists > 0 {
+            return Err(StoreError::State {
+                path: x.path().to_path_buf(),
+                message: "already holds a run; a new run is written to a new file".into(),
+            });
         }
-        tx.commit("commit run header")
+        let t0 = std::time::Instant::now();
+        let tx = x.begin("begin run")?;
+        let schema = schema::create(&meta.config);
+        x.run("create schema", schema.iter().map(String::as_str))?;
+        tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "schema created");
+        x.run(
+            "write run metadata",
+            [metadata_insert(meta, census.len()).as_str()],
+        )?;
+        let census_year = workforce_sim_core::date::year_of(meta.config.census_plan_year().1);
+        x.insert(
+            "write census",
+            "employees",
+            encode::census_batch(census, census_year)?,
+        )?;
+        tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "census inserted");
+        tx.commit("commit run header")?;
+        tracing::debug!(
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "run header committed"
+        );
+        Ok(())
     }
 
     /// Writes one simulated year in one transaction: a crash leaves whole years only.
     pub fn write_year(&mut self, y: &YearTables<'_>) -> Result<(), StoreError> {
-        let year = y.events.year;
+        self.write_encoded(&EncodedYear::new(y)?)
+    }
+
+    /// Writes one encoded year in one transaction (the writer thread's half of
+    /// [`Store::write_year`]).
+    pub fn write_encoded(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        let year = y.year;
         let x = &self.exec;
         let at = |what: &str| format!("year {year}: {what}");
         let tx = x.begin(&at("begin"))?;
         let t0 = std::time::Instant::now();
-        let clears: Vec<String> = [
-            "events",
-            "workforce_snapshot",
-            "workforce_needs",
-            "year_summary",
-            "stage_timings",
-        ]
-        .iter()
-        .map(|t| format!("DELETE FROM {t} WHERE simulation_year = {year}"))
-        .collect();
-        x.run(&at("clear year"), clears.iter().map(String::as_str))?;
-        let ranges = |n: usize| {
-            (0..n)
-                .step_by(BATCH_ROWS)
-                .map(move |s| s..(s + BATCH_ROWS).min(n))
-        };
-        x.append(
-            &at("append events"),
-            "events",
-            ranges(y.events.len())
-                .map(|r| encode::events_batch(y.config, y.bands, y.events, y.snapshot, r)),
-        )?;
-        tracing::debug!(
-            year,
-            rows = y.events.len(),
-            ms = t0.elapsed().as_secs_f64() * 1e3,
-            "events appended"
-        );
-        x.append(
-            &at("append snapshot"),
-            "workforce_snapshot",
-            ranges(y.snapshot.len())
-                .map(|r| encode::snapshot_batch(y.config, y.bands, y.snapshot, r)),
-        )?;
-        tracing::debug!(
-            year,
-            rows = y.snapshot.len(),
-            ms = t0.elapsed().as_secs_f64() * 1e3,
-            "snapshot appended"
-        );
-        let n = &y.foundation.needs;
-        let quotas = |q: &[u64]| {
-            q.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        x.execute(
-            &at("write needs"),
-            "INSERT INTO workforce_needs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            duckdb::params![
-                year,
-                n.n_start as i64,
-                n.experienced as i64,
-                n.prior_year_hires as i64,
-                n.target_ending as i64,
-                n.expected_experienced_terminations as i64,
-                n.survivors,
-                n.net_from_hires,
-                n.hires as i64,
-                n.implied_new_hire_terminations as i64,
-                n.rif_terminations as i64,
-                n.total_experienced_terminations as i64,
-                n.balance_error,
-                n.balance_status(),
-                n.failed_guards.join(","),
-                quotas(&y.foundation.termination_quotas),
-                quotas(&y.foundation.hire_quotas),
-            ],
-        )?;
-        let s = y.summary;
-        x.execute(
-            &at("write summary"),
-            "INSERT INTO year_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::DECIMAL(18,2), ?::DECIMAL(18,2),
-                ?, ?, ?, ?, ?, ?, ?, ?, ?::DECIMAL(18,2), ?::DECIMAL(18,2), ?::DECIMAL(18,2), ?::DECIMAL(18,2), ?)",
-            duckdb::params![
-                year,
-                s.starting_headcount as i64,
-                s.hires as i64,
-                s.experienced_terminations as i64,
-                s.new_hire_terminations as i64,
-                s.promotions as i64,
-                s.raises as i64,
-                s.ending_headcount as i64,
-                s.target_ending as i64,
-                s.total_events as i64,
-                s.snapshot_rows as i64,
-                format!("{:.2}", s.payroll),
-                format!("{:.2}", s.prorated_payroll),
-                s.eligible as i64,
-                s.participants as i64,
-                s.participation_rate,
-                s.average_deferral_rate,
-                s.enrollments as i64,
-                s.opt_outs as i64,
-                s.escalations as i64,
-                s.match_responses as i64,
-                format!("{:.2}", s.employee_contributions),
-                format!("{:.2}", s.employer_match),
-                format!("{:.2}", s.employer_core),
-                format!("{:.2}", s.forfeitures),
-                s.hce_count as i64,
-            ],
-        )?;
-        x.append(
-            &at("append timings"),
-            "stage_timings",
-            [encode::timings_batch(year, y.timings)],
-        )?;
-        x.execute(
-            &at("mark year"),
-            "UPDATE run_metadata SET last_committed_year = ?",
-            duckdb::params![year],
-        )?;
+        for (table, batch) in y.tables() {
+            x.insert(&at(table), table, batch.clone())?;
+        }
+        tracing::debug!(year, ms = t0.elapsed().as_secs_f64() * 1e3, "year inserted");
+        let mark = format!("UPDATE run_metadata SET last_committed_year = {year}");
+        x.run(&at("mark year"), [mark.as_str()])?;
         let t1 = std::time::Instant::now();
         tx.commit(&at("commit"))?;
         tracing::debug!(year, ms = t1.elapsed().as_secs_f64() * 1e3, "committed");
@@ -291,66 +201,139 @@ impl Store {
     }
 
     /// The naive mode: each stage's output to its own table, one transaction per stage.
-    pub fn materialize_stages(&mut self, y: &YearTables<'_>) -> Result<(), StoreError> {
-        let year = y.events.year;
-        let n = &y.foundation.needs;
+    pub fn materialize_stages(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        let year = y.year;
         let x = &self.exec;
-        let needs = format!(
-            "INSERT INTO stage_workforce_needs VALUES ({year}, {}, {}, {})",
-            n.target_ending, n.hires, n.total_experienced_terminations
-        );
-        let delete = format!("DELETE FROM stage_workforce_needs WHERE simulation_year = {year}");
         x.run(
-            "materialise needs",
+            "materialise",
             [
-                "CREATE TABLE IF NOT EXISTS stage_workforce_needs AS SELECT simulation_year, target_ending, hires, total_experienced_terminations FROM workforce_needs LIMIT 0",
-                "CREATE TABLE IF NOT EXISTS stage_events AS SELECT * FROM events LIMIT 0",
-                "CREATE TABLE IF NOT EXISTS stage_snapshot AS SELECT * FROM workforce_snapshot LIMIT 0",
+                "CREATE TABLE IF NOT EXISTS stage_workforce_needs AS SELECT * FROM workforce_needs LIMIT 0",
+                "CREATE TABLE IF NOT EXISTS stage_events AS SELECT * FROM event_records LIMIT 0",
+                "CREATE TABLE IF NOT EXISTS stage_snapshot AS SELECT * FROM snapshot_records LIMIT 0",
             ],
         )?;
-        let tx = x.begin("materialise needs")?;
-        x.run("materialise needs", [delete.as_str(), needs.as_str()])?;
-        tx.commit("materialise needs")?;
         for (table, batch) in [
-            (
-                "stage_events",
-                encode::events_batch(y.config, y.bands, y.events, y.snapshot, 0..y.events.len()),
-            ),
-            (
-                "stage_snapshot",
-                encode::snapshot_batch(y.config, y.bands, y.snapshot, 0..y.snapshot.len()),
-            ),
+            ("stage_workforce_needs", &y.needs),
+            ("stage_events", &y.events),
+            ("stage_snapshot", &y.snapshot),
         ] {
             let tx = x.begin("materialise")?;
             let delete = format!("DELETE FROM {table} WHERE simulation_year = {year}");
             x.run("materialise", [delete.as_str()])?;
-            x.append("materialise", table, [batch])?;
+            x.insert("materialise", table, batch.clone())?;
             tx.commit("materialise")?;
         }
         Ok(())
     }
 
-    /// Marks the run complete and records the initialization timing.
+    /// Marks the run complete, records the initialization timing and checkpoints the file
+    /// (so it is whole without its write-ahead log, ready to be renamed into place).
     pub fn finish_run(&mut self, init_seconds: f64) -> Result<(), StoreError> {
-        let timing =
-            format!("INSERT INTO stage_timings VALUES (NULL, 'initialization', {init_seconds})");
-        self.exec.run(
+        let x = &self.exec;
+        let tx = x.begin("finish run")?;
+        x.run(
             "finish run",
             [
                 "UPDATE run_metadata SET status = 'completed', finished_at = now()::TIMESTAMP",
                 "DELETE FROM stage_timings WHERE simulation_year IS NULL",
-                timing.as_str(),
             ],
-        )
+        )?;
+        x.insert(
+            "finish run",
+            "stage_timings",
+            encode::timings_batch(None, &[("initialization".to_string(), init_seconds)])?,
+        )?;
+        tx.commit("finish run")?;
+        let t0 = std::time::Instant::now();
+        x.run("checkpoint", ["CHECKPOINT"])?;
+        tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "checkpointed");
+        Ok(())
     }
 
     /// Records a later end year for a resumed run (the configuration stored with it too).
     pub fn extend_end_year(&mut self, config: &ValidConfig) -> Result<(), StoreError> {
-        self.exec.execute(
-            "extend end year",
-            "UPDATE run_metadata SET end_year = ?, config_json = ?",
-            duckdb::params![config.simulation.end_year, config.to_json()],
-        )?;
-        Ok(())
+        let sql = format!(
+            "UPDATE run_metadata SET end_year = {}, config_json = {}, config_fingerprint = {}",
+            config.simulation.end_year,
+            schema::quote(&config.to_json()),
+            schema::quote(&config.fingerprint()),
+        );
+        self.exec.run("extend end year", [sql.as_str()])
+    }
+}
+
+/// Session settings of a write: committed years stay in the write-ahead log until the one
+/// checkpoint at the end (or DuckDB's own at 1 GB), instead of a checkpoint that rewrites
+/// the file every few years.
+fn settings(x: &Executor) -> Result<(), StoreError> {
+    x.run("settings", ["SET checkpoint_threshold = '1GB'"])
+}
+
+/// The `INSERT` of a run's metadata row (values inlined: the write connection takes no
+/// parameters; text is quoted by [`schema::quote`]).
+fn metadata_insert(meta: &RunHeader, census_rows: usize) -> String {
+    let c = &meta.config;
+    let q = schema::quote;
+    format!(
+        "INSERT INTO run_metadata VALUES ({}, now()::TIMESTAMP, NULL, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'running', NULL, {}, {}, {}, {}, 'VALID', {}, {})",
+        q(&meta.run_id),
+        q(env!("CARGO_PKG_VERSION")),
+        q(&meta.engine),
+        c.simulation.random_seed,
+        c.simulation.start_year,
+        c.simulation.end_year,
+        q(&meta.census_source),
+        census_rows,
+        meta.baseline_headcount,
+        q(&c.fingerprint()),
+        q(&c.to_json()),
+        meta.threads,
+        q(&meta.census_fingerprint),
+        q(&c.simulation.scenario_id),
+        q(&c.simulation.plan_design_id),
+        c.census.eligibility_waiting_period_days,
+        q(meta.format),
+    )
+}
+
+/// One simulated year encoded as record batches, owned: what the year loop hands to a
+/// writer thread while it computes the next year.
+pub struct EncodedYear {
+    pub year: i32,
+    pub events: RecordBatch,
+    pub snapshot: RecordBatch,
+    pub hires: RecordBatch,
+    pub needs: RecordBatch,
+    pub summary: RecordBatch,
+    pub timings: RecordBatch,
+    /// The active headcount at the year's end (for progress).
+    pub ending_headcount: u64,
+}
+
+impl EncodedYear {
+    pub fn new(y: &YearTables<'_>) -> Result<EncodedYear, StoreError> {
+        let year = y.events.year;
+        Ok(EncodedYear {
+            year,
+            events: encode::events_batch(y.events, y.snapshot)?,
+            snapshot: encode::snapshot_batch(y.snapshot)?,
+            hires: encode::hires_batch(y.snapshot)?,
+            needs: encode::needs_batch(y.foundation)?,
+            summary: encode::summary_batch(y.summary)?,
+            timings: encode::timings_batch(Some(year), y.timings)?,
+            ending_headcount: y.summary.ending_headcount,
+        })
+    }
+
+    /// `(stored table, batch)` in write order.
+    pub fn tables(&self) -> [(&'static str, &RecordBatch); 6] {
+        [
+            ("event_records", &self.events),
+            ("snapshot_records", &self.snapshot),
+            ("employees", &self.hires),
+            ("workforce_needs", &self.needs),
+            ("year_summary", &self.summary),
+            ("stage_timings", &self.timings),
+        ]
     }
 }

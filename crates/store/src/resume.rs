@@ -18,6 +18,8 @@ pub struct ResumePoint {
     pub last_committed_year: Option<i32>,
     pub run_id: String,
     pub census_rows: u64,
+    /// [`crate::census_fingerprint`] of the census the run was started from.
+    pub census_fingerprint: String,
 }
 
 impl Store {
@@ -38,12 +40,13 @@ impl Store {
                 "no workforce-sim run in this database (table run_metadata is missing)",
             ));
         }
-        let (run_id, engine, config_json, last, census_rows): (String, String, String, Option<i32>, i64) =
+        type Row = (String, String, String, Option<i32>, i64, String);
+        let (run_id, engine, config_json, last, census_rows, census_fingerprint): Row =
             self.exec.query_row(
                 "read run metadata",
-                "SELECT run_id, engine, config_json, last_committed_year, census_rows FROM run_metadata",
+                "SELECT run_id, engine, config_json, last_committed_year, census_rows, census_fingerprint FROM run_metadata",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )?;
         // The stored configuration is validated again like any user input: a file edited by
         // hand gets the configuration error, never a panic further on.
@@ -58,6 +61,7 @@ impl Store {
             last_committed_year: last,
             run_id,
             census_rows: census_rows as u64,
+            census_fingerprint,
         })
     }
 
@@ -144,4 +148,76 @@ impl Store {
         }
         Ok(w)
     }
+}
+
+/// What an existing results database holds, as far as deciding whether a new run may
+/// replace it: which run, from which census and configuration, how far it got.
+#[derive(Debug, Clone)]
+pub struct StoredRun {
+    pub status: String,
+    pub config_fingerprint: String,
+    pub census_fingerprint: String,
+    pub census_source: String,
+    pub census_rows: u64,
+    pub random_seed: u64,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub last_committed_year: Option<i32>,
+}
+
+impl StoredRun {
+    /// One line for a message: "a completed run of seed 42, 2025-2029, 5,000 census rows
+    /// (synthetic ...), configuration 1a2b..."
+    pub fn describe(&self) -> String {
+        format!(
+            "a {} run of seed {}, {}-{}, {} census rows ({}), configuration {}",
+            self.status,
+            self.random_seed,
+            self.start_year,
+            self.end_year,
+            self.census_rows,
+            self.census_source,
+            self.config_fingerprint
+        )
+    }
+}
+
+/// Reads what the results database at `path` holds, opening it read-only. A file that is
+/// not a results database of this version is an error saying so.
+pub fn stored_run(path: &std::path::Path) -> Result<StoredRun, StoreError> {
+    let x = crate::exec::Executor::open_read_only(path)?;
+    let state = |message: &str| StoreError::State {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    };
+    let columns: i64 = x.query_row(
+        "read run metadata",
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'run_metadata' AND column_name = 'census_fingerprint'",
+        [],
+        |r| r.get(0),
+    )?;
+    if columns == 0 {
+        return Err(state(
+            "is not a results database of this version of workforce-sim (no run_metadata.census_fingerprint)",
+        ));
+    }
+    x.query_row(
+        "read run metadata",
+        "SELECT status, config_fingerprint, census_fingerprint, census_source, census_rows, random_seed,
+                start_year, end_year, last_committed_year FROM run_metadata",
+        [],
+        |r| {
+            Ok(StoredRun {
+                status: r.get(0)?,
+                config_fingerprint: r.get(1)?,
+                census_fingerprint: r.get(2)?,
+                census_source: r.get(3)?,
+                census_rows: r.get::<_, i64>(4)? as u64,
+                random_seed: r.get(5)?,
+                start_year: r.get(6)?,
+                end_year: r.get(7)?,
+                last_committed_year: r.get(8)?,
+            })
+        },
+    )
 }
