@@ -10,6 +10,15 @@ use workforce_sim::census::generate::{self, GeneratorParams};
 use workforce_sim::census_files;
 use workforce_sim::{CensusInput, Config, EngineKind, RunOptions, ValidConfig};
 
+/// `--format` values.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// One DuckDB file (--db).
+    Duckdb,
+    /// Hive-partitioned Parquet files and a results.duckdb of views (--out DIR).
+    Parquet,
+}
+
 /// `--engine` values (the library's [`EngineKind`], which knows nothing of clap).
 #[derive(Clone, Copy, ValueEnum)]
 enum EngineArg {
@@ -80,9 +89,16 @@ struct SimulateArgs {
     /// TOML configuration; every key optional, unknown keys rejected.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// DuckDB database file for the results.
+    /// DuckDB database file for the results (--format duckdb).
     #[arg(long, default_value = "simulation.duckdb")]
     db: PathBuf,
+    /// How the results are stored: one DuckDB file, or Parquet files for other engines.
+    #[arg(long, value_enum, default_value = "duckdb")]
+    format: FormatArg,
+    /// Output directory of --format parquet: events/simulation_year=2025/part-0.parquet,
+    /// ..., and results.duckdb with views over them.
+    #[arg(long, required_if_eq("format", "parquet"))]
+    out: Option<PathBuf>,
     /// Worker threads (0 = one per core); results are identical for any value.
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -263,6 +279,22 @@ fn simulate(args: SimulateArgs) -> Result<()> {
             );
         }
     };
+    let output = match (args.format, &args.out) {
+        (FormatArg::Parquet, Some(dir)) => workforce_sim::Output {
+            path: dir.clone(),
+            format: workforce_sim::Format::Parquet,
+            overwrite: args.overwrite,
+        },
+        (FormatArg::Parquet, None) => bail!("--format parquet needs --out DIR"),
+        (FormatArg::Duckdb, Some(_)) => {
+            bail!("--out is the directory of --format parquet; a DuckDB file is --db")
+        }
+        (FormatArg::Duckdb, None) => workforce_sim::Output {
+            path: args.db.clone(),
+            format: workforce_sim::Format::Duckdb,
+            overwrite: args.overwrite,
+        },
+    };
     let census_input = |config: &ValidConfig, employees: usize| match &args.census {
         Some(path) => CensusInput::File(path.clone()),
         None => {
@@ -277,7 +309,10 @@ fn simulate(args: SimulateArgs) -> Result<()> {
     let report = if args.resume {
         // A census named with --resume is checked against the run's; the synthetic one is
         // generated with the stored seed, which --seed (if given) already had to match.
-        let target = resume_target(&args.db);
+        let mut target = resume_target(&output.path);
+        if output.format == workforce_sim::Format::Parquet {
+            target = target.join(workforce_sim::store::parquet_out::RESULTS_DB);
+        }
         let stored = if target.exists() {
             workforce_sim::store::Store::open(&target)
                 .and_then(|s| s.resume_point())
@@ -290,8 +325,8 @@ fn simulate(args: SimulateArgs) -> Result<()> {
             (None, Some(n), Some(p)) => Some(census_input(&p.config, n)),
             _ => None,
         };
-        workforce_sim::resume_database(
-            &args.db,
+        workforce_sim::resume_output(
+            &output,
             config.as_ref(),
             census.as_ref(),
             &options,
@@ -302,10 +337,6 @@ fn simulate(args: SimulateArgs) -> Result<()> {
             bail!("a new run needs a configuration");
         };
         let input = census_input(&config, args.employees.unwrap_or(5_000));
-        let output = workforce_sim::Output {
-            path: args.db.clone(),
-            overwrite: args.overwrite,
-        };
         workforce_sim::simulate_to(&config, &input, &output, &options, &mut progress)?
     };
     bar.finish_and_clear();

@@ -18,16 +18,28 @@ use workforce_sim_core::year::{
     self, effective_threads, new_report, run_id, with_pool, CensusInput, InMemoryRun,
     PreparedCensus, Progress, RunOptions, YearOutput,
 };
+use workforce_sim_store::parquet_out::{make_views, RESULTS_DB};
 use workforce_sim_store::{
-    census_fingerprint, stored_run, DuckdbParquet, EncodedYear, RunHeader, Store, StoreError,
-    YearTables,
+    census_fingerprint, stored_run, DuckdbParquet, EncodedYear, ParquetOut, ResumePoint, RunHeader,
+    Store, StoreError, YearTables, YearWriter,
 };
+
+/// How a run's results are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One DuckDB file.
+    #[default]
+    Duckdb,
+    /// A directory of hive-partitioned Parquet files and a `results.duckdb` of views.
+    Parquet,
+}
 
 /// Where a run's results go.
 #[derive(Debug, Clone)]
 pub struct Output {
-    /// The results database file.
+    /// The results database file, or the Parquet output directory.
     pub path: PathBuf,
+    pub format: Format,
     /// Replace an existing run even if it was made from another census or configuration.
     pub overwrite: bool,
 }
@@ -36,7 +48,25 @@ impl Output {
     pub fn duckdb(path: impl Into<PathBuf>) -> Output {
         Output {
             path: path.into(),
+            format: Format::Duckdb,
             overwrite: false,
+        }
+    }
+
+    pub fn parquet(dir: impl Into<PathBuf>) -> Output {
+        Output {
+            path: dir.into(),
+            format: Format::Parquet,
+            overwrite: false,
+        }
+    }
+
+    /// The DuckDB file that describes the run: the file itself, or the directory's
+    /// `results.duckdb`.
+    fn catalog(&self, root: &Path) -> PathBuf {
+        match self.format {
+            Format::Duckdb => root.to_path_buf(),
+            Format::Parquet => root.join(RESULTS_DB),
         }
     }
 }
@@ -112,24 +142,32 @@ pub fn simulate_to(
     let started = Instant::now();
     let census = prepare_census(config, input)?;
     let fingerprint = census_fingerprint(&census.staged.rows);
-    let db = output.path.as_path();
-    check_replaceable(db, config, &fingerprint, output.overwrite)?;
+    let root = output.path.as_path();
+    if output.format == Format::Parquet {
+        restore_replaced(root)?;
+        if root.exists() && !output.catalog(root).exists() && !output.overwrite {
+            return Err(Error::Exists(format!(
+                "{} exists and is not a Parquet output of workforce-sim (no {RESULTS_DB}); pass --overwrite to replace it, or --out to write elsewhere",
+                root.display()
+            )));
+        }
+    }
+    check_replaceable(
+        &output.catalog(root),
+        config,
+        &fingerprint,
+        output.overwrite,
+    )?;
     let engine = build_engine(options.engine)?;
-    let partial = partial_path(db);
+    let partial = partial_path(root);
     if partial.exists() {
         tracing::warn!(
             "replacing the unfinished run in {} (--resume would have continued it)",
             partial.display()
         );
-        remove_database(&partial)?;
+        remove_output(&partial)?;
     }
     let init = Instant::now();
-    tracing::debug!(
-        ms = started.elapsed().as_secs_f64() * 1e3,
-        "census prepared"
-    );
-    let mut store = open_store(&partial, options)?;
-    tracing::debug!(ms = init.elapsed().as_secs_f64() * 1e3, "database opened");
     let header = RunHeader {
         run_id: run_id(),
         engine: options.engine.as_str().to_string(),
@@ -138,45 +176,125 @@ pub fn simulate_to(
         census_fingerprint: fingerprint,
         baseline_headcount: census.staged.baseline.len() as u64,
         threads: effective_threads(options.threads),
-        format: "duckdb",
+        format: match output.format {
+            Format::Duckdb => "duckdb",
+            Format::Parquet => "parquet",
+        },
     };
-    if let Err(e) = store.begin_run(&header, &census.staged.rows) {
-        drop(store);
-        let _ = remove_database(&partial);
-        return Err(e.into());
-    }
-    let init_seconds = init.elapsed().as_secs_f64();
     let mut report = new_report(
         config,
         options,
         &census.source,
         census.staged.rows.len() as u64,
         census.staged.baseline.len() as u64,
-        Some(db),
+        Some(root),
     );
     report.run_id = header.run_id.clone();
     report.warnings = census.warnings.clone();
+    let baseline = census.staged.baseline.clone();
+    match output.format {
+        Format::Duckdb => {
+            let mut store = open_store(&partial, options)?;
+            if let Err(e) = store.begin_run(&header, &census.staged.rows) {
+                drop(store);
+                let _ = remove_output(&partial);
+                return Err(e.into());
+            }
+            let init_seconds = initialized(&mut report, init);
+            let mut store = run_into(
+                config,
+                engine.as_ref(),
+                store,
+                baseline,
+                config.years(),
+                options,
+                &mut report,
+                progress,
+            )?;
+            store.finish_run(init_seconds)?;
+            report.statements = counts(&store, options)?;
+            drop(store);
+            replace(&partial, root)?;
+        }
+        Format::Parquet => {
+            let out = match ParquetOut::create(
+                &partial,
+                &header,
+                &census.staged.rows,
+                options.audit_statements,
+            ) {
+                Ok(out) => out,
+                Err(e) => {
+                    let _ = remove_output(&partial);
+                    return Err(e.into());
+                }
+            };
+            let init_seconds = initialized(&mut report, init);
+            let out = run_into(
+                config,
+                engine.as_ref(),
+                out,
+                baseline,
+                config.years(),
+                options,
+                &mut report,
+                progress,
+            )?;
+            report.statements = out.finish(init_seconds)?;
+            replace_dir(&partial, root)?;
+            make_views(root)?;
+        }
+    }
+    report.total_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Records the initialization stage (census written) and returns its seconds.
+fn initialized(report: &mut RunReport, init: Instant) -> f64 {
+    let seconds = init.elapsed().as_secs_f64();
     report.stages.push(StageTiming {
         year: None,
         stage: Stage::Initialization,
-        seconds: init_seconds,
+        seconds,
     });
-    let mut store = run_into_store(
-        config,
-        engine.as_ref(),
-        store,
-        census.staged.baseline.clone(),
-        config.years(),
-        options,
-        &mut report,
-        progress,
-    )?;
-    store.finish_run(init_seconds)?;
-    report.statements = counts(&store, options)?;
-    drop(store);
-    replace(&partial, db)?;
-    report.total_seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    seconds
+}
+
+/// `DIR.replaced`: where a Parquet output's previous directory waits while the new one is
+/// renamed into place.
+fn replaced_path(dir: &Path) -> PathBuf {
+    let mut p = dir.as_os_str().to_owned();
+    p.push(".replaced");
+    PathBuf::from(p)
+}
+
+/// Puts back a previous Parquet output that a crash left aside between the two renames of
+/// [`replace_dir`].
+fn restore_replaced(dir: &Path) -> Result<(), Error> {
+    let aside = replaced_path(dir);
+    if aside.exists() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&aside).map_err(io("cannot remove", &aside))?;
+        } else {
+            std::fs::rename(&aside, dir).map_err(io("cannot restore", dir))?;
+        }
+    }
+    Ok(())
+}
+
+/// Renames a completed Parquet output directory over `dir`: the old one aside, the new one
+/// into place, the old one removed. A crash between the renames is undone by
+/// [`restore_replaced`] on the next run.
+fn replace_dir(partial: &Path, dir: &Path) -> Result<(), Error> {
+    let aside = replaced_path(dir);
+    if dir.exists() {
+        std::fs::rename(dir, &aside).map_err(io("cannot move aside", dir))?;
+    }
+    std::fs::rename(partial, dir).map_err(io("cannot rename the completed run to", dir))?;
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).map_err(io("cannot remove", &aside))?;
+    }
+    Ok(())
 }
 
 /// Refuses to replace a results database of another census or configuration (or a file
@@ -249,27 +367,27 @@ fn replace(partial: &Path, db: &Path) -> Result<(), Error> {
 /// holds no year (a rendezvous), so at most one year is in flight besides the one being
 /// computed and memory stays bounded. Progress is reported as the writer commits.
 #[allow(clippy::too_many_arguments)]
-fn run_into_store(
+fn run_into<W: YearWriter + Materialize>(
     config: &ValidConfig,
     engine: &dyn workforce_sim_core::Engine,
-    store: Store,
+    store: W,
     prior: Workforce,
     years: std::ops::RangeInclusive<i32>,
     options: &RunOptions,
     report: &mut RunReport,
     progress: &mut (dyn FnMut(Progress) + Send),
-) -> Result<Store, Error> {
+) -> Result<W, Error> {
     let naive = options.materialize_stages;
     let years_total = years.clone().count();
     std::thread::scope(|scope| {
         let (send, receive) = mpsc::sync_channel::<EncodedYear>(0);
-        let writer = scope.spawn(move || -> Result<Store, StoreError> {
+        let writer = scope.spawn(move || -> Result<W, StoreError> {
             let mut store = store;
             for (done, year) in receive.into_iter().enumerate() {
                 if naive {
-                    store.materialize_stages(&year)?;
+                    store.materialize(&year)?;
                 }
-                store.write_encoded(&year)?;
+                store.write(&year)?;
                 progress(Progress {
                     year: year.year,
                     years_done: done + 1,
@@ -312,6 +430,24 @@ fn run_into_store(
     })
 }
 
+/// The naive orchestration's extra writes (each stage to its own table): a DuckDB file
+/// only.
+trait Materialize {
+    fn materialize(&mut self, y: &EncodedYear) -> Result<(), StoreError>;
+}
+
+impl Materialize for Store {
+    fn materialize(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        self.materialize_stages(y)
+    }
+}
+
+impl Materialize for ParquetOut {
+    fn materialize(&mut self, _: &EncodedYear) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 /// Continues an interrupted run from its last committed year: the unfinished `FILE.partial`
 /// of a new run if there is one (renamed over `FILE` when it completes), else `FILE` itself
 /// (a later `end_year` extends a completed run in place, a year per transaction). The
@@ -325,17 +461,94 @@ pub fn resume_database(
     options: &RunOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, Error> {
-    let partial = partial_path(db);
+    resume_output(&Output::duckdb(db), config, census, options, progress)
+}
+
+/// [`resume_database`] for any output: a DuckDB file or a Parquet directory (where the
+/// files of a year after the last committed one, left by a crash, are removed first).
+pub fn resume_output(
+    output: &Output,
+    config: Option<&ValidConfig>,
+    census: Option<&CensusInput>,
+    options: &RunOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<RunReport, Error> {
+    let root = output.path.as_path();
+    if output.format == Format::Parquet {
+        restore_replaced(root)?;
+    }
+    let partial = partial_path(root);
     let target = if partial.exists() {
         partial.clone()
-    } else if db.exists() {
-        db.to_path_buf()
+    } else if root.exists() {
+        root.to_path_buf()
     } else {
-        return Err(Error::Resume(format!("{} does not exist", db.display())));
+        return Err(Error::Resume(format!("{} does not exist", root.display())));
     };
     let started = Instant::now();
-    let mut store = open_store(&target, options)?;
-    let point = store.resume_point()?;
+    let mut report = match output.format {
+        Format::Duckdb => {
+            let mut store = open_store(&target, options)?;
+            let (stored, first, prior, mut report) =
+                resume_plan(&mut store, &target, root, config, census, options)?;
+            let engine = build_engine(options.engine)?;
+            let mut store = run_into(
+                &stored,
+                engine.as_ref(),
+                store,
+                prior,
+                first..=stored.simulation.end_year,
+                options,
+                &mut report,
+                progress,
+            )?;
+            store.finish_run(0.0)?;
+            report.statements = counts(&store, options)?;
+            drop(store);
+            if target == partial {
+                replace(&partial, root)?;
+            }
+            report
+        }
+        Format::Parquet => {
+            let mut out = ParquetOut::open(&target, options.audit_statements)?;
+            let (stored, first, prior, mut report) =
+                resume_plan(out.catalog(), &target, root, config, census, options)?;
+            let engine = build_engine(options.engine)?;
+            let out = run_into(
+                &stored,
+                engine.as_ref(),
+                out,
+                prior,
+                first..=stored.simulation.end_year,
+                options,
+                &mut report,
+                progress,
+            )?;
+            report.statements = out.finish(0.0)?;
+            if target == partial {
+                replace_dir(&partial, root)?;
+            }
+            make_views(root)?;
+            report
+        }
+    };
+    report.total_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// What a resume continues: the stored configuration (with a later end year if asked),
+/// the first year to run, the workforce after the last committed year and the report.
+/// Flags that contradict the stored run (configuration, census, engine) are errors.
+fn resume_plan(
+    store: &mut Store,
+    target: &Path,
+    root: &Path,
+    config: Option<&ValidConfig>,
+    census: Option<&CensusInput>,
+    options: &RunOptions,
+) -> Result<(ValidConfig, i32, Workforce, RunReport), Error> {
+    let point: ResumePoint = store.resume_point()?;
     let mut stored = point.config.clone().into_inner();
     if let Some(c) = config {
         let mut a = c.config().clone();
@@ -389,7 +602,6 @@ pub fn resume_database(
     if stored.simulation.end_year != point.config.simulation.end_year {
         store.extend_end_year(&stored)?;
     }
-    let engine = build_engine(options.engine)?;
     let prior = store.load_workforce(point.last_committed_year)?;
     let mut report = new_report(
         &stored,
@@ -397,28 +609,11 @@ pub fn resume_database(
         "resumed",
         point.census_rows,
         prior.len() as u64,
-        Some(db),
+        Some(root),
     );
     report.run_id = point.run_id;
     report.resumed_after = point.last_committed_year;
-    let mut store = run_into_store(
-        &stored,
-        engine.as_ref(),
-        store,
-        prior,
-        first..=stored.simulation.end_year,
-        options,
-        &mut report,
-        progress,
-    )?;
-    store.finish_run(0.0)?;
-    report.statements = counts(&store, options)?;
-    drop(store);
-    if target == partial {
-        replace(&partial, db)?;
-    }
-    report.total_seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    Ok((stored, first, prior, report))
 }
 
 fn open_store(db: &Path, options: &RunOptions) -> Result<Store, Error> {
@@ -438,8 +633,11 @@ fn counts(store: &Store, options: &RunOptions) -> Result<StatementCounts, Error>
     Ok(c)
 }
 
-/// Removes a database file and its write-ahead log.
-fn remove_database(db: &Path) -> Result<(), Error> {
+/// Removes an unfinished output: a database file and its write-ahead log, or a directory.
+fn remove_output(db: &Path) -> Result<(), Error> {
+    if db.is_dir() {
+        return std::fs::remove_dir_all(db).map_err(io("cannot remove", db));
+    }
     for p in [db.to_path_buf(), wal_path(db)] {
         if p.exists() {
             std::fs::remove_file(&p).map_err(io("cannot remove", &p))?;

@@ -5,7 +5,7 @@
 use crate::common;
 
 use workforce_sim::digest::{run_digest, Digest};
-use workforce_sim::{simulate_in_memory, simulate_to_database, Config};
+use workforce_sim::{simulate_in_memory, simulate_to, simulate_to_database, Config, Output};
 
 /// `run_digest` of the default run (5,000 synthetic employees, 2025-2029, seed 42).
 const DEFAULT_RUN: &str = "64a6133cfaec0e6e";
@@ -59,4 +59,35 @@ fn the_default_database_keeps_its_tables() {
         .map(|(t, d)| (t.to_string(), d.to_string()))
         .collect();
     assert_eq!(got, want, "a result table of the default database moved");
+}
+
+#[test]
+fn the_default_parquet_output_keeps_the_tables() {
+    let dir = common::tmp();
+    let out = dir.path().join("parquet");
+    let config = common::valid(Config::default());
+    simulate_to(
+        &config,
+        &common::synthetic(5_000, 42),
+        &Output::parquet(&out),
+        &common::options(2),
+        &mut |_| {},
+    )
+    .unwrap();
+    let got: Vec<(String, String)> = common::results(&out.join("results.duckdb"), dir.path())
+        .into_iter()
+        .map(|(table, bytes)| {
+            let mut d = Digest::default();
+            d.bytes(&bytes);
+            (table, d.hex())
+        })
+        .collect();
+    let want: Vec<(String, String)> = DEFAULT_TABLES
+        .iter()
+        .map(|(t, d)| (t.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(
+        got, want,
+        "the Parquet output's tables differ from the database's"
+    );
 }

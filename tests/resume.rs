@@ -15,11 +15,17 @@ use workforce_sim::{resume_database, simulate_to_database, Error};
 /// `committed` years, i.e. while it computes or writes the next one. Returns the years it
 /// reported before the kill.
 pub(crate) fn kill_after(db: &Path, args: &[&str], committed: usize) -> Vec<i32> {
+    let mut all: Vec<&str> = args.to_vec();
+    let db = db.to_str().unwrap();
+    all.extend(["--db", db]);
+    kill_with(&all, committed)
+}
+
+/// [`kill_after`] with the output given in `args` (e.g. `--format parquet --out DIR`).
+pub(crate) fn kill_with(args: &[&str], committed: usize) -> Vec<i32> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
         .arg("simulate")
         .args(args)
-        .arg("--db")
-        .arg(db)
         .args(["--threads", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -13,12 +13,14 @@ mod encode;
 mod exec;
 pub mod history;
 pub mod parquet;
+pub mod parquet_out;
 mod raw;
 mod resume;
 mod schema;
 
 pub use history::{participant_history, ParticipantHistory};
 pub use parquet::DuckdbParquet;
+pub use parquet_out::ParquetOut;
 pub use resume::{stored_run, ResumePoint, StoredRun};
 pub use schema::TABLES;
 
@@ -94,6 +96,18 @@ pub struct YearTables<'a> {
 /// A DuckDB database file opened for a run.
 pub struct Store {
     exec: Executor,
+}
+
+/// Where the writer thread puts each encoded year: a DuckDB file ([`Store`]) or a Parquet
+/// directory ([`ParquetOut`]). One call per year, each committed whole or not at all.
+pub trait YearWriter: Send {
+    fn write(&mut self, y: &EncodedYear) -> Result<(), StoreError>;
+}
+
+impl YearWriter for Store {
+    fn write(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        self.write_encoded(y)
+    }
 }
 
 impl Store {
@@ -175,6 +189,89 @@ impl Store {
         Ok(())
     }
 
+    /// The catalog of a Parquet output (`results.duckdb`): ENUM types, `run_metadata` and
+    /// `stage_timings` as tables, the run header; the year tables are files.
+    pub(crate) fn begin_catalog(
+        &mut self,
+        meta: &RunHeader,
+        census_rows: usize,
+    ) -> Result<(), StoreError> {
+        let x = &self.exec;
+        let tx = x.begin("begin run")?;
+        let ddl = schema::catalog();
+        x.run("create catalog", ddl.iter().map(String::as_str))?;
+        x.run(
+            "write run metadata",
+            [metadata_insert(meta, census_rows).as_str()],
+        )?;
+        tx.commit("commit run header")
+    }
+
+    /// Commits a year of a Parquet output whose files are in place: its stage timings and
+    /// the last committed year, in one transaction.
+    pub(crate) fn commit_parquet_year(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        let year = y.year;
+        let x = &self.exec;
+        let at = |what: &str| format!("year {year}: {what}");
+        let tx = x.begin(&at("begin"))?;
+        x.insert(&at("stage_timings"), "stage_timings", y.timings.clone())?;
+        let mark = format!("UPDATE run_metadata SET last_committed_year = {year}");
+        x.run(&at("mark year"), [mark.as_str()])?;
+        tx.commit(&at("commit"))
+    }
+
+    /// The views of a Parquet output's catalog over the files in `dir`: the stored tables
+    /// as views of their partitions (committed years only; an empty table where a table has
+    /// no file yet), then the public views. Made again, with the final paths, when the run
+    /// completes (DuckDB binds a view's files as it creates it).
+    pub(crate) fn create_views(
+        &mut self,
+        config: &ValidConfig,
+        dir: &Path,
+    ) -> Result<(), StoreError> {
+        let tables = self.exec.query(
+            "list tables",
+            "SELECT table_name FROM duckdb_tables()",
+            [],
+            |r| r.get::<_, String>(0),
+        )?;
+        let views = self.exec.query(
+            "list views",
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal",
+            [],
+            |r| r.get::<_, String>(0),
+        )?;
+        let mut sql = Vec::new();
+        for (table, stored) in parquet_out::PARTITIONED {
+            let has_files = std::fs::read_dir(dir.join(table))
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false);
+            let committed = if stored == "employees" {
+                String::new()
+            } else {
+                " WHERE simulation_year <= (SELECT last_committed_year FROM run_metadata)".into()
+            };
+            if has_files {
+                let glob = dir.join(table).join("*").join("*.parquet");
+                if tables.iter().any(|t| t == stored) {
+                    sql.push(format!("DROP TABLE {stored}"));
+                }
+                sql.push(format!(
+                    "CREATE OR REPLACE VIEW {stored} AS SELECT simulation_year::INTEGER AS simulation_year, * EXCLUDE (simulation_year) FROM read_parquet({}, hive_partitioning = true){committed}",
+                    schema::quote(&glob.to_string_lossy())
+                ));
+            } else {
+                if views.iter().any(|v| v == stored) {
+                    sql.push(format!("DROP VIEW {stored}"));
+                }
+                sql.push(schema::stored_table(stored, "CREATE TABLE IF NOT EXISTS"));
+            }
+        }
+        sql.extend(schema::views(config));
+        self.exec
+            .run("create views", sql.iter().map(String::as_str))
+    }
+
     /// Writes one simulated year in one transaction: a crash leaves whole years only.
     pub fn write_year(&mut self, y: &YearTables<'_>) -> Result<(), StoreError> {
         self.write_encoded(&EncodedYear::new(y)?)
@@ -248,6 +345,11 @@ impl Store {
         x.run("checkpoint", ["CHECKPOINT"])?;
         tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "checkpointed");
         Ok(())
+    }
+
+    /// Writes everything to the database file (no write-ahead log left).
+    pub(crate) fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.exec.run("checkpoint", ["CHECKPOINT"])
     }
 
     /// Records a later end year for a resumed run (the configuration stored with it too).

@@ -1,18 +1,15 @@
 //! DuckDB's C API where duckdb-rs stops: a connection of our own on which record batches
 //! reach tables through DuckDB's own Arrow conversion (`duckdb_data_chunk_from_arrow`, whole
 //! Arrow buffers at a time) instead of duckdb-rs copying every string, decimal and boolean
-//! value by value, and an Arrow scan (`duckdb_arrow_scan`) that feeds `COPY ... TO` for
-//! Parquet files.
+//! value by value.
 //!
 //! The unsafe code is here and nowhere else. [`RawDb`] owns a database, one raw connection
 //! (every write of the store, so one transaction covers a whole year) and a duckdb-rs
 //! [`duckdb::Connection`] on the same database for typed reads.
 
 use duckdb::arrow::array::{Array, StructArray};
-use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
-use duckdb::arrow::ffi_stream::FFI_ArrowArrayStream;
-use duckdb::arrow::record_batch::{RecordBatch, RecordBatchIterator};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::ffi;
 use std::ffi::{CStr, CString};
 use std::mem::ManuallyDrop;
@@ -128,38 +125,6 @@ impl RawDb {
             ffi::duckdb_destroy_result(&mut result);
             outcome
         }
-    }
-
-    /// Runs `sql` with the batches visible as the temporary view `name` (DuckDB's Arrow
-    /// scan over a stream of them), then drops the view. The batches are read once, by
-    /// DuckDB, in its own vectorised conversion.
-    #[allow(dead_code)] // the Parquet output's route; used in the next commit
-    pub(crate) fn with_arrow(
-        &self,
-        name: &str,
-        schema: SchemaRef,
-        batches: Vec<RecordBatch>,
-        sql: &str,
-    ) -> Result<(), RawError> {
-        let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
-        let mut stream = FFI_ArrowArrayStream::new(Box::new(reader));
-        let c_name = cstring(name)?;
-        // SAFETY: `stream` is a valid Arrow C stream that lives until after the statement
-        // that reads it and the view over it is dropped.
-        let rc = unsafe {
-            ffi::duckdb_arrow_scan(
-                self.con,
-                c_name.as_ptr(),
-                (&mut stream as *mut FFI_ArrowArrayStream).cast(),
-            )
-        };
-        if rc != ffi::duckdb_state_DuckDBSuccess {
-            return Err(RawError(format!("cannot scan the {name} batches")));
-        }
-        let ran = self.query(sql);
-        let dropped = self.query(&format!("DROP VIEW IF EXISTS {name}"));
-        drop(stream);
-        ran.and(dropped)
     }
 }
 

@@ -294,6 +294,25 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
     vec![events, snapshot, census]
 }
 
+/// The DDL of one stored table, with `create` (e.g. `CREATE TEMP TABLE IF NOT EXISTS`) in
+/// place of `CREATE TABLE`.
+pub(crate) fn stored_table(name: &str, create: &str) -> String {
+    STORED
+        .split(';')
+        .map(str::trim)
+        .find(|s| s.starts_with(&format!("CREATE TABLE {name} (")))
+        .map(|s| s.replacen("CREATE TABLE", create, 1))
+        .unwrap_or_default()
+}
+
+/// The catalog of a Parquet output: the ENUM types and the two tables that are not files.
+pub(crate) fn catalog() -> Vec<String> {
+    let mut all = enum_ddl();
+    all.push(stored_table("run_metadata", "CREATE TABLE"));
+    all.push(stored_table("stage_timings", "CREATE TABLE"));
+    all
+}
+
 /// Every statement that creates an empty results database: types, tables, views.
 pub(crate) fn create(config: &ValidConfig) -> Vec<String> {
     let mut all = enum_ddl();
