@@ -2,6 +2,13 @@
 //! default), and into a DuckDB file with every stage materialised (the naive orchestration),
 //! so the report can show the orchestration overhead. Throughput is employee-years.
 //!
+//! The `persistence` group writes the same simulated years (5,000 x 5, and 100,000 x 10 with
+//! `WFS_BENCH_LARGE=1`; prepared once) side by side through: the store from the simulation's
+//! columns (`store`: encoding, inserts, commits, checkpoint), the store from batches already
+//! encoded (`store_encoded`), the Parquet output (`parquet`), and a limit path written here
+//! (`limit`): the same Arrow batches as Parquet files inserted by DuckDB itself
+//! (`INSERT ... SELECT * FROM read_parquet`, one transaction per year, one checkpoint).
+//!
 //! `cargo bench --bench workflow` (add `WFS_BENCH_LARGE=1` for the 50k and 100k scenarios;
 //! `-- --profile-time 10` writes a flamegraph per bench instead of measuring).
 
@@ -9,6 +16,9 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
+use workforce_sim::store::{
+    census_fingerprint, EncodedYear, ParquetOut, RunHeader, Store, YearTables, YearWriter,
+};
 use workforce_sim::{simulate_in_memory, simulate_to_database, RunOptions};
 
 #[global_allocator]
@@ -95,9 +105,184 @@ fn workflow(c: &mut Criterion) {
     group.finish();
 }
 
+/// The persistence contents: `(name, employees, years)`.
+fn persistence_contents() -> Vec<(&'static str, usize, i32)> {
+    let mut v = vec![("5000x5", 5_000, 5)];
+    if std::env::var("WFS_BENCH_LARGE").is_ok_and(|v| v == "1") {
+        v.push(("100000x10", 100_000, 10));
+    }
+    v
+}
+
+fn persistence(c: &mut Criterion) {
+    let mut group = c.benchmark_group("persistence");
+    group.sample_size(10);
+    for (name, employees, years) in persistence_contents() {
+        let mut config = workforce_sim::Config::default();
+        config.simulation.end_year = config.simulation.start_year + years - 1;
+        let config = config.validate().expect("valid");
+        let input = workforce_sim::CensusInput::Synthetic(workforce_sim::GeneratorParams::new(
+            employees, 2024, 42,
+        ));
+        let census = workforce_sim::prepare_census(&config, &input).expect("census");
+        let run = simulate_in_memory(&config, &census, &options(false)).expect("run");
+        let tables = || {
+            run.years
+                .iter()
+                .zip(&run.report.years)
+                .map(|((f, e, s), r)| YearTables {
+                    foundation: f,
+                    events: e,
+                    snapshot: s,
+                    summary: &r.summary,
+                    timings: &[],
+                })
+        };
+        let encoded: Vec<EncodedYear> = tables()
+            .map(|t| EncodedYear::new(&t).expect("encode"))
+            .collect();
+        let employee_years: u64 = run.years.iter().map(|y| y.2.len() as u64).sum();
+        let header = RunHeader {
+            run_id: "bench".into(),
+            engine: "native".into(),
+            config: config.clone(),
+            census_source: "bench".into(),
+            census_fingerprint: census_fingerprint(&census.staged.rows),
+            baseline_headcount: census.staged.baseline.len() as u64,
+            threads: 1,
+            format: "duckdb",
+        };
+        // The limit path's input: each year's batches as Parquet files, written once.
+        let files = tempfile::tempdir().expect("tempdir");
+        let limit_files = write_limit_files(files.path(), &encoded);
+        group.throughput(Throughput::Elements(employee_years));
+        let fresh = || tempfile::tempdir().expect("tempdir");
+        group.bench_function(BenchmarkId::new("store", name), |b| {
+            b.iter_batched(
+                fresh,
+                |dir| {
+                    let mut store = Store::open(&dir.path().join("s.duckdb")).expect("open");
+                    store
+                        .begin_run(&header, &census.staged.rows)
+                        .expect("begin");
+                    for t in tables() {
+                        store.write_year(&t).expect("year");
+                    }
+                    store.finish_run(0.0).expect("finish");
+                    drop(store);
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function(BenchmarkId::new("store_encoded", name), |b| {
+            b.iter_batched(
+                fresh,
+                |dir| {
+                    let mut store = Store::open(&dir.path().join("s.duckdb")).expect("open");
+                    store
+                        .begin_run(&header, &census.staged.rows)
+                        .expect("begin");
+                    for y in &encoded {
+                        store.write_encoded(y).expect("year");
+                    }
+                    store.finish_run(0.0).expect("finish");
+                    drop(store);
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function(BenchmarkId::new("limit", name), |b| {
+            b.iter_batched(
+                fresh,
+                |dir| {
+                    limit_path(&dir.path().join("l.duckdb"), &limit_files);
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function(BenchmarkId::new("parquet", name), |b| {
+            b.iter_batched(
+                fresh,
+                |dir| {
+                    let mut out = ParquetOut::create(
+                        &dir.path().join("pq"),
+                        &header,
+                        &census.staged.rows,
+                        false,
+                    )
+                    .expect("create");
+                    for y in &encoded {
+                        out.write(y).expect("year");
+                    }
+                    black_box(out.finish(0.0).expect("finish"));
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// Each year's batches as Parquet files: `(year, [(table, file)])`.
+fn write_limit_files(
+    dir: &std::path::Path,
+    years: &[EncodedYear],
+) -> Vec<Vec<(&'static str, std::path::PathBuf)>> {
+    years
+        .iter()
+        .map(|y| {
+            y.tables()
+                .iter()
+                .filter(|(_, b)| b.num_rows() > 0)
+                .map(|(table, batch)| {
+                    let path = dir.join(format!("{table}_{}.parquet", y.year));
+                    let file = std::fs::File::create(&path).expect("create");
+                    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None)
+                        .expect("writer");
+                    w.write(batch).expect("write");
+                    w.close().expect("close");
+                    (*table, path)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The limit path: DuckDB inserting the same batches from Parquet files itself, one
+/// transaction per year, one checkpoint at the end.
+fn limit_path(db: &std::path::Path, years: &[Vec<(&'static str, std::path::PathBuf)>]) {
+    let conn = duckdb::Connection::open(db).expect("open");
+    conn.execute_batch("SET checkpoint_threshold = '1GB'")
+        .expect("set");
+    let mut created = std::collections::HashSet::new();
+    for year in years {
+        conn.execute_batch("BEGIN TRANSACTION").expect("begin");
+        for (table, file) in year {
+            let sql = if created.insert(*table) {
+                format!(
+                    "CREATE TABLE {table} AS SELECT * FROM read_parquet('{}')",
+                    file.display()
+                )
+            } else {
+                format!(
+                    "INSERT INTO {table} SELECT * FROM read_parquet('{}')",
+                    file.display()
+                )
+            };
+            conn.execute_batch(&sql).expect("insert");
+        }
+        conn.execute_batch("COMMIT").expect("commit");
+    }
+    conn.execute_batch("CHECKPOINT").expect("checkpoint");
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = workflow
+    targets = workflow, persistence
 }
 criterion_main!(benches);

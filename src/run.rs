@@ -126,7 +126,7 @@ pub fn simulate_to_database(
     simulate_to(config, input, &Output::duckdb(db), options, progress)
 }
 
-/// Runs a whole simulation into `output`. Bad input fails before any file is touched. The
+/// Runs a whole simulation into `output`. Bad input fails leaving no file behind. The
 /// run is written to `FILE.partial` and renamed over `FILE` when complete, so the previous
 /// result stays whole and readable until then, and a crash leaves it untouched (and the
 /// partial run to `--resume`). A previous run of another census or configuration is
@@ -140,8 +140,6 @@ pub fn simulate_to(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, Error> {
     let started = Instant::now();
-    let census = prepare_census(config, input)?;
-    let fingerprint = census_fingerprint(&census.staged.rows);
     let root = output.path.as_path();
     if output.format == Format::Parquet {
         restore_replaced(root)?;
@@ -152,21 +150,62 @@ pub fn simulate_to(
             )));
         }
     }
-    check_replaceable(
-        &output.catalog(root),
-        config,
-        &fingerprint,
-        output.overwrite,
-    )?;
     let engine = build_engine(options.engine)?;
-    let partial = partial_path(root);
-    if partial.exists() {
+    // A Parquet output with nothing in its place is written in place (no rename, its views
+    // made once, after the first year); otherwise beside, and renamed when complete.
+    let in_place = output.format == Format::Parquet && !root.exists();
+    let partial = if in_place {
+        root.to_path_buf()
+    } else {
+        partial_path(root)
+    };
+    if !in_place && partial.exists() {
         tracing::warn!(
             "replacing the unfinished run in {} (--resume would have continued it)",
             partial.display()
         );
         remove_output(&partial)?;
     }
+    // The new file is opened (DuckDB's start-up) while the census is read and staged; if the
+    // census or the check of what is in place fails, the new file is removed again.
+    let (census, opened) = std::thread::scope(|scope| {
+        let opener = scope.spawn(|| match output.format {
+            Format::Duckdb => open_store(&partial, options),
+            Format::Parquet => Ok(ParquetOut::open_catalog(
+                &partial,
+                options.audit_statements,
+            )?),
+        });
+        let census = prepare_census(config, input).and_then(|census| {
+            let fingerprint = census_fingerprint(&census.staged.rows);
+            // (In place, nothing was there: the catalog being created is the new run's.)
+            if !in_place {
+                check_replaceable(
+                    &output.catalog(root),
+                    config,
+                    &fingerprint,
+                    output.overwrite,
+                )?;
+            }
+            Ok((census, fingerprint))
+        });
+        let opened = opener
+            .join()
+            .unwrap_or_else(|_| Err(Error::Output("opening the output panicked".into())));
+        (census, opened)
+    });
+    let (store, census, fingerprint) = match (opened, census) {
+        (Ok(store), Ok((census, fingerprint))) => (store, census, fingerprint),
+        (opened, Err(e)) => {
+            drop(opened);
+            let _ = remove_output(&partial);
+            return Err(e);
+        }
+        (Err(e), Ok(_)) => {
+            let _ = remove_output(&partial);
+            return Err(e);
+        }
+    };
     let init = Instant::now();
     let header = RunHeader {
         run_id: run_id(),
@@ -194,7 +233,7 @@ pub fn simulate_to(
     let baseline = census.staged.baseline.clone();
     match output.format {
         Format::Duckdb => {
-            let mut store = open_store(&partial, options)?;
+            let mut store = store;
             if let Err(e) = store.begin_run(&header, &census.staged.rows) {
                 drop(store);
                 let _ = remove_output(&partial);
@@ -217,12 +256,7 @@ pub fn simulate_to(
             replace(&partial, root)?;
         }
         Format::Parquet => {
-            let out = match ParquetOut::create(
-                &partial,
-                &header,
-                &census.staged.rows,
-                options.audit_statements,
-            ) {
+            let out = match ParquetOut::begin(&partial, store, &header, &census.staged.rows) {
                 Ok(out) => out,
                 Err(e) => {
                     let _ = remove_output(&partial);
@@ -241,8 +275,10 @@ pub fn simulate_to(
                 progress,
             )?;
             report.statements = out.finish(init_seconds)?;
-            replace_dir(&partial, root)?;
-            make_views(root)?;
+            if !in_place {
+                replace_dir(&partial, root)?;
+                make_views(root)?;
+            }
         }
     }
     report.total_seconds = started.elapsed().as_secs_f64();

@@ -383,10 +383,23 @@ fn parquet_output_is_hive_partitioned_and_readable_without_the_catalog() {
 }
 
 #[test]
-fn kill_9_mid_parquet_run_then_resume_equals_uninterrupted() {
+fn kill_9_mid_parquet_rerun_keeps_the_old_output_and_resume_equals_uninterrupted() {
     let dir = common::tmp();
-    let crashed = dir.path().join("crashed");
-    let crashed_s = crashed.to_str().unwrap().to_string();
+    let out = dir.path().join("pq");
+    // A completed Parquet output is there first.
+    run(
+        &common::valid(common::config(2025, 2027, 3)),
+        3_000,
+        &Output::parquet(&out),
+    )
+    .unwrap();
+    let catalog = out.join("results.duckdb");
+    let old_dir = dir.path().join("old");
+    std::fs::create_dir_all(&old_dir).unwrap();
+    let old = common::results(&catalog, &old_dir);
+
+    // Another run over it, killed mid-year: the old output stays whole and readable.
+    let out_s = out.to_str().unwrap().to_string();
     let seen = crate::resume::kill_with(
         &[
             "--employees",
@@ -398,15 +411,24 @@ fn kill_9_mid_parquet_run_then_resume_equals_uninterrupted() {
             "--format",
             "parquet",
             "--out",
-            &crashed_s,
+            &out_s,
+            "--overwrite",
         ],
         1,
     );
     assert_eq!(seen, vec![2025]);
-    let partial = partial_path(&crashed);
-    assert!(!crashed.exists() && partial.join("results.duckdb").exists());
+    let partial = partial_path(&out);
+    assert!(partial.join("results.duckdb").exists());
+    let kept_dir = dir.path().join("kept");
+    std::fs::create_dir_all(&kept_dir).unwrap();
+    assert!(
+        common::results(&catalog, &kept_dir) == old,
+        "the old output changed"
+    );
+
+    // Resume finishes the new run, then replaces the old output with it.
     let report = workforce_sim::resume_output(
-        &Output::parquet(&crashed),
+        &Output::parquet(&out),
         None,
         None,
         &RunOptions::default(),
@@ -414,8 +436,7 @@ fn kill_9_mid_parquet_run_then_resume_equals_uninterrupted() {
     )
     .unwrap();
     assert!(report.resumed_after >= Some(2025));
-    assert!(crashed.exists() && !partial.exists());
-
+    assert!(!partial.exists());
     let full = dir.path().join("full.duckdb");
     run(
         &common::valid(common::config(2025, 2029, 42)),
@@ -426,10 +447,7 @@ fn kill_9_mid_parquet_run_then_resume_equals_uninterrupted() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     std::fs::create_dir_all(&a).unwrap();
     std::fs::create_dir_all(&b).unwrap();
-    let (x, y) = (
-        common::results(&full, &a),
-        common::results(&crashed.join("results.duckdb"), &b),
-    );
+    let (x, y) = (common::results(&full, &a), common::results(&catalog, &b));
     for ((t, x), (_, y)) in x.iter().zip(&y) {
         assert!(
             x == y,

@@ -18,6 +18,7 @@ use crate::{EncodedYear, RunHeader, Store, StoreError, YearWriter};
 use duckdb::arrow::record_batch::RecordBatch;
 use std::path::{Path, PathBuf};
 use workforce_sim_core::census::staging::StagedRow;
+use workforce_sim_core::config::ValidConfig;
 
 /// The file of metadata and views inside a Parquet output directory.
 pub const RESULTS_DB: &str = "results.duckdb";
@@ -33,9 +34,15 @@ pub const PARTITIONED: [(&str, &str); 5] = [
 
 /// A Parquet output directory being written.
 pub struct ParquetOut {
+    /// The directory being written, absolute (the views name their files by it).
     dir: PathBuf,
     /// `results.duckdb`: metadata, timings, the commit of each year, the views.
     catalog: Store,
+    /// The run's configuration (the views' band labels).
+    config: ValidConfig,
+    /// Whether the views exist: made after the first committed year (when every table has
+    /// a file), on the writer thread while the next year is computed.
+    views: bool,
 }
 
 fn io(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -55,17 +62,38 @@ impl ParquetOut {
         census: &[StagedRow],
         audited: bool,
     ) -> Result<ParquetOut, StoreError> {
+        let catalog = ParquetOut::open_catalog(dir, audited)?;
+        ParquetOut::begin(dir, catalog, meta, census)
+    }
+
+    /// Creates the directory and opens its (empty) `results.duckdb`: the part of
+    /// [`ParquetOut::create`] that needs no census, so a run can do it while the census is
+    /// read.
+    pub fn open_catalog(dir: &Path, audited: bool) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the output directory"))?;
         let db = dir.join(RESULTS_DB);
-        let mut catalog = if audited {
-            Store::open_audited(&db)?
+        if audited {
+            Store::open_audited(&db)
         } else {
-            Store::open(&db)?
-        };
+            Store::open(&db)
+        }
+    }
+
+    /// Writes the run header and the census rows into a catalog from
+    /// [`ParquetOut::open_catalog`].
+    pub fn begin(
+        dir: &Path,
+        mut catalog: Store,
+        meta: &RunHeader,
+        census: &[StagedRow],
+    ) -> Result<ParquetOut, StoreError> {
+        let dir = &std::fs::canonicalize(dir).map_err(io(dir, "cannot resolve"))?;
         catalog.begin_catalog(meta, census.len())?;
         let out = ParquetOut {
             dir: dir.to_path_buf(),
             catalog,
+            config: meta.config.clone(),
+            views: false,
         };
         let census_year = workforce_sim_core::date::year_of(meta.config.census_plan_year().1);
         let batch = crate::encode::census_batch(census, census_year)?;
@@ -91,11 +119,14 @@ impl ParquetOut {
         } else {
             Store::open(&db)?
         };
+        let dir = &std::fs::canonicalize(dir).map_err(io(dir, "cannot resolve"))?;
+        let point = catalog.resume_point()?;
         let mut out = ParquetOut {
             dir: dir.to_path_buf(),
             catalog,
+            config: point.config.clone(),
+            views: true,
         };
-        let point = out.catalog.resume_point()?;
         let staging = dir.join(".staging");
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io(&staging, "cannot remove"))?;
@@ -142,9 +173,9 @@ impl ParquetOut {
         std::fs::rename(&file, &target).map_err(io(&target, "cannot rename into place"))
     }
 
-    /// Marks the run complete and closes `results.duckdb` (checkpointed). The views are
-    /// made by [`make_views`] once the directory is where it stays: DuckDB binds a view's
-    /// file paths as it creates it.
+    /// Marks the run complete and closes `results.duckdb` (checkpointed). The views name
+    /// this directory's path: a directory renamed afterwards needs [`make_views`] again
+    /// (DuckDB binds a view's files as it creates it).
     pub fn finish(mut self, init_seconds: f64) -> Result<crate::StatementCounts, StoreError> {
         self.catalog.finish_run(init_seconds)?;
         let staging = self.dir.join(".staging");
@@ -158,11 +189,21 @@ impl ParquetOut {
 /// Writes the views of the completed output in `dir` into its `results.duckdb`, over the
 /// files at `dir`'s absolute path.
 pub fn make_views(dir: &Path) -> Result<(), StoreError> {
+    let t0 = std::time::Instant::now();
     let dir = std::fs::canonicalize(dir).map_err(io(dir, "cannot resolve"))?;
     let mut catalog = Store::open(&dir.join(RESULTS_DB))?;
+    tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "catalog reopened");
     let point = catalog.resume_point()?;
     catalog.create_views(&point.config, &dir)?;
-    catalog.checkpoint()
+    tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "views created");
+    catalog.checkpoint()?;
+    tracing::debug!(
+        ms = t0.elapsed().as_secs_f64() * 1e3,
+        "catalog checkpointed"
+    );
+    drop(catalog);
+    tracing::debug!(ms = t0.elapsed().as_secs_f64() * 1e3, "catalog closed");
+    Ok(())
 }
 
 /// Writes `batch` as `staging/{table}.parquet` with arrow-rs's Parquet writer, zstd (then
@@ -208,11 +249,21 @@ impl YearWriter for ParquetOut {
             ("workforce_needs", &y.needs),
             ("year_summary", &y.summary),
         ];
-        for (table, batch) in files {
-            if batch.num_rows() > 0 {
-                stage(table, batch, &staging)?;
+        // The events file on a second thread while this one writes the others (arrow-rs's
+        // writer is plain Rust: the two use both cores).
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let at = &staging;
+            let events = scope.spawn(move || stage("events", &y.events, at));
+            for (table, batch) in &files[1..] {
+                if batch.num_rows() > 0 {
+                    stage(table, batch, at)?;
+                }
             }
-        }
+            events.join().map_err(|_| StoreError::State {
+                path: at.clone(),
+                message: "the events file writer panicked".into(),
+            })?
+        })?;
         tracing::debug!(
             year = y.year,
             ms = t0.elapsed().as_secs_f64() * 1e3,
@@ -228,6 +279,10 @@ impl YearWriter for ParquetOut {
             self.publish(table, y.year, &staging)?;
         }
         self.catalog.commit_parquet_year(y)?;
+        if !self.views {
+            self.catalog.create_views(&self.config, &self.dir)?;
+            self.views = true;
+        }
         tracing::debug!(
             year = y.year,
             ms = t0.elapsed().as_secs_f64() * 1e3,
