@@ -141,6 +141,11 @@ pub fn simulate_to(
 ) -> Result<RunReport, Error> {
     let started = Instant::now();
     let root = output.path.as_path();
+    if output.format == Format::Parquet && options.materialize_stages {
+        return Err(Error::Output(
+            "--materialize-stages writes each stage to its own DuckDB table; it has no Parquet form (use --db)".into(),
+        ));
+    }
     if output.format == Format::Parquet {
         restore_replaced(root)?;
         if root.exists() && !output.catalog(root).exists() && !output.overwrite {
@@ -478,6 +483,7 @@ impl Materialize for Store {
     }
 }
 
+/// Never called: [`simulate_to`] refuses `materialize_stages` with a Parquet output.
 impl Materialize for ParquetOut {
     fn materialize(&mut self, _: &EncodedYear) -> Result<(), StoreError> {
         Ok(())

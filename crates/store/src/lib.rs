@@ -368,7 +368,7 @@ impl Store {
 /// checkpoint at the end (or DuckDB's own at 1 GB), instead of a checkpoint that rewrites
 /// the file every few years.
 fn settings(x: &Executor) -> Result<(), StoreError> {
-    x.run("settings", ["SET checkpoint_threshold = '1GB'"])
+    x.run("settings", ["SET checkpoint_threshold = '256MB'"])
 }
 
 /// The `INSERT` of a run's metadata row (values inlined: the write connection takes no
