@@ -211,7 +211,6 @@ pub fn simulate_to(
             return Err(e);
         }
     };
-    let init = Instant::now();
     let header = RunHeader {
         run_id: run_id(),
         engine: options.engine.as_str().to_string(),
@@ -236,49 +235,52 @@ pub fn simulate_to(
     report.run_id = header.run_id.clone();
     report.warnings = census.warnings.clone();
     let baseline = census.staged.baseline.clone();
+    let (header_ref, rows, partial_ref) = (&header, &census.staged.rows, &partial);
     match output.format {
         Format::Duckdb => {
-            let mut store = store;
-            if let Err(e) = store.begin_run(&header, &census.staged.rows) {
-                drop(store);
-                let _ = remove_output(&partial);
-                return Err(e.into());
-            }
-            let init_seconds = initialized(&mut report, init);
-            let mut store = run_into(
+            let begin = move || -> Result<Store, Error> {
+                let mut store = store;
+                if let Err(e) = store.begin_run(header_ref, rows) {
+                    drop(store);
+                    let _ = remove_output(partial_ref);
+                    return Err(e.into());
+                }
+                Ok(store)
+            };
+            let (mut store, init_seconds) = run_into(
                 config,
                 engine.as_ref(),
-                store,
+                Start::Begin(Box::new(begin)),
                 baseline,
                 config.years(),
                 options,
                 &mut report,
                 progress,
             )?;
+            initialized(&mut report, init_seconds);
             store.finish_run(init_seconds)?;
             report.statements = counts(&store, options)?;
             drop(store);
             replace(&partial, root)?;
         }
         Format::Parquet => {
-            let out = match ParquetOut::begin(&partial, store, &header, &census.staged.rows) {
-                Ok(out) => out,
-                Err(e) => {
-                    let _ = remove_output(&partial);
-                    return Err(e.into());
-                }
+            let begin = move || -> Result<ParquetOut, Error> {
+                ParquetOut::begin(partial_ref, store, header_ref, rows).map_err(|e| {
+                    let _ = remove_output(partial_ref);
+                    e.into()
+                })
             };
-            let init_seconds = initialized(&mut report, init);
-            let out = run_into(
+            let (out, init_seconds) = run_into(
                 config,
                 engine.as_ref(),
-                out,
+                Start::Begin(Box::new(begin)),
                 baseline,
                 config.years(),
                 options,
                 &mut report,
                 progress,
             )?;
+            initialized(&mut report, init_seconds);
             report.statements = out.finish(init_seconds)?;
             if !in_place {
                 replace_dir(&partial, root)?;
@@ -290,15 +292,13 @@ pub fn simulate_to(
     Ok(report)
 }
 
-/// Records the initialization stage (census written) and returns its seconds.
-fn initialized(report: &mut RunReport, init: Instant) -> f64 {
-    let seconds = init.elapsed().as_secs_f64();
+/// Records the initialization stage (the schema, run header and census rows written).
+fn initialized(report: &mut RunReport, seconds: f64) {
     report.stages.push(StageTiming {
         year: None,
         stage: Stage::Initialization,
         seconds,
     });
-    seconds
 }
 
 /// `DIR.replaced`: where a Parquet output's previous directory waits while the new one is
@@ -411,19 +411,24 @@ fn replace(partial: &Path, db: &Path) -> Result<(), Error> {
 fn run_into<W: YearWriter + Materialize>(
     config: &ValidConfig,
     engine: &dyn workforce_sim_core::Engine,
-    store: W,
+    start: Start<'_, W>,
     prior: Workforce,
     years: std::ops::RangeInclusive<i32>,
     options: &RunOptions,
     report: &mut RunReport,
     progress: &mut (dyn FnMut(Progress) + Send),
-) -> Result<W, Error> {
+) -> Result<(W, f64), Error> {
     let naive = options.materialize_stages;
     let years_total = years.clone().count();
     std::thread::scope(|scope| {
         let (send, receive) = mpsc::sync_channel::<EncodedYear>(0);
-        let writer = scope.spawn(move || -> Result<W, StoreError> {
-            let mut store = store;
+        let writer = scope.spawn(move || -> Result<(W, f64), Error> {
+            let begun = Instant::now();
+            let mut store = match start {
+                Start::Ready(w) => w,
+                Start::Begin(begin) => begin()?,
+            };
+            let init_seconds = begun.elapsed().as_secs_f64();
             for (done, year) in receive.into_iter().enumerate() {
                 if naive {
                     store.materialize(&year)?;
@@ -436,7 +441,7 @@ fn run_into<W: YearWriter + Materialize>(
                     ending_headcount: year.ending_headcount,
                 });
             }
-            Ok(store)
+            Ok((store, init_seconds))
         });
         let mut sink = move |y: &YearOutput<'_>, timings: &[(String, f64)]| -> Result<(), Error> {
             let encoded = EncodedYear::new(&YearTables {
@@ -463,12 +468,19 @@ fn run_into<W: YearWriter + Materialize>(
             seconds: wait.elapsed().as_secs_f64(),
         });
         match (computed, written) {
-            (_, Err(e)) => Err(e.into()),
+            (_, Err(e)) => Err(e),
             (Err(e), _) => Err(e.into()),
             (Ok(Err(e)), _) => Err(e),
-            (Ok(Ok(_)), Ok(store)) => Ok(store),
+            (Ok(Ok(_)), Ok(written)) => Ok(written),
         }
     })
+}
+
+/// How the writer thread gets its writer: already open (a resume), or made there (a new
+/// run: its schema and census rows are written while the loop computes the first year).
+enum Start<'a, W> {
+    Ready(W),
+    Begin(Box<dyn FnOnce() -> Result<W, Error> + Send + 'a>),
 }
 
 /// The naive orchestration's extra writes (each stage to its own table): a DuckDB file
@@ -534,10 +546,10 @@ pub fn resume_output(
             let (stored, first, prior, mut report) =
                 resume_plan(&mut store, &target, root, config, census, options)?;
             let engine = build_engine(options.engine)?;
-            let mut store = run_into(
+            let (mut store, _) = run_into(
                 &stored,
                 engine.as_ref(),
-                store,
+                Start::Ready(store),
                 prior,
                 first..=stored.simulation.end_year,
                 options,
@@ -557,10 +569,10 @@ pub fn resume_output(
             let (stored, first, prior, mut report) =
                 resume_plan(out.catalog(), &target, root, config, census, options)?;
             let engine = build_engine(options.engine)?;
-            let out = run_into(
+            let (out, _) = run_into(
                 &stored,
                 engine.as_ref(),
-                out,
+                Start::Ready(out),
                 prior,
                 first..=stored.simulation.end_year,
                 options,
