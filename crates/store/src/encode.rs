@@ -1,13 +1,15 @@
 //! Encoders: the simulation's columns as Arrow record batches in the lean stored types
 //! ([`crate::schema`]): money as DECIMAL(15,2) from integer cents, rates as DECIMAL(7,6),
-//! small integers in their own widths, low-cardinality text as strings DuckDB casts to its
-//! ENUMs. One batch per table and year: DuckDB's Arrow scan splits it into vectors itself.
+//! small integers in their own widths, low-cardinality text as dictionary arrays whose keys
+//! are the ENUM codes. One batch per table and year: DuckDB's Arrow scan splits it into vectors itself.
 
 use crate::StoreError;
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int16Array, Int32Array,
-    Int64Array, StringArray, StringBuilder, UInt16Array, UInt64Array, UInt8Array,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, DictionaryArray, Float64Array,
+    Int16Array, Int32Array, Int64Array, StringArray, StringBuilder, UInt16Array, UInt64Array,
+    UInt8Array,
 };
+use duckdb::arrow::datatypes::UInt8Type;
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 use std::sync::Arc;
@@ -58,6 +60,33 @@ fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, Arro
 /// A summary total at DECIMAL(18,2), rounded as its two-decimal rendering rounds.
 fn total(x: f64) -> i128 {
     format!("{x:.2}").replace('.', "").parse().unwrap_or(0)
+}
+
+/// A column of one of the schema's ENUM types as an Arrow dictionary array whose
+/// dictionary is the ENUM's value list in DuckDB's order, so its keys are DuckDB's ENUM codes
+/// (the store copies them as they are; Parquet keeps them as dictionary-encoded strings).
+fn enum_col<'a>(
+    type_name: &str,
+    values: impl Iterator<Item = Option<&'a str>>,
+) -> Result<ArrayRef, ArrowError> {
+    let dict = crate::schema::enum_values(type_name)
+        .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no ENUM {type_name}")))?;
+    let keys = values
+        .map(|v| match v {
+            None => Ok(None),
+            Some(v) => dict
+                .iter()
+                .position(|d| *d == v)
+                .map(|k| Some(k as u8))
+                .ok_or_else(|| {
+                    ArrowError::InvalidArgumentError(format!("{v:?} is not a value of {type_name}"))
+                }),
+        })
+        .collect::<Result<UInt8Array, ArrowError>>()?;
+    let values = Arc::new(StringArray::from_iter_values(dict.iter().copied()));
+    Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
+        keys, values,
+    )?))
 }
 
 fn strings<'a>(values: impl Iterator<Item = &'a str>) -> ArrayRef {
@@ -161,7 +190,10 @@ pub(crate) fn census_batch(
             ),
             (
                 "current_eligibility_status",
-                strings(r().map(|s| s.eligibility_status)),
+                enum_col(
+                    "eligibility_status_t",
+                    r().map(|s| Some(s.eligibility_status)),
+                )?,
             ),
             (
                 "enrollment_date",
@@ -246,7 +278,7 @@ pub(crate) fn hires_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ("eligibility_date", none_day()),
             (
                 "current_eligibility_status",
-                Arc::new(StringArray::from(vec![None::<&str>; n])),
+                enum_col("eligibility_status_t", std::iter::repeat_n(None, n))?,
             ),
             ("enrollment_date", none_day()),
             ("is_enrolled_at_census", none_bool()),
@@ -290,7 +322,10 @@ pub(crate) fn events_batch(
             ),
             (
                 "event_type",
-                strings(idx().map(|i| ev.event_type[i].as_str())),
+                enum_col(
+                    "event_type_t",
+                    idx().map(|i| Some(ev.event_type[i].as_str())),
+                )?,
             ),
             (
                 "simulation_year",
@@ -334,7 +369,10 @@ pub(crate) fn events_batch(
             ),
             (
                 "event_category",
-                strings(idx().map(|i| ev.category[i].as_str())),
+                enum_col(
+                    "event_category_t",
+                    idx().map(|i| Some(ev.category[i].as_str())),
+                )?,
             ),
             (
                 "event_sequence",
@@ -359,7 +397,8 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
     };
     let cash = |f: &dyn Fn(usize) -> f64| money(idx().map(|i| Some(f(i))));
     let ratio = |f: &dyn Fn(usize) -> f64| rate(idx().map(|i| Some(f(i))));
-    let text = |f: &dyn Fn(usize) -> &'static str| strings(idx().map(f));
+    let text =
+        |ty: &str, f: &dyn Fn(usize) -> &'static str| enum_col(ty, idx().map(|i| Some(f(i))));
     let float = |f: &dyn Fn(usize) -> f64| -> ArrayRef {
         Arc::new(Float64Array::from_iter_values(idx().map(f)))
     };
@@ -386,18 +425,25 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ("level_id", Arc::new(UInt8Array::from(s.level_id.clone()))),
             (
                 "employment_status",
-                text(&|i| if s.active[i] { "active" } else { "terminated" }),
+                text("employment_status_t", &|i| {
+                    if s.active[i] {
+                        "active"
+                    } else {
+                        "terminated"
+                    }
+                })?,
             ),
             ("termination_date", day(&|i| s.termination_date[i])),
             (
                 "termination_reason",
-                Arc::new(StringArray::from_iter(
+                enum_col(
+                    "termination_reason_t",
                     idx().map(|i| s.termination_reason[i].map(|r| r.as_str())),
-                )),
+                )?,
             ),
             (
                 "detailed_status_code",
-                text(&|i| s.detailed_status[i].as_str()),
+                text("detailed_status_t", &|i| s.detailed_status[i].as_str())?,
             ),
             (
                 "simulation_year",
@@ -417,13 +463,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "current_eligibility_status",
-                text(&|i| {
+                text("eligibility_status_t", &|i| {
                     if p(i).carry.eligible {
                         "eligible"
                     } else {
                         "pending"
                     }
-                }),
+                })?,
             ),
             ("plan_ineligible", boolean(&|i| p(i).carry.plan_ineligible)),
             (
@@ -437,7 +483,9 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "enrollment_method",
-                text(&|i| p(i).carry.enrollment_method.as_str()),
+                text("enrollment_method_t", &|i| {
+                    p(i).carry.enrollment_method.as_str()
+                })?,
             ),
             ("ever_opted_out", boolean(&|i| p(i).carry.ever_opted_out)),
             (
@@ -450,17 +498,17 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "participation_status",
-                text(&|i| {
+                text("participation_status_t", &|i| {
                     if p(i).participating() {
                         "participating"
                     } else {
                         "not_participating"
                     }
-                }),
+                })?,
             ),
             (
                 "participation_status_detail",
-                text(&|i| p(i).participation_detail()),
+                text("participation_detail_t", &|i| p(i).participation_detail())?,
             ),
             (
                 "first_enrollment_year",
@@ -514,22 +562,29 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ("applied_irs_limit", cash(&|i| p(i).applied_limit)?),
             (
                 "limit_type",
-                text(&|i| match p(i).limit_type {
+                text("limit_type_t", &|i| match p(i).limit_type {
                     LimitType::Base => "BASE",
                     LimitType::CatchUp => "CATCH_UP",
                     LimitType::SuperCatchUp => "SUPER_CATCH_UP",
-                }),
+                })?,
             ),
             ("irs_limit_reached", boolean(&|i| p(i).irs_limit_reached)),
             (
                 "match_eligibility",
-                text(&|i| p(i).match_eligibility.as_str()),
+                text("employer_eligibility_t", &|i| {
+                    p(i).match_eligibility.as_str()
+                })?,
             ),
-            ("match_status", text(&|i| p(i).match_status.as_str())),
+            (
+                "match_status",
+                text("match_status_t", &|i| p(i).match_status.as_str())?,
+            ),
             ("employer_match_amount", cash(&|i| p(i).employer_match)?),
             (
                 "core_eligibility",
-                text(&|i| p(i).core_eligibility.as_str()),
+                text("employer_eligibility_t", &|i| {
+                    p(i).core_eligibility.as_str()
+                })?,
             ),
             ("employer_core_amount", cash(&|i| p(i).employer_core)?),
             (

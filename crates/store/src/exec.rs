@@ -170,9 +170,9 @@ impl Executor {
             .map_err(|e| self.fail(context, e))
     }
 
-    /// Inserts a record batch into `table` by column name, through DuckDB's own Arrow
-    /// conversion and a query appender (one append, and one statement: the
-    /// `INSERT ... SELECT` the appender runs). An empty batch runs nothing.
+    /// Appends a record batch to `table` (its columns in the table's order) through a table
+    /// appender and DuckDB's own Arrow conversion: one append, no statement. An empty batch
+    /// runs nothing.
     pub(crate) fn insert(
         &self,
         context: &str,
@@ -189,9 +189,7 @@ impl Executor {
             });
         };
         self.appends.set(self.appends.get() + 1);
-        self.count();
-        let sql = format!("INSERT INTO {table} BY NAME SELECT * FROM wfs_batch");
-        raw.append_arrow("wfs_batch", &batch, &sql)
+        raw.append_table(table, &batch)
             .map_err(|e| self.fail_raw(context, e))
     }
 

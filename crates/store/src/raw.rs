@@ -129,41 +129,61 @@ impl RawDb {
 }
 
 impl RawDb {
-    /// Runs `query` (an `INSERT ... SELECT ... FROM {name}`) over the rows of `batch` as the
-    /// table `name`, through a query appender: DuckDB converts the Arrow buffers to data
-    /// chunks itself (one per 2,048 rows, zero-copy slices of the batch) and runs the
-    /// query when the appender flushes, in the connection's open transaction. The query
-    /// casts text to the table's ENUMs.
-    pub(crate) fn append_arrow(
-        &self,
-        name: &str,
-        batch: &RecordBatch,
-        query: &str,
-    ) -> Result<(), RawError> {
-        let fields = batch.schema().fields().len();
-        let names: Vec<CString> = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| cstring(f.name()))
-            .collect::<Result<_, _>>()?;
-        let name_ptrs: Vec<*const std::os::raw::c_char> =
-            names.iter().map(|n| n.as_ptr()).collect();
-        let c_query = cstring(query)?;
-        let c_name = cstring(name)?;
+    /// Appends the rows of `batch` to `table` through a table appender, in the connection's
+    /// open transaction. The batch's columns are the table's, in its order: DuckDB converts
+    /// the Arrow buffers of the plain columns itself (`duckdb_data_chunk_from_arrow`, one
+    /// chunk per 2,048 rows, zero-copy slices of the batch), and the ENUM columns arrive as
+    /// dictionary arrays whose keys are copied as the ENUM's codes. No query runs and no value
+    /// is cast; a column whose type is not the table's is an error, never a reinterpretation.
+    pub(crate) fn append_table(&self, table: &str, batch: &RecordBatch) -> Result<(), RawError> {
+        let c_table = cstring(table)?;
         let mut appender = Appender(ptr::null_mut());
+        // SAFETY: valid connection and out pointer; the guard destroys the appender.
+        if unsafe {
+            ffi::duckdb_appender_create(self.con, ptr::null(), c_table.as_ptr(), &mut appender.0)
+        } != ffi::duckdb_state_DuckDBSuccess
+        {
+            return Err(appender.error(&format!("cannot append to {table}")));
+        }
+        let columns = batch.num_columns();
+        // SAFETY: a valid appender.
+        let count = unsafe { ffi::duckdb_appender_column_count(appender.0) } as usize;
+        if count != columns {
+            return Err(RawError(format!(
+                "{table} has {count} columns, the batch {columns}"
+            )));
+        }
+        let mut types = Types(
+            (0..columns)
+                // SAFETY: a valid appender and column index; destroyed by the guard.
+                .map(|i| unsafe { ffi::duckdb_appender_column_type(appender.0, i as u64) })
+                .collect(),
+        );
+        // Which columns are ENUMs (their codes are copied), which are converted by DuckDB.
+        let mut plain = Vec::new();
+        let mut enums = Vec::new();
+        for (i, &t) in types.0.iter().enumerate() {
+            // SAFETY: a valid logical type.
+            if unsafe { ffi::duckdb_get_type_id(t) } == ffi::DUCKDB_TYPE_DUCKDB_TYPE_ENUM {
+                let keys = enum_keys(table, batch, i, t)?;
+                enums.push((i, keys));
+            } else {
+                plain.push(i);
+            }
+        }
+        let rest = batch.project(&plain).map_err(|e| RawError(e.to_string()))?;
         let mut converted = Converted(ptr::null_mut());
         let step = 2048;
         let mut offset = 0;
         while offset < batch.num_rows() {
             let len = step.min(batch.num_rows() - offset);
-            let slice = StructArray::from(batch.slice(offset, len));
-            let (array, schema) = to_ffi(&slice.to_data()).map_err(|e| RawError(e.to_string()))?;
-            let mut array = array;
-            let mut schema: FFI_ArrowSchema = schema;
+            let slice = StructArray::from(rest.slice(offset, len));
+            let (mut array, mut schema) =
+                to_ffi(&slice.to_data()).map_err(|e| RawError(e.to_string()))?;
             // SAFETY: the FFI structs are valid exports of `slice`; DuckDB takes the array's
-            // data into the chunk (and releases it with the chunk); every handle created
-            // here is destroyed by its guard.
+            // data into the chunk; every handle is destroyed by its guard; the ENUM columns'
+            // vectors get exactly `len` codes of their own physical type (UTINYINT: every
+            // ENUM of the schema has fewer than 256 values).
             unsafe {
                 if converted.0.is_null() {
                     error_data(ffi::duckdb_schema_from_arrow(
@@ -172,53 +192,126 @@ impl RawDb {
                         &mut converted.0,
                     ))?;
                 }
-                let mut chunk = Chunk(ptr::null_mut());
+                let mut source = Chunk(ptr::null_mut());
                 error_data(ffi::duckdb_data_chunk_from_arrow(
                     self.con,
                     (&mut array as *mut FFI_ArrowArray).cast(),
                     converted.0,
-                    &mut chunk.0,
+                    &mut source.0,
                 ))?;
-                if appender.0.is_null() {
-                    let mut types: Vec<ffi::duckdb_logical_type> = (0..fields)
-                        .map(|i| {
-                            ffi::duckdb_vector_get_column_type(ffi::duckdb_data_chunk_get_vector(
-                                chunk.0, i as u64,
-                            ))
-                        })
-                        .collect();
-                    let rc = ffi::duckdb_appender_create_query(
-                        self.con,
-                        c_query.as_ptr(),
-                        fields as u64,
-                        types.as_mut_ptr(),
-                        c_name.as_ptr(),
-                        name_ptrs.as_ptr() as *mut _,
-                        &mut appender.0,
+                let out = Chunk(ffi::duckdb_create_data_chunk(
+                    types.0.as_mut_ptr(),
+                    columns as u64,
+                ));
+                for (j, &i) in plain.iter().enumerate() {
+                    let from = ffi::duckdb_data_chunk_get_vector(source.0, j as u64);
+                    let from_type = Types(vec![ffi::duckdb_vector_get_column_type(from)]);
+                    same_type(table, batch, i, from_type.0[0], types.0[i])?;
+                    ffi::duckdb_vector_reference_vector(
+                        ffi::duckdb_data_chunk_get_vector(out.0, i as u64),
+                        from,
                     );
-                    for t in &mut types {
-                        ffi::duckdb_destroy_logical_type(t);
-                    }
-                    if rc != ffi::duckdb_state_DuckDBSuccess {
-                        return Err(appender.error("cannot create the appender"));
+                }
+                for (i, keys) in &enums {
+                    let vector = ffi::duckdb_data_chunk_get_vector(out.0, *i as u64);
+                    let data = ffi::duckdb_vector_get_data(vector) as *mut u8;
+                    let part = keys.slice(offset, len);
+                    ptr::copy_nonoverlapping(part.values().as_ptr(), data, len);
+                    if part.null_count() > 0 {
+                        ffi::duckdb_vector_ensure_validity_writable(vector);
+                        let validity = ffi::duckdb_vector_get_validity(vector);
+                        for r in 0..len {
+                            if part.is_null(r) {
+                                ffi::duckdb_validity_set_row_invalid(validity, r as u64);
+                            }
+                        }
                     }
                 }
-                if ffi::duckdb_append_data_chunk(appender.0, chunk.0)
+                ffi::duckdb_data_chunk_set_size(out.0, len as u64);
+                if ffi::duckdb_append_data_chunk(appender.0, out.0)
                     != ffi::duckdb_state_DuckDBSuccess
                 {
-                    return Err(appender.error("append failed"));
+                    return Err(appender.error(&format!("append to {table} failed")));
                 }
             }
             offset += len;
         }
-        if !appender.0.is_null() {
-            // SAFETY: a valid appender; closing flushes it, which runs the query.
-            if unsafe { ffi::duckdb_appender_close(appender.0) } != ffi::duckdb_state_DuckDBSuccess
-            {
-                return Err(appender.error("insert failed"));
-            }
+        // SAFETY: a valid appender; closing flushes its rows into the table.
+        if unsafe { ffi::duckdb_appender_close(appender.0) } != ffi::duckdb_state_DuckDBSuccess {
+            return Err(appender.error(&format!("append to {table} failed")));
         }
         Ok(())
+    }
+}
+
+/// The keys of the ENUM column `i` of `batch`: a dictionary array whose dictionary is the
+/// table ENUM's value list, value for value (so a key is the ENUM code).
+fn enum_keys(
+    table: &str,
+    batch: &RecordBatch,
+    i: usize,
+    enum_type: ffi::duckdb_logical_type,
+) -> Result<duckdb::arrow::array::UInt8Array, RawError> {
+    use duckdb::arrow::array::DictionaryArray;
+    use duckdb::arrow::datatypes::UInt8Type;
+    let name = batch.schema().field(i).name().clone();
+    let wrong = |why: &str| RawError(format!("{table}.{name}: {why}"));
+    let column = batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<DictionaryArray<UInt8Type>>()
+        .ok_or_else(|| wrong("an ENUM column must be a dictionary array of UInt8 keys"))?;
+    let values = column
+        .values()
+        .as_any()
+        .downcast_ref::<duckdb::arrow::array::StringArray>()
+        .ok_or_else(|| wrong("the dictionary must be strings"))?;
+    // SAFETY: a valid ENUM type; each value string is DuckDB's to free with duckdb_free.
+    let size = unsafe { ffi::duckdb_enum_dictionary_size(enum_type) } as usize;
+    if size != values.len() {
+        return Err(wrong("the dictionary is not the ENUM's value list"));
+    }
+    for k in 0..size {
+        let v = unsafe { ffi::duckdb_enum_dictionary_value(enum_type, k as u64) };
+        let same =
+            !v.is_null() && unsafe { CStr::from_ptr(v) }.to_bytes() == values.value(k).as_bytes();
+        unsafe { ffi::duckdb_free(v.cast()) };
+        if !same {
+            return Err(wrong("the dictionary is not the ENUM's value list"));
+        }
+    }
+    Ok(column.keys().clone())
+}
+
+/// Fails unless DuckDB's conversion of column `i` has the table column's exact type.
+unsafe fn same_type(
+    table: &str,
+    batch: &RecordBatch,
+    i: usize,
+    got: ffi::duckdb_logical_type,
+    want: ffi::duckdb_logical_type,
+) -> Result<(), RawError> {
+    // SAFETY: valid logical types.
+    let (g, w) = unsafe { (ffi::duckdb_get_type_id(got), ffi::duckdb_get_type_id(want)) };
+    let decimal = |t| unsafe { (ffi::duckdb_decimal_width(t), ffi::duckdb_decimal_scale(t)) };
+    if g == w && (g != ffi::DUCKDB_TYPE_DUCKDB_TYPE_DECIMAL || decimal(got) == decimal(want)) {
+        return Ok(());
+    }
+    Err(RawError(format!(
+        "{table}.{}: the batch's type (DuckDB type {g}) is not the table's ({w})",
+        batch.schema().field(i).name()
+    )))
+}
+
+/// Logical types, destroyed with the guard.
+struct Types(Vec<ffi::duckdb_logical_type>);
+
+impl Drop for Types {
+    fn drop(&mut self) {
+        for t in &mut self.0 {
+            // SAFETY: each type destroyed once.
+            unsafe { ffi::duckdb_destroy_logical_type(t) };
+        }
     }
 }
 

@@ -137,6 +137,17 @@ pub(crate) fn enums() -> Vec<(&'static str, Vec<&'static str>)> {
     ]
 }
 
+/// The value list of the ENUM `name`, in DuckDB's order (the encoders' dictionary keys).
+pub(crate) fn enum_values(name: &str) -> Option<&'static [&'static str]> {
+    static ENUMS: std::sync::OnceLock<Vec<(&'static str, Vec<&'static str>)>> =
+        std::sync::OnceLock::new();
+    ENUMS
+        .get_or_init(enums)
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.as_slice())
+}
+
 /// A SQL string literal.
 pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
