@@ -19,10 +19,12 @@
 //!
 //! The rules are written down in `docs/rules.md`; each module cites its section there.
 
+pub mod batch;
 pub mod census_files;
 pub mod engines;
 pub mod run;
 
+pub use workforce_sim_batch as batches;
 pub use workforce_sim_core::{
     census, config, date, decimal, digest, engine, error, events, model, report, rng, rules, state,
     validation, year,
@@ -55,6 +57,9 @@ pub enum Error {
     Simulation(#[from] SimulationError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A batch file or run failure (boxed: it carries a configuration error and paths).
+    #[error(transparent)]
+    Batch(Box<workforce_sim_batch::BatchError>),
     #[error("cannot resume: {0}")]
     Resume(String),
     /// The output holds another run that this one would replace.
@@ -68,6 +73,12 @@ pub enum Error {
     WriterStopped,
     #[error("the {0} engine is not built into this binary (enable the cargo feature `{0}`)")]
     EngineNotBuilt(EngineKind),
+}
+
+impl From<workforce_sim_batch::BatchError> for Error {
+    fn from(e: workforce_sim_batch::BatchError) -> Self {
+        Error::Batch(Box::new(e))
+    }
 }
 
 impl From<ConfigError> for Error {

@@ -52,6 +52,24 @@ struct Cli {
 enum Command {
     /// Run a multi-year simulation (default: 5,000 synthetic employees, 2025-2029, seed 42).
     Simulate(SimulateArgs),
+    /// Run a batch file: every scenario with every seed, in parallel; per-year summaries,
+    /// ensemble bands and threshold probabilities into a DuckDB file.
+    Batch {
+        /// The batch file (TOML; see examples/batch.toml).
+        file: PathBuf,
+        /// DuckDB file for the batch's results.
+        #[arg(long, default_value = "batch.duckdb")]
+        db: PathBuf,
+        /// Worker threads (0 = one per core); each run uses one.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Replace an existing database file.
+        #[arg(long)]
+        overwrite: bool,
+        /// Print the bands and thresholds as JSON on stdout instead of the tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Census files: generate a synthetic census.
     #[command(subcommand)]
     Census(CensusCommand),
@@ -187,6 +205,13 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Batch {
+            file,
+            db,
+            threads,
+            overwrite,
+            json,
+        } => batch(&file, &db, threads, overwrite, json),
         Command::Census(CensusCommand::Generate {
             employees,
             out,
@@ -209,6 +234,118 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn batch(
+    file: &std::path::Path,
+    db: &std::path::Path,
+    threads: usize,
+    overwrite: bool,
+    json: bool,
+) -> Result<()> {
+    use workforce_sim::batches::{Metric, ValidBatch};
+    let b = ValidBatch::load(file)?;
+    let total = b.scenarios.len() * b.seeds.len();
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let options = workforce_sim::batch::BatchOptions { threads, overwrite };
+    let report = workforce_sim::batch::run_batch_to_database(&b, db, &options, &|done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    let id = |s: usize| b.scenarios[s].id.as_str();
+    if json {
+        let bands: Vec<serde_json::Value> = report
+            .bands
+            .iter()
+            .map(|x| {
+                serde_json::json!({"scenario_id": id(x.scenario), "year": x.year, "metric": x.metric.name(),
+                    "runs": x.runs, "mean": x.mean, "sd": x.sd, "p5": x.p5, "p25": x.p25, "p50": x.p50,
+                    "p75": x.p75, "p95": x.p95})
+            })
+            .collect();
+        let thresholds: Vec<serde_json::Value> = report
+            .thresholds
+            .iter()
+            .map(|t| {
+                serde_json::json!({"scenario_id": id(t.scenario), "metric": t.threshold.metric.name(),
+                    "year": t.threshold.year, "above": t.threshold.above, "value": t.threshold.value,
+                    "runs": t.runs, "probability": t.probability})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"database": db.display().to_string(), "runs": report.runs.len(),
+            "seconds": report.seconds, "bands": bands, "thresholds": thresholds})
+        );
+        return Ok(());
+    }
+    let last = report.bands.iter().map(|x| x.year).max().unwrap_or(0);
+    println!(
+        "{} runs ({} scenarios x {} seeds) in {:.2} s -> {}",
+        report.runs.len(),
+        b.scenarios.len(),
+        b.seeds.len(),
+        report.seconds,
+        db.display()
+    );
+    println!();
+    println!(
+        "{:<20} {:<22} {:>14} {:>14} {:>14}",
+        format!("scenario ({last})"),
+        "metric",
+        "p5",
+        "p50",
+        "p95"
+    );
+    for (s, _) in b.scenarios.iter().enumerate() {
+        for m in [
+            Metric::Headcount,
+            Metric::ParticipationRate,
+            Metric::EmployeeDeferrals,
+            Metric::EmployerCost,
+        ] {
+            if let Some(x) = report
+                .bands
+                .iter()
+                .find(|x| x.scenario == s && x.year == last && x.metric == m)
+            {
+                println!(
+                    "{:<20} {:<22} {:>14.2} {:>14.2} {:>14.2}",
+                    id(s),
+                    m.name(),
+                    x.p5,
+                    x.p50,
+                    x.p95
+                );
+            }
+        }
+    }
+    if !report.thresholds.is_empty() {
+        println!();
+        for t in &report.thresholds {
+            println!(
+                "P({} {} {} {}) = {:.3} for {} ({} runs)",
+                t.threshold.metric.name(),
+                t.threshold.year,
+                if t.threshold.above { ">" } else { "<" },
+                t.threshold.value,
+                t.probability,
+                id(t.scenario),
+                t.runs
+            );
+        }
+    }
+    Ok(())
 }
 
 fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {

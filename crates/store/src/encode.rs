@@ -58,7 +58,7 @@ fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, Arro
 }
 
 /// A summary total at DECIMAL(18,2), rounded as its two-decimal rendering rounds.
-fn total(x: f64) -> i128 {
+pub(crate) fn total(x: f64) -> i128 {
     format!("{x:.2}").replace('.', "").parse().unwrap_or(0)
 }
 

@@ -9,6 +9,7 @@
 //! the connection is never handed out, so the counts in a run's report are measured, and a
 //! test holds the number of statements per year constant in the headcount.
 
+pub mod batch_out;
 mod encode;
 mod exec;
 pub mod history;

@@ -1,0 +1,49 @@
+//! # workforce-sim-batch
+//!
+//! Many runs: a batch file names a base configuration and census, scenarios (each a
+//! configuration overlay with an id and a label) and seeds; every (scenario, seed) pair is one
+//! run. Runs execute in parallel over the cores, each single-threaded; each run's per-year
+//! summary is kept, and per scenario, year and metric the ensemble's mean, standard deviation
+//! and percentile bands, with the threshold probabilities the batch file asks for.
+//!
+//! A run (s, k) is exactly `simulate` with scenario s's configuration and seed k: the same
+//! census (the synthetic one generated with seed k, or the batch's census file), the same
+//! engine, so the same summaries to the cent.
+
+pub mod config;
+pub mod ensemble;
+pub mod metrics;
+pub mod runner;
+
+pub use config::{BatchFile, Detail, ScenarioSpec, Seeds, ThresholdSpec, ValidBatch};
+pub use ensemble::{bands, thresholds, Band, ThresholdResult};
+pub use metrics::Metric;
+pub use runner::{jobs, run_batch, Job, RunSummary};
+
+use std::path::PathBuf;
+
+/// A batch failure: the file, the scenario and key, or the run that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot read batch file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("batch file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("batch file {path}: scenario {scenario}: {source}")]
+    Scenario {
+        path: PathBuf,
+        scenario: String,
+        source: workforce_sim_core::ConfigError,
+    },
+    #[error("run of scenario {scenario}, seed {seed}: {source}")]
+    Run {
+        scenario: String,
+        seed: u64,
+        source: workforce_sim_core::SimulationError,
+    },
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+}

@@ -1,0 +1,153 @@
+//! The runs of a batch: the job list (every scenario with every seed, scenario by
+//! scenario, seeds in the file's order) and their parallel execution over the cores, each run
+//! on one worker; results come back in job order whatever the thread count.
+
+use crate::config::{BatchCensus, ValidBatch};
+use crate::BatchError;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use workforce_sim_core::census::generate::GeneratorParams;
+use workforce_sim_core::config::ValidConfig;
+use workforce_sim_core::engine::native::NativeEngine;
+use workforce_sim_core::report::YearSummary;
+use workforce_sim_core::year::{
+    self, new_report, CensusInput, PreparedCensus, RunOptions, YearOutput,
+};
+use workforce_sim_core::SimulationError;
+use workforce_sim_store::DuckdbParquet;
+
+/// One run of a batch: scenario index and seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Job {
+    pub scenario: usize,
+    pub seed: u64,
+}
+
+/// What a run keeps: its per-year summaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub scenario: usize,
+    pub seed: u64,
+    pub years: Vec<YearSummary>,
+    /// Wall time of the run (census and years).
+    pub seconds: f64,
+}
+
+/// Every (scenario, seed) pair, scenario by scenario.
+pub fn jobs(batch: &ValidBatch) -> Vec<Job> {
+    (0..batch.scenarios.len())
+        .flat_map(|scenario| batch.seeds.iter().map(move |&seed| Job { scenario, seed }))
+        .collect()
+}
+
+/// Runs `jobs` of `batch` on `threads` workers (0 = one per core), calling `done(finished,
+/// total)` as each run finishes (from the worker that ran it). Results are in job order.
+pub fn run_batch(
+    batch: &ValidBatch,
+    jobs: &[Job],
+    threads: usize,
+    done: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<RunSummary>, BatchError> {
+    let threads = year::effective_threads(threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| BatchError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
+    // A census file is staged once per scenario (staging depends on the configuration, not
+    // on the seed); a synthetic census is generated per run, with the run's seed.
+    let sources: Vec<Source> = batch
+        .scenarios
+        .iter()
+        .map(|s| match &batch.census {
+            BatchCensus::File(path) => year::prepare_census_with(
+                &s.config,
+                &CensusInput::File(path.clone()),
+                Some(&DuckdbParquet),
+            )
+            .map(|c| Source::Staged(Box::new(c)))
+            .map_err(|source| BatchError::Run {
+                scenario: s.id.clone(),
+                seed: s.config.simulation.random_seed,
+                source,
+            }),
+            BatchCensus::Synthetic { employees } => Ok(Source::Synthetic(*employees)),
+        })
+        .collect::<Result<_, _>>()?;
+    let finished = AtomicUsize::new(0);
+    let total = jobs.len();
+    pool.install(|| {
+        jobs.par_iter()
+            .map(|job| {
+                let run = run_one(batch, job, &sources[job.scenario]);
+                done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
+                run
+            })
+            .collect()
+    })
+}
+
+/// Where a scenario's runs get their census.
+enum Source {
+    /// A census file, staged once for the scenario.
+    Staged(Box<PreparedCensus>),
+    /// A synthetic census of this many employees, generated per run with its seed.
+    Synthetic(usize),
+}
+
+/// One run: scenario `job.scenario`'s configuration with seed `job.seed`, exactly as
+/// `simulate --seed` runs it, keeping the summaries only.
+fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary, BatchError> {
+    let started = Instant::now();
+    let scenario = &batch.scenarios[job.scenario];
+    let fail = |source: SimulationError| BatchError::Run {
+        scenario: scenario.id.clone(),
+        seed: job.seed,
+        source,
+    };
+    let config: ValidConfig = batch.run_config(job.scenario, job.seed)?;
+    let generated;
+    let census = match source {
+        Source::Staged(c) => c,
+        Source::Synthetic(employees) => {
+            let base_year = workforce_sim_core::date::year_of(config.census_plan_year().1);
+            let input =
+                CensusInput::Synthetic(GeneratorParams::new(*employees, base_year, job.seed));
+            generated = year::prepare_census_with(&config, &input, None).map_err(fail)?;
+            &generated
+        }
+    };
+    let options = RunOptions {
+        threads: 1,
+        ..Default::default()
+    };
+    let mut report = new_report(
+        &config,
+        &options,
+        &census.source,
+        census.staged.rows.len() as u64,
+        census.staged.baseline.len() as u64,
+        None,
+    );
+    let mut sink =
+        |_: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), SimulationError> { Ok(()) };
+    year::run_years(
+        &config,
+        &NativeEngine,
+        census.staged.baseline.clone(),
+        config.years(),
+        &mut report,
+        &mut sink,
+        &mut |_| {},
+    )
+    .map_err(fail)?;
+    Ok(RunSummary {
+        scenario: job.scenario,
+        seed: job.seed,
+        years: report.years.into_iter().map(|y| y.summary).collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

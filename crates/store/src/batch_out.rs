@@ -1,0 +1,288 @@
+//! The database of a batch: what every run kept (its per-year summary, keyed by scenario,
+//! seed and year), the ensemble bands and threshold probabilities, and the runs themselves.
+//! Written in one transaction to `FILE.partial` and renamed over `FILE` when complete, like a
+//! run's database; an existing file is replaced only when asked.
+
+use crate::exec::Executor;
+use crate::{encode, StoreError};
+use duckdb::arrow::array::{
+    ArrayRef, Decimal128Array, Float64Array, Int32Array, Int64Array, StringArray, UInt64Array,
+};
+use duckdb::arrow::record_batch::RecordBatch;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use workforce_sim_core::report::YearSummary;
+
+/// One run of the batch.
+#[derive(Debug, Clone)]
+pub struct BatchRunRow {
+    pub scenario_id: String,
+    pub label: String,
+    pub seed: u64,
+    pub config_fingerprint: String,
+    pub seconds: f64,
+}
+
+/// One year of one run.
+#[derive(Debug, Clone)]
+pub struct BatchYearRow<'a> {
+    pub scenario_id: &'a str,
+    pub seed: u64,
+    pub summary: &'a YearSummary,
+}
+
+/// One band: a scenario, year and metric over the seeds.
+#[derive(Debug, Clone)]
+pub struct BandRow<'a> {
+    pub scenario_id: &'a str,
+    pub year: i32,
+    pub metric: &'static str,
+    pub runs: u64,
+    /// mean, sd, p5, p25, p50, p75, p95
+    pub stats: [f64; 7],
+}
+
+/// One threshold probability of a scenario.
+#[derive(Debug, Clone)]
+pub struct ThresholdRow<'a> {
+    pub scenario_id: &'a str,
+    pub metric: &'static str,
+    pub year: i32,
+    /// `above` or `below`.
+    pub comparison: &'static str,
+    pub value: f64,
+    pub runs: u64,
+    pub probability: f64,
+}
+
+/// Everything a batch database holds.
+pub struct BatchTables<'a> {
+    /// The batch file as JSON.
+    pub batch_json: String,
+    pub runs: Vec<BatchRunRow>,
+    pub years: Vec<BatchYearRow<'a>>,
+    pub bands: Vec<BandRow<'a>>,
+    pub thresholds: Vec<ThresholdRow<'a>>,
+}
+
+const SCHEMA: [&str; 5] = [
+    "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
+        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL)",
+    "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
+        config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL)",
+    "CREATE TABLE batch_year_summary (scenario_id VARCHAR NOT NULL, seed UBIGINT NOT NULL,
+        simulation_year INTEGER NOT NULL, starting_headcount BIGINT, headcount BIGINT, hires BIGINT,
+        experienced_terminations BIGINT, new_hire_terminations BIGINT, terminations BIGINT, promotions BIGINT,
+        raises BIGINT, payroll DECIMAL(18,2), prorated_payroll DECIMAL(18,2), eligible BIGINT,
+        participants BIGINT, participation_rate DOUBLE, average_deferral_rate DOUBLE, enrollments BIGINT,
+        opt_outs BIGINT, escalations BIGINT, employee_deferrals DECIMAL(18,2), employer_match DECIMAL(18,2),
+        employer_core DECIMAL(18,2), employer_cost DECIMAL(18,2), forfeitures DECIMAL(18,2), hce_count BIGINT)",
+    "CREATE TABLE batch_bands (scenario_id VARCHAR NOT NULL, simulation_year INTEGER NOT NULL,
+        metric VARCHAR NOT NULL, runs BIGINT NOT NULL, mean DOUBLE, sd DOUBLE, p5 DOUBLE, p25 DOUBLE,
+        p50 DOUBLE, p75 DOUBLE, p95 DOUBLE)",
+    "CREATE TABLE batch_thresholds (scenario_id VARCHAR NOT NULL, metric VARCHAR NOT NULL,
+        simulation_year INTEGER NOT NULL, comparison VARCHAR NOT NULL, value DOUBLE NOT NULL,
+        runs BIGINT NOT NULL, probability DOUBLE)",
+];
+
+fn encode_error(table: &'static str) -> impl Fn(duckdb::arrow::error::ArrowError) -> StoreError {
+    move |e| StoreError::Encode {
+        table,
+        message: e.to_string(),
+    }
+}
+
+fn text<'a>(v: impl Iterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(v))
+}
+
+fn int(v: impl Iterator<Item = i64>) -> ArrayRef {
+    Arc::new(Int64Array::from_iter_values(v))
+}
+
+fn float(v: impl Iterator<Item = f64>) -> ArrayRef {
+    Arc::new(Float64Array::from_iter_values(v))
+}
+
+fn money(table: &'static str, v: impl Iterator<Item = f64>) -> Result<ArrayRef, StoreError> {
+    Ok(Arc::new(
+        Decimal128Array::from_iter_values(v.map(encode::total))
+            .with_precision_and_scale(18, 2)
+            .map_err(encode_error(table))?,
+    ))
+}
+
+fn runs_batch(rows: &[BatchRunRow]) -> Result<RecordBatch, StoreError> {
+    let r = || rows.iter();
+    RecordBatch::try_from_iter([
+        ("scenario_id", text(r().map(|x| x.scenario_id.as_str()))),
+        ("label", text(r().map(|x| x.label.as_str()))),
+        (
+            "seed",
+            Arc::new(UInt64Array::from_iter_values(r().map(|x| x.seed))) as ArrayRef,
+        ),
+        (
+            "config_fingerprint",
+            text(r().map(|x| x.config_fingerprint.as_str())),
+        ),
+        ("seconds", float(r().map(|x| x.seconds))),
+    ])
+    .map_err(encode_error("batch_runs"))
+}
+
+fn years_batch(rows: &[BatchYearRow<'_>]) -> Result<RecordBatch, StoreError> {
+    const T: &str = "batch_year_summary";
+    let s = || rows.iter().map(|x| x.summary);
+    let count = |f: fn(&YearSummary) -> u64| int(s().map(move |y| f(y) as i64));
+    RecordBatch::try_from_iter([
+        ("scenario_id", text(rows.iter().map(|x| x.scenario_id))),
+        (
+            "seed",
+            Arc::new(UInt64Array::from_iter_values(rows.iter().map(|x| x.seed))) as ArrayRef,
+        ),
+        (
+            "simulation_year",
+            Arc::new(Int32Array::from_iter_values(s().map(|y| y.year))),
+        ),
+        ("starting_headcount", count(|y| y.starting_headcount)),
+        ("headcount", count(|y| y.ending_headcount)),
+        ("hires", count(|y| y.hires)),
+        (
+            "experienced_terminations",
+            count(|y| y.experienced_terminations),
+        ),
+        ("new_hire_terminations", count(|y| y.new_hire_terminations)),
+        (
+            "terminations",
+            count(|y| y.experienced_terminations + y.new_hire_terminations),
+        ),
+        ("promotions", count(|y| y.promotions)),
+        ("raises", count(|y| y.raises)),
+        ("payroll", money(T, s().map(|y| y.payroll))?),
+        (
+            "prorated_payroll",
+            money(T, s().map(|y| y.prorated_payroll))?,
+        ),
+        ("eligible", count(|y| y.eligible)),
+        ("participants", count(|y| y.participants)),
+        (
+            "participation_rate",
+            float(s().map(|y| y.participation_rate)),
+        ),
+        (
+            "average_deferral_rate",
+            float(s().map(|y| y.average_deferral_rate)),
+        ),
+        ("enrollments", count(|y| y.enrollments)),
+        ("opt_outs", count(|y| y.opt_outs)),
+        ("escalations", count(|y| y.escalations)),
+        (
+            "employee_deferrals",
+            money(T, s().map(|y| y.employee_contributions))?,
+        ),
+        ("employer_match", money(T, s().map(|y| y.employer_match))?),
+        ("employer_core", money(T, s().map(|y| y.employer_core))?),
+        (
+            "employer_cost",
+            money(T, s().map(|y| y.employer_match + y.employer_core))?,
+        ),
+        ("forfeitures", money(T, s().map(|y| y.forfeitures))?),
+        ("hce_count", count(|y| y.hce_count)),
+    ])
+    .map_err(encode_error(T))
+}
+
+fn bands_batch(rows: &[BandRow<'_>]) -> Result<RecordBatch, StoreError> {
+    let stat = |k: usize| float(rows.iter().map(move |b| b.stats[k]));
+    RecordBatch::try_from_iter([
+        ("scenario_id", text(rows.iter().map(|b| b.scenario_id))),
+        (
+            "simulation_year",
+            Arc::new(Int32Array::from_iter_values(rows.iter().map(|b| b.year))) as ArrayRef,
+        ),
+        ("metric", text(rows.iter().map(|b| b.metric))),
+        ("runs", int(rows.iter().map(|b| b.runs as i64))),
+        ("mean", stat(0)),
+        ("sd", stat(1)),
+        ("p5", stat(2)),
+        ("p25", stat(3)),
+        ("p50", stat(4)),
+        ("p75", stat(5)),
+        ("p95", stat(6)),
+    ])
+    .map_err(encode_error("batch_bands"))
+}
+
+fn thresholds_batch(rows: &[ThresholdRow<'_>]) -> Result<RecordBatch, StoreError> {
+    RecordBatch::try_from_iter([
+        ("scenario_id", text(rows.iter().map(|t| t.scenario_id))),
+        ("metric", text(rows.iter().map(|t| t.metric))),
+        (
+            "simulation_year",
+            Arc::new(Int32Array::from_iter_values(rows.iter().map(|t| t.year))) as ArrayRef,
+        ),
+        ("comparison", text(rows.iter().map(|t| t.comparison))),
+        ("value", float(rows.iter().map(|t| t.value))),
+        ("runs", int(rows.iter().map(|t| t.runs as i64))),
+        ("probability", float(rows.iter().map(|t| t.probability))),
+    ])
+    .map_err(encode_error("batch_thresholds"))
+}
+
+fn partial(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+/// Writes a batch database at `path`: to `path.partial` in one transaction, checkpointed,
+/// then renamed over `path`. An existing `path` is an error unless `overwrite`.
+pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<(), StoreError> {
+    let state = |message: String| StoreError::State {
+        path: path.to_path_buf(),
+        message,
+    };
+    if path.exists() && !overwrite {
+        return Err(state(
+            "exists; pass --overwrite to replace it, or --db to write elsewhere".into(),
+        ));
+    }
+    let tmp = partial(path);
+    for p in [tmp.clone(), {
+        let mut w = tmp.as_os_str().to_owned();
+        w.push(".wal");
+        PathBuf::from(w)
+    }] {
+        if p.exists() {
+            std::fs::remove_file(&p)
+                .map_err(|e| state(format!("cannot remove {}: {e}", p.display())))?;
+        }
+    }
+    {
+        let x = Executor::open(&tmp)?;
+        let tx = x.begin("begin batch")?;
+        x.run("create batch schema", SCHEMA)?;
+        let meta = format!(
+            "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {})",
+            crate::schema::quote(env!("CARGO_PKG_VERSION")),
+            crate::schema::quote(&t.batch_json),
+            t.runs.len()
+        );
+        x.run("write batch metadata", [meta.as_str()])?;
+        x.insert("write runs", "batch_runs", runs_batch(&t.runs)?)?;
+        x.insert(
+            "write summaries",
+            "batch_year_summary",
+            years_batch(&t.years)?,
+        )?;
+        x.insert("write bands", "batch_bands", bands_batch(&t.bands)?)?;
+        x.insert(
+            "write thresholds",
+            "batch_thresholds",
+            thresholds_batch(&t.thresholds)?,
+        )?;
+        tx.commit("commit batch")?;
+        x.run("checkpoint", ["CHECKPOINT"])?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| state(format!("cannot rename {}: {e}", tmp.display())))
+}

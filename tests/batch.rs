@@ -1,0 +1,211 @@
+//! Batches: a run of a batch is exactly `simulate` with its scenario and seed; bands are
+//! ordered and a single seed has none; bad batch files are refused before anything runs.
+
+use crate::common;
+
+use std::path::Path;
+use workforce_sim::batch::{run_batch_to_database, BatchOptions};
+use workforce_sim::batches::{bands, jobs, run_batch, Metric, ValidBatch};
+use workforce_sim::{simulate_in_memory, CensusInput, GeneratorParams};
+
+const BATCH: &str = r#"
+[batch]
+employees = 400
+seeds = [7, 3, 11]
+
+[[scenario]]
+id = "baseline"
+label = "Baseline"
+
+[[scenario]]
+id = "rich_match"
+label = "Auto-enroll all at 6%"
+[scenario.overlay.simulation]
+end_year = 2027
+[scenario.overlay.plan.auto_enrollment]
+scope = "all_eligible_employees"
+default_deferral_rate = 0.06
+"#;
+
+fn batch(dir: &Path, text: &str) -> ValidBatch {
+    let path = dir.join("b.toml");
+    std::fs::write(&path, text).unwrap();
+    ValidBatch::load(&path).unwrap()
+}
+
+#[test]
+fn a_batch_run_is_the_simulate_run_of_its_scenario_and_seed() {
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &BATCH.replace("end_year = 2027", "end_year = 2026"),
+    );
+    let runs = run_batch(&b, &jobs(&b), 2, &|_, _| {}).unwrap();
+    assert_eq!(runs.len(), 6);
+    for r in &runs {
+        let config = b.run_config(r.scenario, r.seed).unwrap();
+        let census = workforce_sim::prepare_census(
+            &config,
+            &CensusInput::Synthetic(GeneratorParams::new(400, 2024, r.seed)),
+        )
+        .unwrap();
+        let single = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
+        let want: Vec<_> = single
+            .report
+            .years
+            .iter()
+            .map(|y| y.summary.clone())
+            .collect();
+        assert_eq!(r.years, want, "scenario {} seed {}", r.scenario, r.seed);
+    }
+    // The scenarios differ where their configurations do.
+    assert_eq!(runs[0].years.len(), 5);
+    assert_eq!(runs[3].years.len(), 2);
+    assert_ne!(
+        runs[0].years[0].employee_contributions,
+        runs[3].years[0].employee_contributions
+    );
+    // Any thread count gives the same runs.
+    let one = run_batch(&b, &jobs(&b), 1, &|_, _| {}).unwrap();
+    let years = |r: &[workforce_sim::batches::RunSummary]| -> Vec<_> {
+        r.iter()
+            .map(|x| (x.scenario, x.seed, x.years.clone()))
+            .collect()
+    };
+    assert_eq!(years(&one), years(&runs));
+}
+
+#[test]
+fn bands_are_ordered_and_one_seed_has_zero_width() {
+    let dir = common::tmp();
+    let b = batch(dir.path(), BATCH);
+    let runs = run_batch(&b, &jobs(&b), 2, &|_, _| {}).unwrap();
+    let all = bands(&runs);
+    assert_eq!(all.len(), (5 + 3) * Metric::ALL.len());
+    for x in &all {
+        assert!(
+            x.p5 <= x.p25 && x.p25 <= x.p50 && x.p50 <= x.p75 && x.p75 <= x.p95,
+            "{x:?}"
+        );
+        assert_eq!(x.runs, 3);
+    }
+    // Seeds move the workforce: some band has width.
+    assert!(all.iter().any(|x| x.p95 > x.p5));
+
+    let one = batch(
+        dir.path(),
+        &BATCH.replace("seeds = [7, 3, 11]", "seeds = [5]"),
+    );
+    let runs = run_batch(&one, &jobs(&one), 2, &|_, _| {}).unwrap();
+    for x in bands(&runs) {
+        assert_eq!((x.p5, x.p95, x.sd), (x.p50, x.p50, 0.0), "{x:?}");
+    }
+}
+
+#[test]
+fn the_batch_database_holds_every_run_year_and_band() {
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &format!("{BATCH}\n[[threshold]]\nmetric = \"headcount\"\nyear = 2026\nabove = 400\n"),
+    );
+    let db = dir.path().join("batch.duckdb");
+    let report = run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {}).unwrap();
+    assert_eq!(report.runs.len(), 6);
+    let q = |sql: &str| common::query_i64(&db, sql);
+    assert_eq!(q("SELECT count(*) FROM batch_runs"), 6);
+    assert_eq!(q("SELECT count(*) FROM batch_year_summary"), 3 * 5 + 3 * 3);
+    assert_eq!(
+        q("SELECT count(*) FROM batch_bands"),
+        ((5 + 3) * Metric::ALL.len()) as i64
+    );
+    assert_eq!(q("SELECT count(*) FROM batch_thresholds"), 2);
+    // The stored summaries are the runs' (headcount of one run, one year).
+    let r = &report.runs[0];
+    assert_eq!(
+        q(&format!(
+            "SELECT headcount FROM batch_year_summary WHERE scenario_id = 'baseline' AND seed = {} AND simulation_year = 2025",
+            r.seed
+        )),
+        r.years[0].ending_headcount as i64
+    );
+    // A second batch into the same file is refused without --overwrite, before any run.
+    let err = run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {
+        panic!("a run started")
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("--overwrite"), "{err}");
+}
+
+#[test]
+fn bad_batch_files_are_refused_and_write_nothing() {
+    let dir = common::tmp();
+    let path = dir.path().join("bad.toml");
+    let db = dir.path().join("never.duckdb");
+    for (text, says) in [
+        (
+            BATCH.replace(
+                "label = \"Baseline\"",
+                "label = \"Baseline\"\nweight = 2",
+            ),
+            "weight",
+        ),
+        (
+            BATCH.replace("default_deferral_rate = 0.06", "default_deferral_rate = 6"),
+            "rich_match",
+        ),
+        (BATCH.replace("scope =", "scoep ="), "scoep"),
+        (
+            BATCH.replace("seeds = [7, 3, 11]", "seeds = { start = 1, count = 0 }"),
+            "count",
+        ),
+        (
+            BATCH.replace("employees = 400", "employees = 0"),
+            "employees",
+        ),
+    ] {
+        std::fs::write(&path, &text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+            .arg("batch")
+            .arg(&path)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{says}: accepted");
+        assert!(stderr.contains(says), "{says}: {stderr}");
+        assert!(!db.exists(), "{says}: a database was written");
+    }
+}
+
+#[test]
+fn the_example_batch_runs_from_the_cli() {
+    let dir = common::tmp();
+    let db = dir.path().join("batch.duckdb");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/batch.toml");
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("count = 20", "count = 2")
+        .replace("employees = 5000", "employees = 300");
+    let path = dir.path().join("batch.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+        .arg("batch")
+        .arg(&path)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ae_all_6") && stdout.contains("employer_cost"),
+        "{stdout}"
+    );
+    assert_eq!(common::query_i64(&db, "SELECT count(*) FROM batch_runs"), 4);
+}
