@@ -1,14 +1,18 @@
 //! Batches through the facade: run a validated batch file's (scenario, seed) runs in
-//! parallel and write their summaries, bands and threshold probabilities to a DuckDB file.
+//! parallel, or one shard of them, and write their summaries, bands and threshold
+//! probabilities to a DuckDB file; merge shard databases into the database the unsharded
+//! batch writes.
 
 use crate::Error;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use workforce_sim_batch::{
-    bands, jobs, run_batch, thresholds, Band, RunSummary, ThresholdResult, ValidBatch,
+    bands, jobs, run_batch, seed_list, threshold_list, thresholds, Band, BatchFile, RunSummary,
+    Shard, Threshold, ThresholdResult, ValidBatch,
 };
 use workforce_sim_store::batch_out::{
-    write_batch, BandRow, BatchRunRow, BatchTables, BatchYearRow, ThresholdRow,
+    read_batch, write_batch, BandRow, BatchRunRow, BatchTables, BatchYearRow, ThresholdRow,
 };
 
 /// How a batch runs.
@@ -18,6 +22,9 @@ pub struct BatchOptions {
     pub threads: usize,
     /// Replace an existing database file.
     pub overwrite: bool,
+    /// Run one shard of the job list only (its database is a partition for
+    /// [`merge_batches`]; it holds runs and summaries, not bands).
+    pub shard: Option<Shard>,
 }
 
 /// What a batch produced.
@@ -30,9 +37,19 @@ pub struct BatchReport {
     pub database: PathBuf,
 }
 
-/// Runs every (scenario, seed) of `batch` and writes `db` (replacing an existing file only
-/// with `overwrite`, checked before any run starts). `progress(done, total)` is called as each
-/// run finishes.
+fn refuse_existing(db: &Path, overwrite: bool) -> Result<(), Error> {
+    if db.exists() && !overwrite {
+        return Err(Error::Exists(format!(
+            "{} exists; pass --overwrite to replace it, or --db to write elsewhere",
+            db.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs every (scenario, seed) of `batch`, or one shard of them, and writes `db` (replacing
+/// an existing file only with `overwrite`, checked before any run starts).
+/// `progress(done, total)` is called as each run finishes.
 pub fn run_batch_to_database(
     batch: &ValidBatch,
     db: &Path,
@@ -40,29 +57,71 @@ pub fn run_batch_to_database(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BatchReport, Error> {
     let started = Instant::now();
-    if db.exists() && !options.overwrite {
-        return Err(Error::Exists(format!(
-            "{} exists; pass --overwrite to replace it, or --db to write elsewhere",
-            db.display()
-        )));
-    }
-    let list = jobs(batch);
+    refuse_existing(db, options.overwrite)?;
+    let all = jobs(batch);
+    let list = match options.shard {
+        Some(s) => s.jobs(&all),
+        None => all,
+    };
     let runs = run_batch(batch, &list, options.threads, progress)?;
-    let bands = bands(&runs);
-    let thresholds = thresholds(&runs, batch.scenarios.len(), &batch.thresholds);
-    let id = |s: usize| batch.scenarios[s].id.as_str();
+    let fingerprints: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            batch
+                .run_config(r.scenario, r.seed)
+                .map(|c| c.fingerprint())
+        })
+        .collect::<Result<_, _>>()?;
+    let scenarios: Vec<(String, String)> = batch
+        .scenarios
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone()))
+        .collect();
+    let shard = options.shard.map(|s| (s.index, s.count));
+    write(
+        &batch.file,
+        &scenarios,
+        runs,
+        &fingerprints,
+        &batch.thresholds,
+        shard,
+        db,
+        options.overwrite,
+        started,
+    )
+}
+
+/// Writes a batch database: the runs and their summaries, and (for a whole batch, not a
+/// shard) the bands and threshold probabilities over them.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    file: &BatchFile,
+    scenarios: &[(String, String)],
+    runs: Vec<RunSummary>,
+    fingerprints: &[String],
+    wanted: &[Threshold],
+    shard: Option<(u32, u32)>,
+    db: &Path,
+    overwrite: bool,
+    started: Instant,
+) -> Result<BatchReport, Error> {
+    let (bands, thresholds) = if shard.is_some() {
+        (Vec::new(), Vec::new())
+    } else {
+        (bands(&runs), thresholds(&runs, scenarios.len(), wanted))
+    };
+    let id = |s: usize| scenarios[s].0.as_str();
     let tables = BatchTables {
-        batch_json: serde_json::to_string(&batch.file).unwrap_or_default(),
+        batch_json: serde_json::to_string(file).unwrap_or_default(),
+        shard,
         runs: runs
             .iter()
-            .map(|r| BatchRunRow {
+            .zip(fingerprints)
+            .map(|(r, f)| BatchRunRow {
                 scenario_id: id(r.scenario).to_string(),
-                label: batch.scenarios[r.scenario].label.clone(),
+                label: scenarios[r.scenario].1.clone(),
                 seed: r.seed,
-                config_fingerprint: batch
-                    .run_config(r.scenario, r.seed)
-                    .map(|c| c.fingerprint())
-                    .unwrap_or_default(),
+                config_fingerprint: f.clone(),
                 seconds: r.seconds,
             })
             .collect(),
@@ -99,7 +158,7 @@ pub fn run_batch_to_database(
             })
             .collect(),
     };
-    write_batch(db, &tables, options.overwrite)?;
+    write_batch(db, &tables, overwrite)?;
     Ok(BatchReport {
         runs,
         bands,
@@ -107,4 +166,95 @@ pub fn run_batch_to_database(
         seconds: started.elapsed().as_secs_f64(),
         database: db.to_path_buf(),
     })
+}
+
+/// Merges the shard databases of one batch (every shard of a `--shard I/N` split, each
+/// once) into `db`: the database the unsharded batch writes, with the same runs in the same
+/// order and the same bands and threshold probabilities.
+pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<BatchReport, Error> {
+    let started = Instant::now();
+    refuse_existing(db, overwrite)?;
+    let bad = |m: String| Error::Output(format!("cannot merge: {m}"));
+    if parts.is_empty() {
+        return Err(bad("no shard databases given".into()));
+    }
+    let read: Vec<_> = parts
+        .iter()
+        .map(|p| read_batch(p).map(|b| (p, b)))
+        .collect::<Result<_, _>>()?;
+    let json = &read[0].1.batch_json;
+    let mut shards = Vec::new();
+    for (p, part) in &read {
+        if &part.batch_json != json {
+            return Err(bad(format!(
+                "{} is a shard of another batch than {}",
+                p.display(),
+                parts[0].display()
+            )));
+        }
+        let Some(s) = part.shard else {
+            return Err(bad(format!(
+                "{} is a whole batch, not a shard",
+                p.display()
+            )));
+        };
+        shards.push(s);
+    }
+    let count = shards[0].1;
+    let mut indices: Vec<u32> = shards.iter().map(|s| s.0).collect();
+    indices.sort_unstable();
+    if shards.iter().any(|s| s.1 != count) || indices != (1..=count).collect::<Vec<_>>() {
+        return Err(bad(format!(
+            "the shards given are {:?} of {count}: every shard 1..{count} must be given once",
+            indices
+        )));
+    }
+    let file: BatchFile = serde_json::from_str(json)
+        .map_err(|e| bad(format!("the stored batch file does not read back: {e}")))?;
+    let seeds = seed_list(&file.batch.seeds).map_err(bad)?;
+    let wanted = threshold_list(&file.thresholds).map_err(bad)?;
+    let scenarios: Vec<(String, String)> = file
+        .scenarios
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone()))
+        .collect();
+    let mut by_run: HashMap<(String, u64), (BatchRunRow, Vec<_>)> = HashMap::new();
+    for (_, part) in read {
+        for r in part.runs {
+            by_run.insert((r.scenario_id.clone(), r.seed), (r, Vec::new()));
+        }
+        for (id, seed, y) in part.years {
+            if let Some(run) = by_run.get_mut(&(id, seed)) {
+                run.1.push(y);
+            }
+        }
+    }
+    let mut runs = Vec::new();
+    let mut fingerprints = Vec::new();
+    for (s, (id, _)) in scenarios.iter().enumerate() {
+        for &seed in &seeds {
+            let (row, mut years) = by_run
+                .remove(&(id.clone(), seed))
+                .ok_or_else(|| bad(format!("run of scenario {id}, seed {seed} is in no shard")))?;
+            years.sort_by_key(|y| y.year);
+            fingerprints.push(row.config_fingerprint);
+            runs.push(RunSummary {
+                scenario: s,
+                seed,
+                years,
+                seconds: row.seconds,
+            });
+        }
+    }
+    write(
+        &file,
+        &scenarios,
+        runs,
+        &fingerprints,
+        &wanted,
+        None,
+        db,
+        overwrite,
+        started,
+    )
 }

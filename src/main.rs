@@ -53,23 +53,9 @@ enum Command {
     /// Run a multi-year simulation (default: 5,000 synthetic employees, 2025-2029, seed 42).
     Simulate(SimulateArgs),
     /// Run a batch file: every scenario with every seed, in parallel; per-year summaries,
-    /// ensemble bands and threshold probabilities into a DuckDB file.
-    Batch {
-        /// The batch file (TOML; see examples/batch.toml).
-        file: PathBuf,
-        /// DuckDB file for the batch's results.
-        #[arg(long, default_value = "batch.duckdb")]
-        db: PathBuf,
-        /// Worker threads (0 = one per core); each run uses one.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
-        /// Replace an existing database file.
-        #[arg(long)]
-        overwrite: bool,
-        /// Print the bands and thresholds as JSON on stdout instead of the tables.
-        #[arg(long)]
-        json: bool,
-    },
+    /// ensemble bands and threshold probabilities into a DuckDB file. `batch merge` combines
+    /// the databases of `--shard I/N` runs.
+    Batch(BatchArgs),
     /// Census files: generate a synthetic census.
     #[command(subcommand)]
     Census(CensusCommand),
@@ -146,6 +132,48 @@ struct SimulateArgs {
     audit_sql: bool,
 }
 
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct BatchArgs {
+    #[command(subcommand)]
+    merge: Option<BatchCommand>,
+    /// The batch file (TOML; see examples/batch.toml).
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+    /// DuckDB file for the batch's results.
+    #[arg(long, default_value = "batch.duckdb")]
+    db: PathBuf,
+    /// Worker threads (0 = one per core); each run uses one.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Run only shard INDEX of COUNT (e.g. 2/4) into its own database, for `batch merge`.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Replace an existing database file.
+    #[arg(long)]
+    overwrite: bool,
+    /// Print the bands and thresholds as JSON on stdout instead of the tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum BatchCommand {
+    /// Merge the databases of every shard of one batch into the database the unsharded
+    /// batch writes.
+    Merge {
+        /// The shard databases (every shard 1..N once).
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The merged database.
+        #[arg(long, default_value = "batch.duckdb")]
+        db: PathBuf,
+        /// Replace an existing database file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+}
+
 #[derive(Subcommand)]
 enum CensusCommand {
     /// Write a deterministic synthetic census (CSV or Parquet by extension).
@@ -205,13 +233,23 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Batch {
-            file,
-            db,
-            threads,
-            overwrite,
-            json,
-        } => batch(&file, &db, threads, overwrite, json),
+        Command::Batch(args) => match args.merge {
+            Some(BatchCommand::Merge {
+                parts,
+                db,
+                overwrite,
+            }) => {
+                let report = workforce_sim::batch::merge_batches(&parts, &db, overwrite)?;
+                eprintln!(
+                    "merged {} shard databases: {} runs -> {}",
+                    parts.len(),
+                    report.runs.len(),
+                    db.display()
+                );
+                Ok(())
+            }
+            None => batch(args),
+        },
         Command::Census(CensusCommand::Generate {
             employees,
             out,
@@ -236,16 +274,22 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn batch(
-    file: &std::path::Path,
-    db: &std::path::Path,
-    threads: usize,
-    overwrite: bool,
-    json: bool,
-) -> Result<()> {
-    use workforce_sim::batches::{Metric, ValidBatch};
+fn batch(args: BatchArgs) -> Result<()> {
+    use workforce_sim::batches::{Metric, Shard, ValidBatch};
+    let Some(file) = args.file.as_deref() else {
+        bail!("a batch needs its batch file");
+    };
+    let (db, json) = (args.db.as_path(), args.json);
+    let shard: Option<Shard> = match &args.shard {
+        Some(s) => Some(s.parse().map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let b = ValidBatch::load(file)?;
-    let total = b.scenarios.len() * b.seeds.len();
+    let all = b.scenarios.len() * b.seeds.len();
+    let total = match shard {
+        Some(s) => (all + (s.count - s.index) as usize) / s.count as usize,
+        None => all,
+    };
     let bar = if json {
         ProgressBar::hidden()
     } else {
@@ -257,11 +301,26 @@ fn batch(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let options = workforce_sim::batch::BatchOptions { threads, overwrite };
+    let options = workforce_sim::batch::BatchOptions {
+        threads: args.threads,
+        overwrite: args.overwrite,
+        shard,
+    };
     let report = workforce_sim::batch::run_batch_to_database(&b, db, &options, &|done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
+    if let Some(s) = shard {
+        eprintln!(
+            "shard {}/{}: {} runs in {:.2} s -> {} (combine the shards with `workforce-sim batch merge`)",
+            s.index,
+            s.count,
+            report.runs.len(),
+            report.seconds,
+            db.display()
+        );
+        return Ok(());
+    }
     let id = |s: usize| b.scenarios[s].id.as_str();
     if json {
         let bands: Vec<serde_json::Value> = report

@@ -144,10 +144,7 @@ fn bad_batch_files_are_refused_and_write_nothing() {
     let db = dir.path().join("never.duckdb");
     for (text, says) in [
         (
-            BATCH.replace(
-                "label = \"Baseline\"",
-                "label = \"Baseline\"\nweight = 2",
-            ),
+            BATCH.replace("label = \"Baseline\"", "label = \"Baseline\"\nweight = 2"),
             "weight",
         ),
         (
@@ -208,4 +205,110 @@ fn the_example_batch_runs_from_the_cli() {
         "{stdout}"
     );
     assert_eq!(common::query_i64(&db, "SELECT count(*) FROM batch_runs"), 4);
+}
+
+/// A batch database's tables as CSV in key order (run times and creation stamps left out:
+/// they are when, not what).
+fn batch_tables(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
+    [
+        (
+            "batch_runs",
+            "scenario_id, label, seed, config_fingerprint",
+            "scenario_id, seed",
+        ),
+        (
+            "batch_year_summary",
+            "*",
+            "scenario_id, seed, simulation_year",
+        ),
+        ("batch_bands", "*", "scenario_id, simulation_year, metric"),
+        (
+            "batch_thresholds",
+            "*",
+            "scenario_id, metric, simulation_year",
+        ),
+    ]
+    .iter()
+    .map(|(t, cols, order)| {
+        let out = dir.join(format!("{t}.csv"));
+        let conn = duckdb::Connection::open(db).unwrap();
+        conn.execute_batch(&format!(
+            "COPY (SELECT {cols} FROM {t} ORDER BY {order}) TO '{}' (HEADER)",
+            out.display()
+        ))
+        .unwrap();
+        (t.to_string(), std::fs::read(&out).unwrap())
+    })
+    .collect()
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_batch() {
+    use workforce_sim::batch::merge_batches;
+    use workforce_sim::batches::Shard;
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &format!(
+            "{BATCH}\n[[threshold]]\nmetric = \"employer_cost\"\nyear = 2026\nabove = 1500000\n"
+        ),
+    );
+    let whole = dir.path().join("whole.duckdb");
+    run_batch_to_database(&b, &whole, &BatchOptions::default(), &|_, _| {}).unwrap();
+    let mut parts = Vec::new();
+    for index in [2, 1, 3] {
+        let part = dir.path().join(format!("part{index}.duckdb"));
+        let options = BatchOptions {
+            shard: Some(Shard { index, count: 3 }),
+            ..Default::default()
+        };
+        let r = run_batch_to_database(&b, &part, &options, &|_, _| {}).unwrap();
+        assert_eq!(r.runs.len(), 2, "shard {index}");
+        parts.push(part);
+    }
+    // Shards missing or repeated are refused.
+    let merged = dir.path().join("merged.duckdb");
+    assert!(merge_batches(&parts[..2], &merged, false).is_err());
+    assert!(merge_batches(
+        &[parts[0].clone(), parts[0].clone(), parts[1].clone()],
+        &merged,
+        false
+    )
+    .is_err());
+    assert!(!merged.exists());
+    merge_batches(&parts, &merged, false).unwrap();
+    let (a, m) = (dir.path().join("a"), dir.path().join("m"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&m).unwrap();
+    let (x, y) = (batch_tables(&whole, &a), batch_tables(&merged, &m));
+    for ((t, x), (_, y)) in x.iter().zip(&y) {
+        assert!(x.len() > 50, "{t} is empty");
+        assert!(
+            x == y,
+            "{t}: the merged shards differ from the unsharded batch"
+        );
+    }
+}
+
+#[test]
+fn a_bad_shard_spec_is_refused_and_writes_nothing() {
+    let dir = common::tmp();
+    let path = dir.path().join("b.toml");
+    std::fs::write(&path, BATCH).unwrap();
+    let db = dir.path().join("s.duckdb");
+    for spec in ["5/4", "0/2", "1/0", "x"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+            .args(["batch", "--shard", spec, "--db"])
+            .arg(&db)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{spec} accepted");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("INDEX/COUNT"),
+            "{spec}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!db.exists());
+    }
 }

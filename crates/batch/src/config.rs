@@ -218,35 +218,7 @@ impl ValidBatch {
                 config,
             });
         }
-        let seeds = match &file.batch.seeds {
-            Seeds::List(list) => {
-                if list.is_empty() {
-                    return Err(invalid("seeds: the list is empty".into()));
-                }
-                let mut sorted = list.clone();
-                sorted.sort_unstable();
-                if sorted.windows(2).any(|w| w[0] == w[1]) {
-                    return Err(invalid("seeds: a seed appears twice".into()));
-                }
-                if list.len() as u64 > MAX_SEEDS {
-                    return Err(invalid(format!("seeds: more than {MAX_SEEDS}")));
-                }
-                list.clone()
-            }
-            Seeds::Range { start, count } => {
-                if *count == 0 || *count > MAX_SEEDS {
-                    return Err(invalid(format!(
-                        "seeds: count must be 1 to {MAX_SEEDS}, not {count}"
-                    )));
-                }
-                if start.checked_add(count - 1).is_none() {
-                    return Err(invalid(format!(
-                        "seeds: start {start} + count {count} passes the largest seed"
-                    )));
-                }
-                (*start..start + count).collect()
-            }
-        };
+        let seeds = seed_list(&file.batch.seeds).map_err(invalid)?;
         let census = match (&file.batch.census, file.batch.employees) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -265,31 +237,8 @@ impl ValidBatch {
                 "detail: only \"none\" (summaries) is written so far; simulate the run you want in full with `workforce-sim simulate --config ... --seed ...`".into(),
             ));
         }
-        let mut thresholds = Vec::with_capacity(file.thresholds.len());
-        for t in &file.thresholds {
-            let metric = Metric::parse(&t.metric).ok_or_else(|| {
-                invalid(format!(
-                    "threshold metric {:?}: not one of {}",
-                    t.metric,
-                    Metric::ALL.map(|m| m.name()).join(", ")
-                ))
-            })?;
-            let (above, value) = match (t.above, t.below) {
-                (Some(v), None) => (true, v),
-                (None, Some(v)) => (false, v),
-                _ => {
-                    return Err(invalid(format!(
-                        "threshold on {} in {}: give exactly one of above or below",
-                        t.metric, t.year
-                    )))
-                }
-            };
-            if !value.is_finite() {
-                return Err(invalid(format!(
-                    "threshold on {}: the value must be a finite number",
-                    t.metric
-                )));
-            }
+        let thresholds = threshold_list(&file.thresholds).map_err(invalid)?;
+        for t in &thresholds {
             for s in &scenarios {
                 if !s.config.years().contains(&t.year) {
                     return Err(invalid(format!(
@@ -298,12 +247,6 @@ impl ValidBatch {
                     )));
                 }
             }
-            thresholds.push(Threshold {
-                metric,
-                year: t.year,
-                above,
-                value,
-            });
         }
         Ok(ValidBatch {
             path: path.to_path_buf(),
@@ -326,6 +269,79 @@ impl ValidBatch {
             source,
         })
     }
+}
+
+/// The seeds a [`Seeds`] names, checked (not empty, no repeat, at most [`MAX_SEEDS`], no
+/// overflow).
+pub fn seed_list(seeds: &Seeds) -> Result<Vec<u64>, String> {
+    match seeds {
+        Seeds::List(list) => {
+            if list.is_empty() {
+                return Err("seeds: the list is empty".into());
+            }
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            if sorted.windows(2).any(|w| w[0] == w[1]) {
+                return Err("seeds: a seed appears twice".into());
+            }
+            if list.len() as u64 > MAX_SEEDS {
+                return Err(format!("seeds: more than {MAX_SEEDS}"));
+            }
+            Ok(list.clone())
+        }
+        Seeds::Range { start, count } => {
+            if *count == 0 || *count > MAX_SEEDS {
+                return Err(format!(
+                    "seeds: count must be 1 to {MAX_SEEDS}, not {count}"
+                ));
+            }
+            if start.checked_add(count - 1).is_none() {
+                return Err(format!(
+                    "seeds: start {start} + count {count} passes the largest seed"
+                ));
+            }
+            Ok((*start..start + count).collect())
+        }
+    }
+}
+
+/// The thresholds of a batch file, checked (a known metric, exactly one of above and below,
+/// a finite value); their years are checked against the scenarios by [`ValidBatch::parse`].
+pub fn threshold_list(specs: &[ThresholdSpec]) -> Result<Vec<Threshold>, String> {
+    specs
+        .iter()
+        .map(|t| {
+            let metric = Metric::parse(&t.metric).ok_or_else(|| {
+                format!(
+                    "threshold metric {:?}: not one of {}",
+                    t.metric,
+                    Metric::ALL.map(|m| m.name()).join(", ")
+                )
+            })?;
+            let (above, value) = match (t.above, t.below) {
+                (Some(v), None) => (true, v),
+                (None, Some(v)) => (false, v),
+                _ => {
+                    return Err(format!(
+                        "threshold on {} in {}: give exactly one of above or below",
+                        t.metric, t.year
+                    ))
+                }
+            };
+            if !value.is_finite() {
+                return Err(format!(
+                    "threshold on {}: the value must be a finite number",
+                    t.metric
+                ));
+            }
+            Ok(Threshold {
+                metric,
+                year: t.year,
+                above,
+                value,
+            })
+        })
+        .collect()
 }
 
 /// Merges `overlay` into `base`: tables merge key by key, anything else replaces.

@@ -15,10 +15,13 @@ pub mod ensemble;
 pub mod metrics;
 pub mod runner;
 
-pub use config::{BatchFile, Detail, ScenarioSpec, Seeds, ThresholdSpec, ValidBatch};
+pub use config::{
+    seed_list, threshold_list, BatchFile, Detail, ScenarioSpec, Seeds, Threshold, ThresholdSpec,
+    ValidBatch,
+};
 pub use ensemble::{bands, thresholds, Band, ThresholdResult};
 pub use metrics::Metric;
-pub use runner::{jobs, run_batch, Job, RunSummary};
+pub use runner::{jobs, run_batch, Job, RunSummary, Shard};
 
 use std::path::PathBuf;
 

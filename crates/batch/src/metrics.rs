@@ -65,23 +65,26 @@ impl Metric {
         Metric::ALL.into_iter().find(|m| m.name() == name)
     }
 
-    /// The metric's value in a year's summary. Terminations are experienced plus new-hire
-    /// terminations; headcount is the year-end active headcount.
+    /// The metric's value in a year's summary, as the batch database stores it (money in
+    /// cents, read back as dollars), so a merged batch gives the same statistics as the
+    /// unsharded one. Terminations are experienced plus new-hire terminations; headcount is
+    /// the year-end active headcount.
     pub fn value(self, s: &YearSummary) -> f64 {
+        let money = workforce_sim_store::batch_out::stored_money;
         match self {
             Metric::Headcount => s.ending_headcount as f64,
             Metric::Hires => s.hires as f64,
             Metric::Terminations => (s.experienced_terminations + s.new_hire_terminations) as f64,
-            Metric::Payroll => s.payroll,
+            Metric::Payroll => money(s.payroll),
             Metric::Eligible => s.eligible as f64,
             Metric::Participants => s.participants as f64,
             Metric::ParticipationRate => s.participation_rate,
             Metric::AverageDeferralRate => s.average_deferral_rate,
-            Metric::EmployeeDeferrals => s.employee_contributions,
-            Metric::EmployerMatch => s.employer_match,
-            Metric::EmployerCore => s.employer_core,
-            Metric::EmployerCost => s.employer_match + s.employer_core,
-            Metric::Forfeitures => s.forfeitures,
+            Metric::EmployeeDeferrals => money(s.employee_contributions),
+            Metric::EmployerMatch => money(s.employer_match),
+            Metric::EmployerCore => money(s.employer_core),
+            Metric::EmployerCost => workforce_sim_store::batch_out::stored_cost(s),
+            Metric::Forfeitures => money(s.forfeitures),
             Metric::HceCount => s.hce_count as f64,
         }
     }

@@ -41,6 +41,45 @@ pub fn jobs(batch: &ValidBatch) -> Vec<Job> {
         .collect()
 }
 
+/// One of `count` deterministic partitions of a batch's job list (`index` from 1): the jobs
+/// at positions `index - 1`, `index - 1 + count`, ... (round robin, so every shard gets a
+/// share of every scenario). What a Slurm array, a Kubernetes indexed job or a CI matrix
+/// runs, one shard per task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `"2/4"`: the second of four shards.
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("shard {s:?}: write INDEX/COUNT with 1 <= INDEX <= COUNT, e.g. 1/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// This shard's jobs, in job order.
+    pub fn jobs(self, all: &[Job]) -> Vec<Job> {
+        all.iter()
+            .enumerate()
+            .filter(|(p, _)| *p as u64 % self.count as u64 == (self.index - 1) as u64)
+            .map(|(_, j)| *j)
+            .collect()
+    }
+}
+
 /// Runs `jobs` of `batch` on `threads` workers (0 = one per core), calling `done(finished,
 /// total)` as each run finishes (from the worker that ran it). Results are in job order.
 pub fn run_batch(
@@ -150,4 +189,29 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
         years: report.years.into_iter().map(|y| y.summary).collect(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_the_jobs() {
+        assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["5/4", "0/4", "1/0", "1", "a/b", "-1/4"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let all: Vec<Job> = (0..10)
+            .map(|k| Job {
+                scenario: 0,
+                seed: k,
+            })
+            .collect();
+        let mut seen: Vec<u64> = (1..=3)
+            .flat_map(|i| Shard { index: i, count: 3 }.jobs(&all))
+            .map(|j| j.seed)
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    }
 }

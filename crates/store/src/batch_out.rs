@@ -13,6 +13,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use workforce_sim_core::report::YearSummary;
 
+/// A summary money total as it is stored (DECIMAL(18,2)) and read back: its cents, as
+/// dollars. Ensemble statistics are taken over these values, so a batch merged from shard
+/// databases gives the bands of the unsharded batch bit for bit.
+pub fn stored_money(x: f64) -> f64 {
+    encode::total(x) as f64 / 100.0
+}
+
+/// The employer's cost of a year as stored: match plus core, each in cents.
+pub fn stored_cost(s: &YearSummary) -> f64 {
+    (encode::total(s.employer_match) + encode::total(s.employer_core)) as f64 / 100.0
+}
+
 /// One run of the batch.
 #[derive(Debug, Clone)]
 pub struct BatchRunRow {
@@ -59,6 +71,8 @@ pub struct ThresholdRow<'a> {
 pub struct BatchTables<'a> {
     /// The batch file as JSON.
     pub batch_json: String,
+    /// `(index, count)` of a shard's partition (1-based); `None` for a whole batch.
+    pub shard: Option<(u32, u32)>,
     pub runs: Vec<BatchRunRow>,
     pub years: Vec<BatchYearRow<'a>>,
     pub bands: Vec<BandRow<'a>>,
@@ -67,7 +81,7 @@ pub struct BatchTables<'a> {
 
 const SCHEMA: [&str; 5] = [
     "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
-        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL)",
+        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER)",
     "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
         config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL)",
     "CREATE TABLE batch_year_summary (scenario_id VARCHAR NOT NULL, seed UBIGINT NOT NULL,
@@ -182,10 +196,7 @@ fn years_batch(rows: &[BatchYearRow<'_>]) -> Result<RecordBatch, StoreError> {
         ),
         ("employer_match", money(T, s().map(|y| y.employer_match))?),
         ("employer_core", money(T, s().map(|y| y.employer_core))?),
-        (
-            "employer_cost",
-            money(T, s().map(|y| y.employer_match + y.employer_core))?,
-        ),
+        ("employer_cost", money(T, s().map(stored_cost))?),
         ("forfeitures", money(T, s().map(|y| y.forfeitures))?),
         ("hce_count", count(|y| y.hce_count)),
     ])
@@ -262,8 +273,12 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         let x = Executor::open(&tmp)?;
         let tx = x.begin("begin batch")?;
         x.run("create batch schema", SCHEMA)?;
+        let (index, count) = match t.shard {
+            Some((i, n)) => (i.to_string(), n.to_string()),
+            None => ("NULL".into(), "NULL".into()),
+        };
         let meta = format!(
-            "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {})",
+            "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count})",
             crate::schema::quote(env!("CARGO_PKG_VERSION")),
             crate::schema::quote(&t.batch_json),
             t.runs.len()
@@ -285,4 +300,94 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         x.run("checkpoint", ["CHECKPOINT"])?;
     }
     std::fs::rename(&tmp, path).map_err(|e| state(format!("cannot rename {}: {e}", tmp.display())))
+}
+
+/// A shard's database read back: its batch file, its partition and what its runs kept.
+pub struct BatchPart {
+    pub batch_json: String,
+    pub shard: Option<(u32, u32)>,
+    pub runs: Vec<BatchRunRow>,
+    /// `(scenario_id, seed, summary)`; the summary has the stored fields (the others 0).
+    pub years: Vec<(String, u64, YearSummary)>,
+}
+
+/// Reads a batch (or shard) database written by [`write_batch`].
+pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
+    let x = Executor::open_read_only(path)?;
+    let (batch_json, index, count): (String, Option<i32>, Option<i32>) = x.query_row(
+        "read batch metadata",
+        "SELECT batch_json, shard_index, shard_count FROM batch_metadata",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let runs = x.query(
+        "read batch runs",
+        "SELECT scenario_id, label, seed, config_fingerprint, seconds FROM batch_runs",
+        [],
+        |r| {
+            Ok(BatchRunRow {
+                scenario_id: r.get(0)?,
+                label: r.get(1)?,
+                seed: r.get(2)?,
+                config_fingerprint: r.get(3)?,
+                seconds: r.get(4)?,
+            })
+        },
+    )?;
+    let money = |r: &duckdb::Row<'_>, k: usize| -> duckdb::Result<f64> {
+        Ok(r.get::<_, i64>(k)? as f64 / 100.0)
+    };
+    let years = x.query(
+        "read batch summaries",
+        "SELECT scenario_id, seed, simulation_year, starting_headcount, headcount, hires,
+                experienced_terminations, new_hire_terminations, promotions, raises,
+                (payroll * 100)::BIGINT, (prorated_payroll * 100)::BIGINT, eligible, participants,
+                participation_rate, average_deferral_rate, enrollments, opt_outs, escalations,
+                (employee_deferrals * 100)::BIGINT, (employer_match * 100)::BIGINT,
+                (employer_core * 100)::BIGINT, (forfeitures * 100)::BIGINT, hce_count
+         FROM batch_year_summary",
+        [],
+        |r| {
+            let n = |k: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(k)? as u64) };
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u64>(1)?,
+                YearSummary {
+                    year: r.get(2)?,
+                    starting_headcount: n(3)?,
+                    ending_headcount: n(4)?,
+                    hires: n(5)?,
+                    experienced_terminations: n(6)?,
+                    new_hire_terminations: n(7)?,
+                    promotions: n(8)?,
+                    raises: n(9)?,
+                    payroll: money(r, 10)?,
+                    prorated_payroll: money(r, 11)?,
+                    eligible: n(12)?,
+                    participants: n(13)?,
+                    participation_rate: r.get(14)?,
+                    average_deferral_rate: r.get(15)?,
+                    enrollments: n(16)?,
+                    opt_outs: n(17)?,
+                    escalations: n(18)?,
+                    employee_contributions: money(r, 19)?,
+                    employer_match: money(r, 20)?,
+                    employer_core: money(r, 21)?,
+                    forfeitures: money(r, 22)?,
+                    hce_count: n(23)?,
+                    ..Default::default()
+                },
+            ))
+        },
+    )?;
+    let shard = match (index, count) {
+        (Some(i), Some(n)) => Some((i as u32, n as u32)),
+        _ => None,
+    };
+    Ok(BatchPart {
+        batch_json,
+        shard,
+        runs,
+        years,
+    })
 }
