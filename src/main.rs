@@ -56,6 +56,21 @@ enum Command {
     /// ensemble bands and threshold probabilities into a DuckDB file. `batch merge` combines
     /// the databases of `--shard I/N` runs.
     Batch(BatchArgs),
+    /// Compare two scenarios of a batch (paired by seed, with the interval of the
+    /// differences), or two single-run databases: alternative minus base, per year and metric.
+    Compare {
+        /// A batch database, with BASE and ALTERNATIVE scenario ids.
+        #[arg(long, conflicts_with = "runs")]
+        db: Option<PathBuf>,
+        /// Two single-run databases instead: base, then alternative.
+        #[arg(long, num_args = 2, value_names = ["BASE_DB", "ALTERNATIVE_DB"])]
+        runs: Option<Vec<PathBuf>>,
+        /// With --db: the base and the alternative scenario ids.
+        scenarios: Vec<String>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Census files: generate a synthetic census.
     #[command(subcommand)]
     Census(CensusCommand),
@@ -230,6 +245,52 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&h)?);
             } else {
                 print!("{}", h.to_table());
+            }
+            Ok(())
+        }
+        Command::Compare {
+            db,
+            runs,
+            scenarios,
+            json,
+        } => {
+            let (diffs, title) = match (db, runs) {
+                (Some(db), None) => {
+                    let [base, alt] = scenarios.as_slice() else {
+                        bail!("compare --db BATCH needs two scenario ids: BASE ALTERNATIVE");
+                    };
+                    (
+                        workforce_sim::batch::compare_scenarios(&db, base, alt)?,
+                        format!("{alt} - {base}"),
+                    )
+                }
+                (None, Some(r)) if r.len() == 2 => {
+                    if !scenarios.is_empty() {
+                        bail!("compare --runs takes two databases, no scenario ids");
+                    }
+                    (
+                        workforce_sim::batch::compare_runs(&r[0], &r[1])?,
+                        format!("{} - {}", r[1].display(), r[0].display()),
+                    )
+                }
+                _ => bail!(
+                    "compare needs --db BATCH BASE ALTERNATIVE, or --runs BASE_DB ALTERNATIVE_DB"
+                ),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&diffs)?);
+            } else {
+                println!("{title}");
+                println!(
+                    "{:<6} {:<22} {:>6} {:>16} {:>16} {:>16} {:>16}",
+                    "year", "metric", "pairs", "base mean", "difference", "p5", "p95"
+                );
+                for d in &diffs {
+                    println!(
+                        "{:<6} {:<22} {:>6} {:>16.2} {:>16.2} {:>16.2} {:>16.2}",
+                        d.year, d.metric, d.pairs, d.base_mean, d.mean, d.p5, d.p95
+                    );
+                }
             }
             Ok(())
         }

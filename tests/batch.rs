@@ -312,3 +312,65 @@ fn a_bad_shard_spec_is_refused_and_writes_nothing() {
         assert!(!db.exists());
     }
 }
+
+#[test]
+fn compare_pairs_the_scenarios_seed_by_seed() {
+    use workforce_sim::batch::{compare_runs, compare_scenarios};
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &BATCH.replace("end_year = 2027", "end_year = 2029"),
+    );
+    let db = dir.path().join("c.duckdb");
+    let report = run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {}).unwrap();
+    let diffs = compare_scenarios(&db, "baseline", "rich_match").unwrap();
+    assert_eq!(diffs.len(), 5 * Metric::ALL.len());
+    // The mean difference is the mean of the per-seed differences.
+    let d = diffs
+        .iter()
+        .find(|d| d.year == 2027 && d.metric == "employee_deferrals")
+        .unwrap();
+    let per_seed: Vec<f64> = b
+        .seeds
+        .iter()
+        .map(|&seed| {
+            let of = |s: usize| {
+                let r = report
+                    .runs
+                    .iter()
+                    .find(|r| r.scenario == s && r.seed == seed)
+                    .unwrap();
+                Metric::EmployeeDeferrals.value(&r.years[2])
+            };
+            of(1) - of(0)
+        })
+        .collect();
+    assert_eq!(d.pairs, 3);
+    assert!(
+        (d.mean - per_seed.iter().sum::<f64>() / 3.0).abs() < 1e-6,
+        "{d:?}"
+    );
+    assert!(d.p5 <= d.p50 && d.p50 <= d.p95 && d.mean > 0.0, "{d:?}");
+    // Unknown scenario ids are errors that list the known ones.
+    let err = compare_scenarios(&db, "baseline", "nope")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("rich_match"), "{err}");
+
+    // Two single-run databases of the same run differ by nothing.
+    let config = common::valid(common::config(2025, 2026, 4));
+    let (x, y) = (dir.path().join("x.duckdb"), dir.path().join("y.duckdb"));
+    for db in [&x, &y] {
+        workforce_sim::simulate_to_database(
+            &config,
+            &common::synthetic(300, 4),
+            db,
+            &common::options(1),
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+    let same = compare_runs(&x, &y).unwrap();
+    assert_eq!(same.len(), 2 * Metric::ALL.len());
+    assert!(same.iter().all(|d| d.mean == 0.0 && d.pairs == 1));
+}

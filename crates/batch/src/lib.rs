@@ -10,11 +10,13 @@
 //! census (the synthetic one generated with seed k, or the batch's census file), the same
 //! engine, so the same summaries to the cent.
 
+pub mod compare;
 pub mod config;
 pub mod ensemble;
 pub mod metrics;
 pub mod runner;
 
+pub use compare::{compare, Difference};
 pub use config::{
     seed_list, threshold_list, BatchFile, Detail, ScenarioSpec, Seeds, Threshold, ThresholdSpec,
     ValidBatch,

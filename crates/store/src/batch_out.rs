@@ -391,3 +391,53 @@ pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
         years,
     })
 }
+
+/// The per-year summaries of a single run's results database (`year_summary`), in year
+/// order.
+pub fn read_run_summaries(path: &Path) -> Result<Vec<YearSummary>, StoreError> {
+    let x = Executor::open_read_only(path)?;
+    x.query(
+        "read year summaries",
+        "SELECT simulation_year, starting_headcount, hires, experienced_terminations,
+                new_hire_terminations, promotions, raises, ending_headcount, target_ending,
+                total_events, snapshot_rows, (payroll * 100)::BIGINT, (prorated_payroll * 100)::BIGINT,
+                eligible, participants, participation_rate, average_deferral_rate, enrollments,
+                opt_outs, escalations, match_responses, (employee_contributions * 100)::BIGINT,
+                (employer_match * 100)::BIGINT, (employer_core * 100)::BIGINT,
+                (forfeitures * 100)::BIGINT, hce_count
+         FROM year_summary ORDER BY simulation_year",
+        [],
+        |r| {
+            let n = |k: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(k)? as u64) };
+            let money = |k: usize| -> duckdb::Result<f64> { Ok(r.get::<_, i64>(k)? as f64 / 100.0) };
+            Ok(YearSummary {
+                year: r.get(0)?,
+                starting_headcount: n(1)?,
+                hires: n(2)?,
+                experienced_terminations: n(3)?,
+                new_hire_terminations: n(4)?,
+                promotions: n(5)?,
+                raises: n(6)?,
+                ending_headcount: n(7)?,
+                target_ending: n(8)?,
+                total_events: n(9)?,
+                snapshot_rows: n(10)?,
+                payroll: money(11)?,
+                prorated_payroll: money(12)?,
+                eligible: n(13)?,
+                participants: n(14)?,
+                participation_rate: r.get(15)?,
+                average_deferral_rate: r.get(16)?,
+                enrollments: n(17)?,
+                opt_outs: n(18)?,
+                escalations: n(19)?,
+                match_responses: n(20)?,
+                employee_contributions: money(21)?,
+                employer_match: money(22)?,
+                employer_core: money(23)?,
+                forfeitures: money(24)?,
+                hce_count: n(25)?,
+            })
+        },
+    )
+}
