@@ -9,6 +9,9 @@
 //! (`limit`): the same Arrow batches as Parquet files inserted by DuckDB itself
 //! (`INSERT ... SELECT * FROM read_parquet`, one transaction per year, one checkpoint).
 //!
+//! The `batch` group runs an ensemble of 200 seeds of the default 5,000 x 5 run (one
+//! scenario, summaries persisted to a DuckDB file), throughput in runs per second.
+//!
 //! `cargo bench --bench workflow` (add `WFS_BENCH_LARGE=1` for the 50k and 100k scenarios;
 //! `-- --profile-time 10` writes a flamegraph per bench instead of measuring).
 
@@ -280,9 +283,37 @@ fn limit_path(db: &std::path::Path, years: &[Vec<(&'static str, std::path::PathB
     conn.execute_batch("CHECKPOINT").expect("checkpoint");
 }
 
+fn batch(c: &mut Criterion) {
+    use workforce_sim::batch::{run_batch_to_database, BatchOptions};
+    use workforce_sim::batches::ValidBatch;
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(10);
+    let seeds = 200;
+    let text = format!(
+        "[batch]\nemployees = 5000\nseeds = {{ start = 1, count = {seeds} }}\n[[scenario]]\nid = \"baseline\"\nlabel = \"Baseline\"\n"
+    );
+    let b = ValidBatch::parse(std::path::Path::new("bench.toml"), &text).expect("batch");
+    group.throughput(Throughput::Elements(seeds));
+    group.bench_function(BenchmarkId::new("summaries", "200x5000x5"), |bench| {
+        bench.iter_batched(
+            || tempfile::tempdir().expect("tempdir"),
+            |dir| {
+                let db = dir.path().join("batch.duckdb");
+                black_box(
+                    run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {})
+                        .expect("batch"),
+                );
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = workflow, persistence
+    targets = workflow, persistence, batch
 }
 criterion_main!(benches);
