@@ -10,7 +10,8 @@
 //! (`INSERT ... SELECT * FROM read_parquet`, one transaction per year, one checkpoint).
 //!
 //! The `batch` group runs an ensemble of 200 seeds of the default 5,000 x 5 run (one
-//! scenario, summaries persisted to a DuckDB file), throughput in runs per second.
+//! scenario, summaries persisted to a DuckDB file; then the same with the first seed kept in
+//! full), throughput in runs per second.
 //!
 //! `cargo bench --bench workflow` (add `WFS_BENCH_LARGE=1` for the 50k and 100k scenarios;
 //! `-- --profile-time 10` writes a flamegraph per bench instead of measuring).
@@ -289,25 +290,28 @@ fn batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch");
     group.sample_size(10);
     let seeds = 200;
-    let text = format!(
-        "[batch]\nemployees = 5000\nseeds = {{ start = 1, count = {seeds} }}\n[[scenario]]\nid = \"baseline\"\nlabel = \"Baseline\"\n"
-    );
-    let b = ValidBatch::parse(std::path::Path::new("bench.toml"), &text).expect("batch");
     group.throughput(Throughput::Elements(seeds));
-    group.bench_function(BenchmarkId::new("summaries", "200x5000x5"), |bench| {
-        bench.iter_batched(
-            || tempfile::tempdir().expect("tempdir"),
-            |dir| {
-                let db = dir.path().join("batch.duckdb");
-                black_box(
-                    run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {})
-                        .expect("batch"),
-                );
-                dir
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    // Summaries only, and the same with the first seed kept in full (its own database).
+    for (name, detail) in [("summaries", "none"), ("first_seed_detail", "first_seed")] {
+        let text = format!(
+            "[batch]\nemployees = 5000\ndetail = \"{detail}\"\nseeds = {{ start = 1, count = {seeds} }}\n[[scenario]]\nid = \"baseline\"\nlabel = \"Baseline\"\n"
+        );
+        let b = ValidBatch::parse(std::path::Path::new("bench.toml"), &text).expect("batch");
+        group.bench_function(BenchmarkId::new(name, "200x5000x5"), |bench| {
+            bench.iter_batched(
+                || tempfile::tempdir().expect("tempdir"),
+                |dir| {
+                    let db = dir.path().join("batch.duckdb");
+                    black_box(
+                        run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {})
+                            .expect("batch"),
+                    );
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     group.finish();
 }
 

@@ -32,6 +32,8 @@ pub struct BatchOptions {
 #[derive(Debug, Clone)]
 pub struct BatchReport {
     pub runs: Vec<RunSummary>,
+    /// The results databases of the runs kept in full (`detail`), in job order.
+    pub detail: Vec<PathBuf>,
     pub bands: Vec<Band>,
     pub thresholds: Vec<ThresholdResult>,
     pub seconds: f64,
@@ -59,12 +61,14 @@ pub fn run_batch_to_database(
 ) -> Result<BatchReport, Error> {
     let started = Instant::now();
     refuse_existing(db, options.overwrite)?;
+    refuse_existing(&detail_dir(db), options.overwrite)?;
     let all = jobs(batch);
     let list = match options.shard {
         Some(s) => s.jobs(&all),
         None => all,
     };
     let runs = run_batch(batch, &list, options.threads, progress)?;
+    let details = write_details(batch, &list, db, options)?;
     let fingerprints: Vec<String> = runs
         .iter()
         .map(|r| {
@@ -79,17 +83,129 @@ pub fn run_batch_to_database(
         .map(|s| (s.id.clone(), s.label.clone()))
         .collect();
     let shard = options.shard.map(|s| (s.index, s.count));
-    write(
+    let report = write(
         &batch.file,
         &scenarios,
         runs,
         &fingerprints,
+        &details,
         &batch.thresholds,
         shard,
         db,
         options.overwrite,
         started,
-    )
+    )?;
+    if details.iter().any(Option::is_some) {
+        replace_dir(&partial_dir(&detail_dir(db)), &detail_dir(db))?;
+    }
+    Ok(report)
+}
+
+/// `DB.runs`: the directory of a batch's runs kept in full.
+pub fn detail_dir(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".runs");
+    PathBuf::from(p)
+}
+
+fn partial_dir(dir: &Path) -> PathBuf {
+    let mut p = dir.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+/// Puts `partial` where `dir` was: the old one aside, the new one in, the old one removed.
+fn replace_dir(partial: &Path, dir: &Path) -> Result<(), Error> {
+    let io = |what: &str, p: &Path| {
+        let m = format!("{what} {}", p.display());
+        move |e: std::io::Error| Error::Output(format!("{m}: {e}"))
+    };
+    let mut aside = dir.as_os_str().to_owned();
+    aside.push(".replaced");
+    let aside = PathBuf::from(aside);
+    if dir.exists() {
+        std::fs::rename(dir, &aside).map_err(io("cannot move aside", dir))?;
+    }
+    std::fs::rename(partial, dir).map_err(io("cannot rename into place", dir))?;
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).map_err(io("cannot remove", &aside))?;
+    }
+    Ok(())
+}
+
+/// Writes the runs the batch keeps in full (`detail`), each the `simulate` results database
+/// of its scenario and seed, into `DB.runs.partial/SCENARIO-seedK.duckdb` (renamed to
+/// `DB.runs` with the batch database). Returns each job's database path, if kept.
+fn write_details(
+    batch: &ValidBatch,
+    list: &[workforce_sim_batch::Job],
+    db: &Path,
+    options: &BatchOptions,
+) -> Result<Vec<Option<String>>, Error> {
+    use rayon::prelude::*;
+    use workforce_sim_batch::config::BatchCensus;
+    let position = |seed: u64| {
+        batch
+            .seeds
+            .iter()
+            .position(|&s| s == seed)
+            .unwrap_or(usize::MAX)
+    };
+    let kept: Vec<bool> = list
+        .iter()
+        .map(|j| batch.file.batch.detail.keeps(position(j.seed)))
+        .collect();
+    if !kept.iter().any(|&k| k) {
+        return Ok(vec![None; list.len()]);
+    }
+    let (final_dir, dir) = (detail_dir(db), partial_dir(&detail_dir(db)));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| Error::Output(format!("cannot remove {}: {e}", dir.display())))?;
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Output(format!("cannot create {}: {e}", dir.display())))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workforce_sim_core::year::effective_threads(options.threads))
+        .build()
+        .map_err(|e| Error::Output(format!("cannot start the worker threads: {e}")))?;
+    pool.install(|| {
+        list.par_iter()
+            .zip(kept.par_iter())
+            .map(|(job, &keep)| -> Result<Option<String>, Error> {
+                if !keep {
+                    return Ok(None);
+                }
+                let config = batch.run_config(job.scenario, job.seed)?;
+                let input = match &batch.census {
+                    BatchCensus::Synthetic { employees } => {
+                        let base_year =
+                            workforce_sim_core::date::year_of(config.census_plan_year().1);
+                        crate::CensusInput::Synthetic(crate::GeneratorParams::new(
+                            *employees, base_year, job.seed,
+                        ))
+                    }
+                    BatchCensus::File(path) => crate::CensusInput::File(path.clone()),
+                };
+                let name = format!(
+                    "{}-seed{}.duckdb",
+                    batch.scenarios[job.scenario].id, job.seed
+                );
+                let run_options = crate::RunOptions {
+                    threads: 1,
+                    ..Default::default()
+                };
+                crate::simulate_to(
+                    &config,
+                    &input,
+                    &crate::Output::duckdb(dir.join(&name)),
+                    &run_options,
+                    &mut |_| {},
+                )?;
+                Ok(Some(final_dir.join(&name).display().to_string()))
+            })
+            .collect()
+    })
 }
 
 /// Writes a batch database: the runs and their summaries, and (for a whole batch, not a
@@ -100,6 +216,7 @@ fn write(
     scenarios: &[(String, String)],
     runs: Vec<RunSummary>,
     fingerprints: &[String],
+    details: &[Option<String>],
     wanted: &[Threshold],
     shard: Option<(u32, u32)>,
     db: &Path,
@@ -118,12 +235,14 @@ fn write(
         runs: runs
             .iter()
             .zip(fingerprints)
-            .map(|(r, f)| BatchRunRow {
+            .zip(details)
+            .map(|((r, f), d)| BatchRunRow {
                 scenario_id: id(r.scenario).to_string(),
                 label: scenarios[r.scenario].1.clone(),
                 seed: r.seed,
                 config_fingerprint: f.clone(),
                 seconds: r.seconds,
+                detail: d.clone(),
             })
             .collect(),
         years: runs
@@ -161,6 +280,7 @@ fn write(
     };
     write_batch(db, &tables, overwrite)?;
     Ok(BatchReport {
+        detail: details.iter().flatten().map(PathBuf::from).collect(),
         runs,
         bands,
         thresholds,
@@ -232,6 +352,7 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
     }
     let mut runs = Vec::new();
     let mut fingerprints = Vec::new();
+    let mut details = Vec::new();
     for (s, (id, _)) in scenarios.iter().enumerate() {
         for &seed in &seeds {
             let (row, mut years) = by_run
@@ -239,6 +360,7 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
                 .ok_or_else(|| bad(format!("run of scenario {id}, seed {seed} is in no shard")))?;
             years.sort_by_key(|y| y.year);
             fingerprints.push(row.config_fingerprint);
+            details.push(row.detail);
             runs.push(RunSummary {
                 scenario: s,
                 seed,
@@ -252,6 +374,7 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
         &scenarios,
         runs,
         &fingerprints,
+        &details,
         &wanted,
         None,
         db,

@@ -383,6 +383,13 @@ fn batch(args: BatchArgs) -> Result<()> {
         return Ok(());
     }
     let id = |s: usize| b.scenarios[s].id.as_str();
+    if !json && !report.detail.is_empty() {
+        eprintln!(
+            "{} runs kept in full (their own results databases) in {}",
+            report.detail.len(),
+            workforce_sim::batch::detail_dir(db).display()
+        );
+    }
     if json {
         let bands: Vec<serde_json::Value> = report
             .bands

@@ -11,6 +11,7 @@ use workforce_sim::{simulate_in_memory, CensusInput, GeneratorParams};
 const BATCH: &str = r#"
 [batch]
 employees = 400
+detail = "none"
 seeds = [7, 3, 11]
 
 [[scenario]]
@@ -373,4 +374,52 @@ fn compare_pairs_the_scenarios_seed_by_seed() {
     let same = compare_runs(&x, &y).unwrap();
     assert_eq!(same.len(), 2 * Metric::ALL.len());
     assert!(same.iter().all(|d| d.mean == 0.0 && d.pairs == 1));
+}
+
+#[test]
+fn first_seed_detail_runs_are_the_simulate_databases() {
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &BATCH
+            .replace("detail = \"none\"", "detail = \"first_seed\"")
+            .replace("seeds = [7, 3, 11]", "seeds = [7, 3]"),
+    );
+    let db = dir.path().join("d.duckdb");
+    let report = run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {}).unwrap();
+    // One full run per scenario: its first seed.
+    assert_eq!(report.detail.len(), 2);
+    let runs_dir = workforce_sim::batch::detail_dir(&db);
+    assert_eq!(report.detail[0], runs_dir.join("baseline-seed7.duckdb"));
+    assert_eq!(
+        common::query_i64(
+            &db,
+            "SELECT count(*) FROM batch_runs WHERE detail_database IS NOT NULL"
+        ),
+        2
+    );
+    // Each is byte for byte the database `simulate` writes for that scenario and seed.
+    for (s, path) in report.detail.iter().enumerate() {
+        let config = b.run_config(s, 7).unwrap();
+        let single = dir.path().join(format!("single{s}.duckdb"));
+        workforce_sim::simulate_to_database(
+            &config,
+            &CensusInput::Synthetic(GeneratorParams::new(400, 2024, 7)),
+            &single,
+            &common::options(1),
+            &mut |_| {},
+        )
+        .unwrap();
+        let (a, c) = (
+            dir.path().join(format!("a{s}")),
+            dir.path().join(format!("c{s}")),
+        );
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&c).unwrap();
+        assert!(
+            common::results(path, &a) == common::results(&single, &c),
+            "scenario {s}: the detail run differs from simulate"
+        );
+    }
+    assert!(!dir.path().join("d.duckdb.runs.partial").exists());
 }

@@ -76,17 +76,31 @@ pub enum Seeds {
     Range { start: u64, count: u64 },
 }
 
-/// Which runs keep their full events and snapshots.
+/// Which runs keep their full events and snapshots: each such run is also written as a
+/// results database of its own (the `simulate` database of that scenario and seed), beside
+/// the batch database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Detail {
     /// Summaries only.
-    #[default]
     None,
-    /// The first seed of every scenario in full (not written yet: an error).
+    /// The first seed of every scenario in full (the default: one run per design to look
+    /// into).
+    #[default]
     FirstSeed,
-    /// Every run in full (not written yet: an error).
+    /// Every run in full.
     All,
+}
+
+impl Detail {
+    /// Whether the run of seed position `position` (0 = the first seed) is kept in full.
+    pub fn keeps(self, position: usize) -> bool {
+        match self {
+            Detail::None => false,
+            Detail::FirstSeed => position == 0,
+            Detail::All => true,
+        }
+    }
 }
 
 /// `[[scenario]]`: an id, a label and a configuration overlay.
@@ -232,11 +246,6 @@ impl ValidBatch {
                 employees: n.unwrap_or(5_000),
             },
         };
-        if file.batch.detail != Detail::None {
-            return Err(invalid(
-                "detail: only \"none\" (summaries) is written so far; simulate the run you want in full with `workforce-sim simulate --config ... --seed ...`".into(),
-            ));
-        }
         let thresholds = threshold_list(&file.thresholds).map_err(invalid)?;
         for t in &thresholds {
             for s in &scenarios {

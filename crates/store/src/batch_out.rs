@@ -33,6 +33,8 @@ pub struct BatchRunRow {
     pub seed: u64,
     pub config_fingerprint: String,
     pub seconds: f64,
+    /// The run's own results database, when it is kept in full.
+    pub detail: Option<String>,
 }
 
 /// One year of one run.
@@ -83,7 +85,7 @@ const SCHEMA: [&str; 5] = [
     "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
         batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER)",
     "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
-        config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL)",
+        config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL, detail_database VARCHAR)",
     "CREATE TABLE batch_year_summary (scenario_id VARCHAR NOT NULL, seed UBIGINT NOT NULL,
         simulation_year INTEGER NOT NULL, starting_headcount BIGINT, headcount BIGINT, hires BIGINT,
         experienced_terminations BIGINT, new_hire_terminations BIGINT, terminations BIGINT, promotions BIGINT,
@@ -140,6 +142,10 @@ fn runs_batch(rows: &[BatchRunRow]) -> Result<RecordBatch, StoreError> {
             text(r().map(|x| x.config_fingerprint.as_str())),
         ),
         ("seconds", float(r().map(|x| x.seconds))),
+        (
+            "detail_database",
+            Arc::new(StringArray::from_iter(r().map(|x| x.detail.as_deref()))),
+        ),
     ])
     .map_err(encode_error("batch_runs"))
 }
@@ -322,7 +328,7 @@ pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
     )?;
     let runs = x.query(
         "read batch runs",
-        "SELECT scenario_id, label, seed, config_fingerprint, seconds FROM batch_runs",
+        "SELECT scenario_id, label, seed, config_fingerprint, seconds, detail_database FROM batch_runs",
         [],
         |r| {
             Ok(BatchRunRow {
@@ -331,6 +337,7 @@ pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
                 seed: r.get(2)?,
                 config_fingerprint: r.get(3)?,
                 seconds: r.get(4)?,
+                detail: r.get(5)?,
             })
         },
     )?;
