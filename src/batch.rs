@@ -34,6 +34,8 @@ pub struct BatchReport {
     pub runs: Vec<RunSummary>,
     /// The results databases of the runs kept in full (`detail`), in job order.
     pub detail: Vec<PathBuf>,
+    /// The fan charts (one SVG per metric) of a whole batch; none for a shard.
+    pub charts: Vec<PathBuf>,
     pub bands: Vec<Band>,
     pub thresholds: Vec<ThresholdResult>,
     pub seconds: f64,
@@ -62,6 +64,9 @@ pub fn run_batch_to_database(
     let started = Instant::now();
     refuse_existing(db, options.overwrite)?;
     refuse_existing(&detail_dir(db), options.overwrite)?;
+    if options.shard.is_none() {
+        refuse_existing(&charts_dir(db), options.overwrite)?;
+    }
     let all = jobs(batch);
     let list = match options.shard {
         Some(s) => s.jobs(&all),
@@ -99,6 +104,42 @@ pub fn run_batch_to_database(
         replace_dir(&partial_dir(&detail_dir(db)), &detail_dir(db))?;
     }
     Ok(report)
+}
+
+/// `DB.charts`: the directory of a batch's fan charts.
+pub fn charts_dir(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".charts");
+    PathBuf::from(p)
+}
+
+/// Writes a fan chart per metric (`DB.charts/METRIC.svg`), the directory written beside and
+/// put in place whole.
+fn write_charts(
+    bands: &[Band],
+    scenarios: &[(String, String)],
+    db: &Path,
+) -> Result<Vec<PathBuf>, Error> {
+    let (dir, partial) = (charts_dir(db), partial_dir(&charts_dir(db)));
+    let io = |p: &Path| {
+        let m = p.display().to_string();
+        move |e: std::io::Error| Error::Output(format!("{m}: {e}"))
+    };
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
+    }
+    std::fs::create_dir_all(&partial).map_err(io(&partial))?;
+    let names: Vec<&str> = scenarios.iter().map(|s| s.0.as_str()).collect();
+    let mut written = Vec::new();
+    for metric in workforce_sim_batch::Metric::ALL {
+        let svg = workforce_sim_batch::fan_chart(bands, &names, metric)
+            .map_err(|e| Error::Output(format!("fan chart of {}: {e}", metric.name())))?;
+        let file = format!("{}.svg", metric.name());
+        std::fs::write(partial.join(&file), svg).map_err(io(&partial.join(&file)))?;
+        written.push(dir.join(file));
+    }
+    replace_dir(&partial, &dir)?;
+    Ok(written)
 }
 
 /// `DB.runs`: the directory of a batch's runs kept in full.
@@ -279,7 +320,13 @@ fn write(
             .collect(),
     };
     write_batch(db, &tables, overwrite)?;
+    let charts = if shard.is_none() {
+        write_charts(&bands, scenarios, db)?
+    } else {
+        Vec::new()
+    };
     Ok(BatchReport {
+        charts,
         detail: details.iter().flatten().map(PathBuf::from).collect(),
         runs,
         bands,
@@ -295,6 +342,7 @@ fn write(
 pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<BatchReport, Error> {
     let started = Instant::now();
     refuse_existing(db, overwrite)?;
+    refuse_existing(&charts_dir(db), overwrite)?;
     let bad = |m: String| Error::Output(format!("cannot merge: {m}"));
     if parts.is_empty() {
         return Err(bad("no shard databases given".into()));

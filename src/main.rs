@@ -383,6 +383,12 @@ fn batch(args: BatchArgs) -> Result<()> {
         return Ok(());
     }
     let id = |s: usize| b.scenarios[s].id.as_str();
+    if !json && !report.charts.is_empty() {
+        eprintln!(
+            "fan charts (one SVG per metric) in {}",
+            workforce_sim::batch::charts_dir(db).display()
+        );
+    }
     if !json && !report.detail.is_empty() {
         eprintln!(
             "{} runs kept in full (their own results databases) in {}",

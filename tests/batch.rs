@@ -121,6 +121,15 @@ fn the_batch_database_holds_every_run_year_and_band() {
         ((5 + 3) * Metric::ALL.len()) as i64
     );
     assert_eq!(q("SELECT count(*) FROM batch_thresholds"), 2);
+    // A fan chart per metric, beside the database.
+    assert_eq!(report.charts.len(), Metric::ALL.len());
+    let svg =
+        std::fs::read_to_string(workforce_sim::batch::charts_dir(&db).join("employer_cost.svg"))
+            .unwrap();
+    assert!(
+        svg.contains("rich_match") && svg.contains("baseline"),
+        "the chart names the scenarios"
+    );
     // The stored summaries are the runs' (headcount of one run, one year).
     let r = &report.runs[0];
     assert_eq!(

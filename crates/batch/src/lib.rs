@@ -10,12 +10,14 @@
 //! census (the synthetic one generated with seed k, or the batch's census file), the same
 //! engine, so the same summaries to the cent.
 
+pub mod chart;
 pub mod compare;
 pub mod config;
 pub mod ensemble;
 pub mod metrics;
 pub mod runner;
 
+pub use chart::fan_chart;
 pub use compare::{compare, Difference};
 pub use config::{
     seed_list, threshold_list, BatchFile, Detail, ScenarioSpec, Seeds, Threshold, ThresholdSpec,
