@@ -12,8 +12,8 @@ use workforce_sim_batch::{
     Difference, RunSummary, Shard, Threshold, ThresholdResult, ValidBatch,
 };
 use workforce_sim_store::batch_out::{
-    read_batch, read_run_summaries, write_batch, BandRow, BatchRunRow, BatchTables, BatchYearRow,
-    ThresholdRow,
+    read_batch, read_run_summaries, write_batch, write_batch_parquet, BandRow, BatchRunRow,
+    BatchTables, BatchYearRow, ThresholdRow,
 };
 
 /// How a batch runs.
@@ -26,6 +26,9 @@ pub struct BatchOptions {
     /// Run one shard of the job list only (its database is a partition for
     /// [`merge_batches`]; it holds runs and summaries, not bands).
     pub shard: Option<Shard>,
+    /// A DuckDB file, or a directory of hive-partitioned Parquet (`scenario_id=/seed=/`) with
+    /// a `batch.duckdb` of views.
+    pub format: crate::Format,
 }
 
 /// What a batch produced.
@@ -98,6 +101,7 @@ pub fn run_batch_to_database(
         shard,
         db,
         options.overwrite,
+        options.format,
         started,
     )?;
     if details.iter().any(Option::is_some) {
@@ -262,6 +266,7 @@ fn write(
     shard: Option<(u32, u32)>,
     db: &Path,
     overwrite: bool,
+    format: crate::Format,
     started: Instant,
 ) -> Result<BatchReport, Error> {
     let (bands, thresholds) = if shard.is_some() {
@@ -319,7 +324,10 @@ fn write(
             })
             .collect(),
     };
-    write_batch(db, &tables, overwrite)?;
+    match format {
+        crate::Format::Duckdb => write_batch(db, &tables, overwrite)?,
+        crate::Format::Parquet => write_batch_parquet(db, &tables, overwrite)?,
+    }
     let charts = if shard.is_none() {
         write_charts(&bands, scenarios, db)?
     } else {
@@ -427,6 +435,7 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
         None,
         db,
         overwrite,
+        crate::Format::Duckdb,
         started,
     )
 }

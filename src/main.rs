@@ -164,6 +164,13 @@ struct BatchArgs {
     /// Run only shard INDEX of COUNT (e.g. 2/4) into its own database, for `batch merge`.
     #[arg(long)]
     shard: Option<String>,
+    /// How the results are stored: one DuckDB file (--db), or Parquet (--out DIR).
+    #[arg(long, value_enum, default_value = "duckdb")]
+    format: FormatArg,
+    /// Output directory of --format parquet: batch_year_summary/scenario_id=S/seed=K/...,
+    /// and batch.duckdb with views over the files.
+    #[arg(long, required_if_eq("format", "parquet"))]
+    out: Option<PathBuf>,
     /// Replace an existing database file.
     #[arg(long)]
     overwrite: bool,
@@ -340,7 +347,15 @@ fn batch(args: BatchArgs) -> Result<()> {
     let Some(file) = args.file.as_deref() else {
         bail!("a batch needs its batch file");
     };
-    let (db, json) = (args.db.as_path(), args.json);
+    let json = args.json;
+    let (db, format) = match (args.format, &args.out) {
+        (FormatArg::Parquet, Some(dir)) => (dir.as_path(), workforce_sim::Format::Parquet),
+        (FormatArg::Duckdb, None) => (args.db.as_path(), workforce_sim::Format::Duckdb),
+        (FormatArg::Duckdb, Some(_)) => {
+            bail!("--out is the directory of --format parquet; a DuckDB file is --db")
+        }
+        (FormatArg::Parquet, None) => bail!("--format parquet needs --out DIR"),
+    };
     let shard: Option<Shard> = match &args.shard {
         Some(s) => Some(s.parse().map_err(anyhow::Error::msg)?),
         None => None,
@@ -366,6 +381,7 @@ fn batch(args: BatchArgs) -> Result<()> {
         threads: args.threads,
         overwrite: args.overwrite,
         shard,
+        format,
     };
     let report = workforce_sim::batch::run_batch_to_database(&b, db, &options, &|done, _| {
         bar.set_position(done as u64)

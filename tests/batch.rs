@@ -432,3 +432,44 @@ fn first_seed_detail_runs_are_the_simulate_databases() {
     }
     assert!(!dir.path().join("d.duckdb.runs.partial").exists());
 }
+
+#[test]
+fn a_parquet_batch_is_hive_partitioned_and_its_views_equal_the_database() {
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &format!("{BATCH}\n[[threshold]]\nmetric = \"hires\"\nyear = 2026\nbelow = 100\n"),
+    );
+    let db = dir.path().join("b.duckdb");
+    run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {}).unwrap();
+    let out = dir.path().join("pq");
+    let options = BatchOptions {
+        format: workforce_sim::Format::Parquet,
+        ..Default::default()
+    };
+    run_batch_to_database(&b, &out, &options, &|_, _| {}).unwrap();
+    assert!(out
+        .join("batch_year_summary/scenario_id=rich_match/seed=11/part-0.parquet")
+        .exists());
+    assert!(out
+        .join("batch_bands/scenario_id=baseline/part-0.parquet")
+        .exists());
+    let (a, p) = (dir.path().join("a"), dir.path().join("p"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&p).unwrap();
+    let (x, y) = (
+        batch_tables(&db, &a),
+        batch_tables(&out.join("batch.duckdb"), &p),
+    );
+    for ((t, x), (_, y)) in x.iter().zip(&y) {
+        assert!(x == y, "{t}: the Parquet batch differs from the database");
+    }
+    // compare reads the Parquet batch's catalog too.
+    let d = workforce_sim::batch::compare_scenarios(
+        &out.join("batch.duckdb"),
+        "baseline",
+        "rich_match",
+    )
+    .unwrap();
+    assert!(!d.is_empty());
+}

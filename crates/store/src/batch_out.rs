@@ -448,3 +448,171 @@ pub fn read_run_summaries(path: &Path) -> Result<Vec<YearSummary>, StoreError> {
         },
     )
 }
+
+/// Writes `batch` as one Parquet file (zstd) at `path`, without the columns named in `drop`
+/// (the partition columns, which live in the path).
+fn parquet_file(path: &Path, batch: &RecordBatch, drop: &[&str]) -> Result<(), StoreError> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let fail = |m: String| StoreError::State {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let keep: Vec<usize> = (0..batch.num_columns())
+        .filter(|&i| !drop.contains(&batch.schema().field(i).name().as_str()))
+        .collect();
+    let batch = batch.project(&keep).map_err(|e| fail(e.to_string()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create: {e}")))?;
+    }
+    let file = std::fs::File::create(path).map_err(|e| fail(format!("cannot create: {e}")))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut w =
+        ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| fail(e.to_string()))?;
+    w.write(&batch).map_err(|e| fail(e.to_string()))?;
+    w.close().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
+/// The catalog of a Parquet batch output: views named as the batch tables over the files,
+/// columns in the tables' order.
+const PARQUET_VIEWS: [(&str, &str); 4] = [
+    ("batch_runs", "scenario_id, * EXCLUDE (scenario_id)"),
+    (
+        "batch_year_summary",
+        "scenario_id, seed::UBIGINT AS seed, * EXCLUDE (scenario_id, seed)",
+    ),
+    ("batch_bands", "scenario_id, * EXCLUDE (scenario_id)"),
+    ("batch_thresholds", "scenario_id, * EXCLUDE (scenario_id)"),
+];
+
+/// Writes a batch as hive-partitioned Parquet, the form other engines read:
+/// `batch_year_summary/scenario_id=S/seed=K/part-0.parquet` and
+/// `batch_runs|batch_bands|batch_thresholds/scenario_id=S/part-0.parquet`, with
+/// `DIR/batch.duckdb` holding `batch_metadata` and views of the files named as the tables.
+/// Written to `DIR.partial` and renamed into place; an existing `DIR` only with `overwrite`.
+pub fn write_batch_parquet(
+    dir: &Path,
+    t: &BatchTables<'_>,
+    overwrite: bool,
+) -> Result<(), StoreError> {
+    let state = |message: String| StoreError::State {
+        path: dir.to_path_buf(),
+        message,
+    };
+    if dir.exists() && !overwrite {
+        return Err(state(
+            "exists; pass --overwrite to replace it, or --out to write elsewhere".into(),
+        ));
+    }
+    let tmp = partial(dir);
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)
+            .map_err(|e| state(format!("cannot remove {}: {e}", tmp.display())))?;
+    }
+    let part =
+        |table: &str, scenario: &str| tmp.join(table).join(format!("scenario_id={scenario}"));
+    let mut scenarios: Vec<&str> = t.runs.iter().map(|r| r.scenario_id.as_str()).collect();
+    scenarios.dedup();
+    for s in &scenarios {
+        let runs: Vec<BatchRunRow> = t
+            .runs
+            .iter()
+            .filter(|r| r.scenario_id == *s)
+            .cloned()
+            .collect();
+        parquet_file(
+            &part("batch_runs", s).join("part-0.parquet"),
+            &runs_batch(&runs)?,
+            &["scenario_id"],
+        )?;
+        let bands: Vec<BandRow<'_>> = t
+            .bands
+            .iter()
+            .filter(|b| b.scenario_id == *s)
+            .cloned()
+            .collect();
+        if !bands.is_empty() {
+            parquet_file(
+                &part("batch_bands", s).join("part-0.parquet"),
+                &bands_batch(&bands)?,
+                &["scenario_id"],
+            )?;
+        }
+        let th: Vec<ThresholdRow<'_>> = t
+            .thresholds
+            .iter()
+            .filter(|x| x.scenario_id == *s)
+            .cloned()
+            .collect();
+        if !th.is_empty() {
+            parquet_file(
+                &part("batch_thresholds", s).join("part-0.parquet"),
+                &thresholds_batch(&th)?,
+                &["scenario_id"],
+            )?;
+        }
+    }
+    for rows in t
+        .years
+        .chunk_by(|a, b| a.scenario_id == b.scenario_id && a.seed == b.seed)
+    {
+        let path = part("batch_year_summary", rows[0].scenario_id)
+            .join(format!("seed={}", rows[0].seed))
+            .join("part-0.parquet");
+        parquet_file(&path, &years_batch(rows)?, &["scenario_id", "seed"])?;
+    }
+    // The catalog, written once the directory is in place (its views bind the files).
+    let aside = {
+        let mut p = dir.as_os_str().to_owned();
+        p.push(".replaced");
+        PathBuf::from(p)
+    };
+    if dir.exists() {
+        std::fs::rename(dir, &aside).map_err(|e| state(format!("cannot move aside: {e}")))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| state(format!("cannot rename into place: {e}")))?;
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside)
+            .map_err(|e| state(format!("cannot remove {}: {e}", aside.display())))?;
+    }
+    let abs = std::fs::canonicalize(dir).map_err(|e| state(format!("cannot resolve: {e}")))?;
+    let x = Executor::open(&abs.join("batch.duckdb"))?;
+    let tx = x.begin("begin batch catalog")?;
+    x.run("create batch catalog", [SCHEMA[0]])?;
+    let (index, count) = match t.shard {
+        Some((i, n)) => (i.to_string(), n.to_string()),
+        None => ("NULL".into(), "NULL".into()),
+    };
+    let meta = format!(
+        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count})",
+        crate::schema::quote(env!("CARGO_PKG_VERSION")),
+        crate::schema::quote(&t.batch_json),
+        t.runs.len()
+    );
+    x.run("write batch metadata", [meta.as_str()])?;
+    let mut views = Vec::new();
+    for (i, (table, columns)) in PARQUET_VIEWS.iter().enumerate() {
+        let root = abs.join(table);
+        let depth = if *table == "batch_year_summary" {
+            "*/*/*"
+        } else {
+            "*/*"
+        };
+        if root.exists() {
+            views.push(format!(
+                "CREATE VIEW {table} AS SELECT {columns} FROM read_parquet({}, hive_partitioning = true)",
+                crate::schema::quote(&root.join(format!("{depth}.parquet")).to_string_lossy())
+            ));
+        } else {
+            // No file (no thresholds asked, or a shard's bands): the empty table.
+            views.push(SCHEMA[i + 1].to_string());
+        }
+    }
+    x.run("create batch views", views.iter().map(String::as_str))?;
+    tx.commit("commit batch catalog")?;
+    x.run("checkpoint", ["CHECKPOINT"])
+}
