@@ -15,6 +15,7 @@ use workforce_sim_store::batch_out::{
     read_batch, read_run_summaries, write_batch, write_batch_parquet, BandRow, BatchRunRow,
     BatchTables, BatchYearRow, ThresholdRow,
 };
+use workforce_sim_store::place::{beside, partial_path, replace_dir};
 
 /// How a batch runs.
 #[derive(Debug, Clone, Default)]
@@ -105,16 +106,14 @@ pub fn run_batch_to_database(
         started,
     )?;
     if details.iter().any(Option::is_some) {
-        replace_dir(&partial_dir(&detail_dir(db)), &detail_dir(db))?;
+        replace_dir(&partial_path(&detail_dir(db)), &detail_dir(db))?;
     }
     Ok(report)
 }
 
 /// `DB.charts`: the directory of a batch's fan charts.
 pub fn charts_dir(db: &Path) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(".charts");
-    PathBuf::from(p)
+    beside(db, ".charts")
 }
 
 /// Writes a fan chart per metric (`DB.charts/METRIC.svg`), the directory written beside and
@@ -124,7 +123,7 @@ fn write_charts(
     scenarios: &[(String, String)],
     db: &Path,
 ) -> Result<Vec<PathBuf>, Error> {
-    let (dir, partial) = (charts_dir(db), partial_dir(&charts_dir(db)));
+    let (dir, partial) = (charts_dir(db), partial_path(&charts_dir(db)));
     let io = |p: &Path| {
         let m = p.display().to_string();
         move |e: std::io::Error| Error::Output(format!("{m}: {e}"))
@@ -148,34 +147,7 @@ fn write_charts(
 
 /// `DB.runs`: the directory of a batch's runs kept in full.
 pub fn detail_dir(db: &Path) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(".runs");
-    PathBuf::from(p)
-}
-
-fn partial_dir(dir: &Path) -> PathBuf {
-    let mut p = dir.as_os_str().to_owned();
-    p.push(".partial");
-    PathBuf::from(p)
-}
-
-/// Puts `partial` where `dir` was: the old one aside, the new one in, the old one removed.
-fn replace_dir(partial: &Path, dir: &Path) -> Result<(), Error> {
-    let io = |what: &str, p: &Path| {
-        let m = format!("{what} {}", p.display());
-        move |e: std::io::Error| Error::Output(format!("{m}: {e}"))
-    };
-    let mut aside = dir.as_os_str().to_owned();
-    aside.push(".replaced");
-    let aside = PathBuf::from(aside);
-    if dir.exists() {
-        std::fs::rename(dir, &aside).map_err(io("cannot move aside", dir))?;
-    }
-    std::fs::rename(partial, dir).map_err(io("cannot rename into place", dir))?;
-    if aside.exists() {
-        std::fs::remove_dir_all(&aside).map_err(io("cannot remove", &aside))?;
-    }
-    Ok(())
+    beside(db, ".runs")
 }
 
 /// Writes the runs the batch keeps in full (`detail`), each the `simulate` results database
@@ -203,7 +175,7 @@ fn write_details(
     if !kept.iter().any(|&k| k) {
         return Ok(vec![None; list.len()]);
     }
-    let (final_dir, dir) = (detail_dir(db), partial_dir(&detail_dir(db)));
+    let (final_dir, dir) = (detail_dir(db), partial_path(&detail_dir(db)));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| Error::Output(format!("cannot remove {}: {e}", dir.display())))?;

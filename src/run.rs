@@ -71,17 +71,11 @@ impl Output {
     }
 }
 
-/// `FILE.partial`: where a run is written until it completes.
-pub fn partial_path(db: &Path) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(".partial");
-    PathBuf::from(p)
-}
+pub use workforce_sim_store::place::partial_path;
+use workforce_sim_store::place::{beside, replace_dir, restore_replaced};
 
 fn wal_path(db: &Path) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(".wal");
-    PathBuf::from(p)
+    beside(db, ".wal")
 }
 
 fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
@@ -299,43 +293,6 @@ fn initialized(report: &mut RunReport, seconds: f64) {
         stage: Stage::Initialization,
         seconds,
     });
-}
-
-/// `DIR.replaced`: where a Parquet output's previous directory waits while the new one is
-/// renamed into place.
-fn replaced_path(dir: &Path) -> PathBuf {
-    let mut p = dir.as_os_str().to_owned();
-    p.push(".replaced");
-    PathBuf::from(p)
-}
-
-/// Puts back a previous Parquet output that a crash left aside between the two renames of
-/// [`replace_dir`].
-fn restore_replaced(dir: &Path) -> Result<(), Error> {
-    let aside = replaced_path(dir);
-    if aside.exists() {
-        if dir.exists() {
-            std::fs::remove_dir_all(&aside).map_err(io("cannot remove", &aside))?;
-        } else {
-            std::fs::rename(&aside, dir).map_err(io("cannot restore", dir))?;
-        }
-    }
-    Ok(())
-}
-
-/// Renames a completed Parquet output directory over `dir`: the old one aside, the new one
-/// into place, the old one removed. A crash between the renames is undone by
-/// [`restore_replaced`] on the next run.
-fn replace_dir(partial: &Path, dir: &Path) -> Result<(), Error> {
-    let aside = replaced_path(dir);
-    if dir.exists() {
-        std::fs::rename(dir, &aside).map_err(io("cannot move aside", dir))?;
-    }
-    std::fs::rename(partial, dir).map_err(io("cannot rename the completed run to", dir))?;
-    if aside.exists() {
-        std::fs::remove_dir_all(&aside).map_err(io("cannot remove", &aside))?;
-    }
-    Ok(())
 }
 
 /// Refuses to replace a results database of another census or configuration (or a file

@@ -246,12 +246,6 @@ fn thresholds_batch(rows: &[ThresholdRow<'_>]) -> Result<RecordBatch, StoreError
     .map_err(encode_error("batch_thresholds"))
 }
 
-fn partial(path: &Path) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(".partial");
-    PathBuf::from(p)
-}
-
 /// Writes a batch database at `path`: to `path.partial` in one transaction, checkpointed,
 /// then renamed over `path`. An existing `path` is an error unless `overwrite`.
 pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<(), StoreError> {
@@ -264,7 +258,7 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
             "exists; pass --overwrite to replace it, or --db to write elsewhere".into(),
         ));
     }
-    let tmp = partial(path);
+    let tmp = crate::place::partial_path(path);
     for p in [tmp.clone(), {
         let mut w = tmp.as_os_str().to_owned();
         w.push(".wal");
@@ -508,7 +502,7 @@ pub fn write_batch_parquet(
             "exists; pass --overwrite to replace it, or --out to write elsewhere".into(),
         ));
     }
-    let tmp = partial(dir);
+    let tmp = crate::place::partial_path(dir);
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)
             .map_err(|e| state(format!("cannot remove {}: {e}", tmp.display())))?;
@@ -518,42 +512,37 @@ pub fn write_batch_parquet(
     let mut scenarios: Vec<&str> = t.runs.iter().map(|r| r.scenario_id.as_str()).collect();
     scenarios.dedup();
     for s in &scenarios {
+        let mine = |id: &str| id == *s;
         let runs: Vec<BatchRunRow> = t
             .runs
             .iter()
-            .filter(|r| r.scenario_id == *s)
+            .filter(|r| mine(&r.scenario_id))
             .cloned()
             .collect();
-        parquet_file(
-            &part("batch_runs", s).join("part-0.parquet"),
-            &runs_batch(&runs)?,
-            &["scenario_id"],
-        )?;
         let bands: Vec<BandRow<'_>> = t
             .bands
             .iter()
-            .filter(|b| b.scenario_id == *s)
+            .filter(|b| mine(b.scenario_id))
             .cloned()
             .collect();
-        if !bands.is_empty() {
-            parquet_file(
-                &part("batch_bands", s).join("part-0.parquet"),
-                &bands_batch(&bands)?,
-                &["scenario_id"],
-            )?;
-        }
         let th: Vec<ThresholdRow<'_>> = t
             .thresholds
             .iter()
-            .filter(|x| x.scenario_id == *s)
+            .filter(|x| mine(x.scenario_id))
             .cloned()
             .collect();
-        if !th.is_empty() {
-            parquet_file(
-                &part("batch_thresholds", s).join("part-0.parquet"),
-                &thresholds_batch(&th)?,
-                &["scenario_id"],
-            )?;
+        for (table, rows, batch) in [
+            ("batch_runs", runs.len(), runs_batch(&runs)?),
+            ("batch_bands", bands.len(), bands_batch(&bands)?),
+            ("batch_thresholds", th.len(), thresholds_batch(&th)?),
+        ] {
+            if rows > 0 {
+                parquet_file(
+                    &part(table, s).join("part-0.parquet"),
+                    &batch,
+                    &["scenario_id"],
+                )?;
+            }
         }
     }
     for rows in t
@@ -566,19 +555,7 @@ pub fn write_batch_parquet(
         parquet_file(&path, &years_batch(rows)?, &["scenario_id", "seed"])?;
     }
     // The catalog, written once the directory is in place (its views bind the files).
-    let aside = {
-        let mut p = dir.as_os_str().to_owned();
-        p.push(".replaced");
-        PathBuf::from(p)
-    };
-    if dir.exists() {
-        std::fs::rename(dir, &aside).map_err(|e| state(format!("cannot move aside: {e}")))?;
-    }
-    std::fs::rename(&tmp, dir).map_err(|e| state(format!("cannot rename into place: {e}")))?;
-    if aside.exists() {
-        std::fs::remove_dir_all(&aside)
-            .map_err(|e| state(format!("cannot remove {}: {e}", aside.display())))?;
-    }
+    crate::place::replace_dir(&tmp, dir)?;
     let abs = std::fs::canonicalize(dir).map_err(|e| state(format!("cannot resolve: {e}")))?;
     let x = Executor::open(&abs.join("batch.duckdb"))?;
     let tx = x.begin("begin batch catalog")?;

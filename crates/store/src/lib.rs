@@ -15,6 +15,7 @@ mod exec;
 pub mod history;
 pub mod parquet;
 pub mod parquet_out;
+pub mod place;
 mod raw;
 mod resume;
 mod schema;

@@ -1,0 +1,79 @@
+//! Writing beside and putting in place: an output is written under a sibling name
+//! (`PATH.partial`) and renamed over `PATH` only when whole, so the last good result stays
+//! readable until then. A directory is replaced in three steps (the old one aside as
+//! `PATH.replaced`, the new one in, the old one removed); a crash between them is undone by
+//! [`restore_replaced`].
+
+use crate::StoreError;
+use std::path::{Path, PathBuf};
+
+/// `path` with `suffix` appended to its last component (`a.duckdb` + `.wal`).
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// `PATH.partial`: where an output is written until it completes.
+pub fn partial_path(path: &Path) -> PathBuf {
+    beside(path, ".partial")
+}
+
+fn failed(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
+    let (path, what) = (path.to_path_buf(), what.to_string());
+    move |e| StoreError::State {
+        path,
+        message: format!("{what}: {e}"),
+    }
+}
+
+/// Puts the directory `partial` where `dir` is: the old one aside, the new one in, the old
+/// one removed.
+pub fn replace_dir(partial: &Path, dir: &Path) -> Result<(), StoreError> {
+    let aside = beside(dir, ".replaced");
+    if dir.exists() {
+        std::fs::rename(dir, &aside).map_err(failed(dir, "cannot move the old one aside"))?;
+    }
+    std::fs::rename(partial, dir).map_err(failed(dir, "cannot rename the new one into place"))?;
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).map_err(failed(&aside, "cannot remove"))?;
+    }
+    Ok(())
+}
+
+/// Puts back a directory that a crash left aside between the renames of [`replace_dir`]
+/// (or removes the aside copy if the new one made it into place).
+pub fn restore_replaced(dir: &Path) -> Result<(), StoreError> {
+    let aside = beside(dir, ".replaced");
+    if aside.exists() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&aside).map_err(failed(&aside, "cannot remove"))?;
+        } else {
+            std::fs::rename(&aside, dir).map_err(failed(dir, "cannot restore"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_is_replaced_whole_and_a_crash_between_renames_is_undone() {
+        let t = std::env::temp_dir().join(format!("wfs-place-{}", std::process::id()));
+        let (dir, new) = (t.join("out"), t.join("out.partial"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("old"), "old").unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(new.join("new"), "new").unwrap();
+        replace_dir(&new, &dir).unwrap();
+        assert!(dir.join("new").exists() && !dir.join("old").exists());
+        assert!(!beside(&dir, ".replaced").exists() && !new.exists());
+        // A crash after the old one went aside and before the new one came in.
+        std::fs::rename(&dir, beside(&dir, ".replaced")).unwrap();
+        restore_replaced(&dir).unwrap();
+        assert!(dir.join("new").exists());
+        std::fs::remove_dir_all(&t).unwrap();
+    }
+}
