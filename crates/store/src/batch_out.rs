@@ -9,7 +9,7 @@ use duckdb::arrow::array::{
     ArrayRef, Decimal128Array, Float64Array, Int32Array, Int64Array, StringArray, UInt64Array,
 };
 use duckdb::arrow::record_batch::RecordBatch;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use workforce_sim_core::report::YearSummary;
 
@@ -246,6 +246,20 @@ fn thresholds_batch(rows: &[ThresholdRow<'_>]) -> Result<RecordBatch, StoreError
     .map_err(encode_error("batch_thresholds"))
 }
 
+/// The `batch_metadata` row of a batch (or shard) database or catalog.
+fn metadata_insert(t: &BatchTables<'_>) -> String {
+    let (index, count) = match t.shard {
+        Some((i, n)) => (i.to_string(), n.to_string()),
+        None => ("NULL".into(), "NULL".into()),
+    };
+    format!(
+        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count})",
+        crate::schema::quote(env!("CARGO_PKG_VERSION")),
+        crate::schema::quote(&t.batch_json),
+        t.runs.len()
+    )
+}
+
 /// Writes a batch database at `path`: to `path.partial` in one transaction, checkpointed,
 /// then renamed over `path`. An existing `path` is an error unless `overwrite`.
 pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<(), StoreError> {
@@ -259,11 +273,7 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         ));
     }
     let tmp = crate::place::partial_path(path);
-    for p in [tmp.clone(), {
-        let mut w = tmp.as_os_str().to_owned();
-        w.push(".wal");
-        PathBuf::from(w)
-    }] {
+    for p in [tmp.clone(), crate::place::beside(&tmp, ".wal")] {
         if p.exists() {
             std::fs::remove_file(&p)
                 .map_err(|e| state(format!("cannot remove {}: {e}", p.display())))?;
@@ -273,17 +283,7 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         let x = Executor::open(&tmp)?;
         let tx = x.begin("begin batch")?;
         x.run("create batch schema", SCHEMA)?;
-        let (index, count) = match t.shard {
-            Some((i, n)) => (i.to_string(), n.to_string()),
-            None => ("NULL".into(), "NULL".into()),
-        };
-        let meta = format!(
-            "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count})",
-            crate::schema::quote(env!("CARGO_PKG_VERSION")),
-            crate::schema::quote(&t.batch_json),
-            t.runs.len()
-        );
-        x.run("write batch metadata", [meta.as_str()])?;
+        x.run("write batch metadata", [metadata_insert(t).as_str()])?;
         x.insert("write runs", "batch_runs", runs_batch(&t.runs)?)?;
         x.insert(
             "write summaries",
@@ -560,17 +560,7 @@ pub fn write_batch_parquet(
     let x = Executor::open(&abs.join("batch.duckdb"))?;
     let tx = x.begin("begin batch catalog")?;
     x.run("create batch catalog", [SCHEMA[0]])?;
-    let (index, count) = match t.shard {
-        Some((i, n)) => (i.to_string(), n.to_string()),
-        None => ("NULL".into(), "NULL".into()),
-    };
-    let meta = format!(
-        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count})",
-        crate::schema::quote(env!("CARGO_PKG_VERSION")),
-        crate::schema::quote(&t.batch_json),
-        t.runs.len()
-    );
-    x.run("write batch metadata", [meta.as_str()])?;
+    x.run("write batch metadata", [metadata_insert(t).as_str()])?;
     let mut views = Vec::new();
     for (i, (table, columns)) in PARQUET_VIEWS.iter().enumerate() {
         let root = abs.join(table);

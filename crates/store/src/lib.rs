@@ -78,9 +78,13 @@ pub struct RunHeader {
 /// A digest of a staged census (every field of every row, in order): two runs have the same
 /// census exactly when their fingerprints agree.
 pub fn census_fingerprint(rows: &[StagedRow]) -> String {
+    use std::fmt::Write;
     let mut d = workforce_sim_core::digest::Digest::default();
+    let mut line = String::with_capacity(256);
     for r in rows {
-        d.bytes(format!("{:?}", r.record).as_bytes());
+        line.clear();
+        let _ = write!(line, "{:?}", r.record);
+        d.bytes(line.as_bytes());
     }
     d.hex()
 }
