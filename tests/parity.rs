@@ -132,6 +132,7 @@ const NATIVE_DIGESTS: &[(&str, &str)] = &[
     ("drawn configuration 7", "261118ca80b3c607"),
     ("drawn configuration 8", "86f715596eac13b2"),
     ("drawn configuration 9", "da4b3aa2c6d5259f"),
+    ("every subsystem on its own seed", "8680fb1240db4921"),
     (
         "legacy raises, deterministic promotions",
         "49304498f85d3e4e",
@@ -284,6 +285,17 @@ fn engines_agree_on_non_default_rules() {
     let config = common::valid(config);
     let census = common::prepared(&config, 900);
     assert_parity("legacy raises, deterministic promotions", &config, &census);
+
+    let mut config = common::config(2025, 2027, 5);
+    config.compensation.raise_timing = RaiseTiming::Realistic;
+    config.plan.eligibility.new_hire_ineligible_pct = 0.1;
+    let s = &mut config.simulation;
+    (s.random_seed_termination, s.random_seed_hiring) = (Some(11), Some(12));
+    (s.random_seed_promotion, s.random_seed_raises, s.random_seed_plan) =
+        (Some(13), Some(14), Some(15));
+    let config = common::valid(config);
+    let census = common::prepared(&config, 1_200);
+    assert_parity("every subsystem on its own seed", &config, &census);
 
     let mut config = common::config(2025, 2026, 8);
     config.plan.enabled = false;

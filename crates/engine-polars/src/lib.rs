@@ -415,7 +415,8 @@ fn decide(
         .with_columns([
             employee_half(c.termination_seed()).alias("e_term"),
             employee_half(c.promotion_seed()).alias("e_promo"),
-            employee_half(c.simulation.random_seed).alias("e_main"),
+            employee_half(c.raises_seed()).alias("e_raise"),
+            employee_half(c.plan_seed()).alias("e_plan"),
         ]);
     // The draws of steps 3, 7 and 8 for every start-of-year employee.
     let emp = with_draws(
@@ -438,7 +439,7 @@ fn decide(
     );
     let emp = with_draws(
         emp,
-        "e_main",
+        "e_raise",
         &[(year, draw::RAISE_MONTH), (year, draw::RAISE_DAY)],
     )
     .collect()
@@ -718,7 +719,7 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
         .with_columns([
             employee_half(c.hiring_seed()).alias("e_hire"),
             employee_half(c.termination_seed()).alias("e_term"),
-            employee_half(c.simulation.random_seed).alias("e_main"),
+            employee_half(c.plan_seed()).alias("e_plan"),
         ]);
     let frame = with_draws(
         frame,
@@ -736,7 +737,7 @@ fn hires_frame(ctx: &YearContext<'_>, f: &Foundation, total: u64) -> PolarsResul
     );
     with_draws(
         frame,
-        "e_main",
+        "e_plan",
         &[(year, draw::ELIGIBILITY_NEW_HIRE_OVERRIDE)],
     )
     .with_columns([
@@ -895,10 +896,10 @@ fn raises(ctx: &YearContext<'_>, emp: LazyFrame, levels: LazyFrame, term: LazyFr
             let month = categorical(
                 &c.compensation.raise_timing_distribution,
                 &months,
-                unit(keyed("e_main", year, draw::RAISE_MONTH)),
+                unit(keyed("e_raise", year, draw::RAISE_MONTH)),
             )
             .unwrap_or_else(|| lit(merit_raise::DEFAULT_MONTH as i32));
-            let h = keyed("e_main", year, draw::RAISE_DAY);
+            let h = keyed("e_raise", year, draw::RAISE_DAY);
             let mut out = lit(0i32);
             for m in (1..=12u32).rev() {
                 let (first, length) = merit_raise::month_window(year, m);
@@ -972,7 +973,7 @@ fn plan_decisions(
     let v = &p.voluntary_enrollment;
     let mr = &p.match_response;
     let esc = &p.auto_escalation;
-    let u = |d: Draw| unit(keyed("e_main", year, d));
+    let u = |d: Draw| unit(keyed("e_plan", year, d));
     let hired = || col("hired");
 
     let prior_members = emp
@@ -980,7 +981,7 @@ fn plan_decisions(
         .select([
             lit(false).alias("hired"),
             col("i").alias("idx"),
-            col("e_main"),
+            col("e_plan"),
             col("hire_date"),
             col("age"),
             col("tenure"),
@@ -1015,7 +1016,7 @@ fn plan_decisions(
             (col("seq") - ulit(1u64))
                 .cast(DataType::UInt32)
                 .alias("idx"),
-            col("e_main"),
+            col("e_plan"),
             col("hire_date"),
             col("age"),
             lit(0u16).cast(DataType::UInt16).alias("tenure"),
@@ -1035,7 +1036,7 @@ fn plan_decisions(
         ]);
     let roster = with_draws(
         concat([prior_members, hire_members], UnionArgs::default())?,
-        "e_main",
+        "e_plan",
         &[
             (year, draw::ENROLLMENT_VOLUNTARY),
             (year, draw::ENROLLMENT_VOLUNTARY_MAGNET),

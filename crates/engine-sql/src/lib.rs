@@ -745,7 +745,8 @@ fn year_codes_sql(ctx: &YearContext<'_>) -> String {
         ("seed_term", c.termination_seed()),
         ("seed_hire", c.hiring_seed()),
         ("seed_promo", c.promotion_seed()),
-        ("seed_main", c.simulation.random_seed),
+        ("seed_raise", c.raises_seed()),
+        ("seed_plan", c.plan_seed()),
     ];
     let columns: Vec<String> = seeds
         .iter()
@@ -768,7 +769,8 @@ fn employee_keys_sql() -> String {
     "CREATE OR REPLACE TABLE wfs_emp AS SELECT p.*,
         wfs_mix(xor(y.seed_term, p.id_key)) AS e_term,
         wfs_mix(xor(y.seed_promo, p.id_key)) AS e_promo,
-        wfs_mix(xor(y.seed_main, p.id_key)) AS e_main
+        wfs_mix(xor(y.seed_raise, p.id_key)) AS e_raise,
+        wfs_mix(xor(y.seed_plan, p.id_key)) AS e_plan
      FROM wfs_prior p, wfs_year y;"
         .to_string()
 }
@@ -831,7 +833,7 @@ fn hires_sql(ctx: &YearContext<'_>) -> String {
                 wfs_round2(nh_avg * ({} + (seq % 10)::DOUBLE * {})) AS comp,
                 part_time,
                 wfs_mix(xor(y.seed_term, id_key)) AS e_term,
-                wfs_mix(xor(y.seed_main, id_key)) AS e_main
+                wfs_mix(xor(y.seed_plan, id_key)) AS e_plan
          FROM a, wfs_year y;",
         lit(hiring::PAY_FLOOR),
         lit(hiring::PAY_STEP),
@@ -949,7 +951,7 @@ fn raises_sql(ctx: &YearContext<'_>) -> String {
             let month = categorical_case(
                 &c.compensation.raise_timing_distribution,
                 &months,
-                "wfs_unit(wfs_mix(xor(e.e_main, y.raise_month)))",
+                "wfs_unit(wfs_mix(xor(e.e_raise, y.raise_month)))",
             )
             .unwrap_or_else(|| merit_raise::DEFAULT_MONTH.to_string());
             let windows: Vec<(Day, u64)> = (1..=12)
@@ -958,7 +960,7 @@ fn raises_sql(ctx: &YearContext<'_>) -> String {
             let firsts: Vec<String> = windows.iter().map(|w| w.0.to_string()).collect();
             let lens: Vec<String> = windows.iter().map(|w| w.1.to_string()).collect();
             format!(
-                "[{}][{month}] + (wfs_mix(xor(e.e_main, y.raise_day)) % [{}][{month}]::UBIGINT)::INTEGER",
+                "[{}][{month}] + (wfs_mix(xor(e.e_raise, y.raise_day)) % [{}][{month}]::UBIGINT)::INTEGER",
                 firsts.join(", "),
                 lens.join(", ")
             )
@@ -1009,7 +1011,7 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
     let esc = &p.auto_escalation;
     let zero = lit(0.0);
     let one = lit(1.0);
-    let u = |code: &str| format!("wfs_unit(wfs_mix(xor(m.e_main, y.{code})))");
+    let u = |code: &str| format!("wfs_unit(wfs_mix(xor(m.e_plan, y.{code})))");
     let b = |x: bool| if x { "TRUE" } else { "FALSE" };
     let at_or_after =
         |d: Option<Day>| d.map_or("TRUE".to_string(), |d| format!("m.hire_date >= {d}"));
@@ -1137,7 +1139,7 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
     };
     let hire_ineligible = if e.new_hire_ineligible_pct > 0.0 {
         format!(
-            "wfs_unit(wfs_mix(xor(h.e_main, y.new_hire_override))) < {}",
+            "wfs_unit(wfs_mix(xor(h.e_plan, y.new_hire_override))) < {}",
             lit(e.new_hire_ineligible_pct)
         )
     } else {
@@ -1148,13 +1150,13 @@ fn plan_sql(ctx: &YearContext<'_>) -> String {
     format!(
         "CREATE OR REPLACE TABLE wfs_plan AS
          WITH roster AS (
-             SELECT FALSE AS hired, e.i::BIGINT AS idx, e.e_main, e.hire_date, e.age, e.tenure,
+             SELECT FALSE AS hired, e.i::BIGINT AS idx, e.e_plan, e.hire_date, e.age, e.tenure,
                     e.level, e.comp, coalesce(t.term_date, {never}) AS boundary, e.ineligible,
                     e.elig_date, e.enrolled, e.ever_opted_out, e.rate, e.census_esc_opt_out,
                     e.last_change_year, e.first_enroll_year
              FROM wfs_emp e LEFT JOIN wfs_term t USING (i)
              UNION ALL
-             SELECT TRUE, h.seq::BIGINT - 1, h.e_main, h.hire_date, h.age, 0::USMALLINT, h.level,
+             SELECT TRUE, h.seq::BIGINT - 1, h.e_plan, h.hire_date, h.age, 0::USMALLINT, h.level,
                     h.comp, coalesce(t.term_date, {never}), {hire_ineligible}, NULL::INTEGER,
                     FALSE, FALSE, {zero}, FALSE, 0, 0
              FROM wfs_hire h LEFT JOIN wfs_nh_term t USING (seq), wfs_year y),

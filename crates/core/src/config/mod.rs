@@ -46,6 +46,16 @@ pub struct SimulationConfig {
     pub random_seed_hiring: Option<u64>,
     /// Falls back to `random_seed`.
     pub random_seed_promotion: Option<u64>,
+    /// The seed of the merit and COLA raise dates (3.7); falls back to `random_seed`.
+    /// (Left out of the stored configuration when unset, so the fingerprints of results
+    /// written before it existed still match.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub random_seed_raises: Option<u64>,
+    /// The seed of the plan's behavioural draws: the new-hire eligibility override (3.9),
+    /// enrollment, opt-out, year-over-year changes and match responses (3.10-3.14); falls
+    /// back to `random_seed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub random_seed_plan: Option<u64>,
     pub target_growth_rate: f64,
     pub scenario_id: String,
     pub plan_design_id: String,
@@ -217,6 +227,8 @@ impl Default for SimulationConfig {
             random_seed_termination: None,
             random_seed_hiring: None,
             random_seed_promotion: None,
+            random_seed_raises: None,
+            random_seed_plan: None,
             target_growth_rate: 0.03,
             scenario_id: "default".into(),
             plan_design_id: "default".into(),
@@ -730,6 +742,16 @@ impl Config {
     pub fn promotion_seed(&self) -> u64 {
         self.simulation
             .random_seed_promotion
+            .unwrap_or(self.simulation.random_seed)
+    }
+    pub fn raises_seed(&self) -> u64 {
+        self.simulation
+            .random_seed_raises
+            .unwrap_or(self.simulation.random_seed)
+    }
+    pub fn plan_seed(&self) -> u64 {
+        self.simulation
+            .random_seed_plan
             .unwrap_or(self.simulation.random_seed)
     }
 

@@ -137,7 +137,7 @@ pub fn raises(
     term_date: &[Option<Day>],
 ) -> Vec<Option<RaiseDecision>> {
     let c = ctx.config;
-    let rng = Rng::new(c.simulation.random_seed);
+    let rng = Rng::new(c.raises_seed());
     // Only the realistic timing draws a date; the others need no per-employee hash.
     let keyed = c.compensation.raise_timing == crate::config::RaiseTiming::Realistic;
     per_employee(prior.len(), |i| {
@@ -251,7 +251,7 @@ pub fn plan_decisions(ctx: &YearContext<'_>, prior: &Workforce, d: &Decisions) -
         ceiling: c.plan.match_ceiling(),
         ae_cutoff: crate::config::plan::optional_day(&c.plan.auto_enrollment.hire_date_cutoff),
         esc_cutoff: crate::config::plan::optional_day(&c.plan.auto_escalation.hire_date_cutoff),
-        rng: Rng::new(c.simulation.random_seed),
+        rng: Rng::new(c.plan_seed()),
         voluntary: Rng::year_code(ctx.year, draw::ENROLLMENT_VOLUNTARY),
         voluntary_magnet: Rng::year_code(ctx.year, draw::ENROLLMENT_VOLUNTARY_MAGNET),
         proactive: Rng::year_code(ctx.year, draw::ENROLLMENT_PROACTIVE),

@@ -121,7 +121,7 @@ impl PlanCarry {
         let ineligible = pct > 0.0
             && crate::rules::eligibility::new_hire_ineligible(
                 unit(crate::rules::keyed(
-                    &Rng::new(config.simulation.random_seed),
+                    &Rng::new(config.plan_seed()),
                     id_key,
                     Rng::year_code(year, draw::ELIGIBILITY_NEW_HIRE_OVERRIDE),
                 )),
