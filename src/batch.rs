@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use workforce_sim_batch::{
-    bands, compare, jobs, run_batch, seed_list, threshold_list, thresholds, Band, BatchFile,
-    Difference, RunSummary, Shard, Threshold, ThresholdResult, ValidBatch,
+    attribution, attribution_plan, bands, compare, job_list, jobs, run_batch, seed_list,
+    threshold_list, thresholds, Attribution, Band, BatchFile, Design, Difference, RunSummary,
+    Shard, Share, Threshold, ThresholdResult, ValidBatch,
 };
 use workforce_sim_store::batch_out::{
     read_batch, read_run_summaries, write_batch, write_batch_parquet, BandRow, BatchRunRow,
-    BatchTables, BatchYearRow, ThresholdRow,
+    BatchTables, BatchYearRow, ShareRow, ThresholdRow,
 };
 use workforce_sim_store::place::{beside, partial_path, replace_dir};
 
@@ -42,6 +43,9 @@ pub struct BatchReport {
     pub charts: Vec<PathBuf>,
     pub bands: Vec<Band>,
     pub thresholds: Vec<ThresholdResult>,
+    /// The variance shares by subsystem, when the batch file asks for them (none for a
+    /// shard).
+    pub attribution: Vec<Share>,
     pub seconds: f64,
     pub database: PathBuf,
 }
@@ -82,8 +86,8 @@ pub fn run_batch_to_database(
         .iter()
         .map(|r| {
             batch
-                .run_config(r.scenario, r.seed)
-                .map(|c| c.fingerprint())
+                .design_config(r.scenario, r.seed, r.design)
+                .map(|c| c.0.fingerprint())
         })
         .collect::<Result<_, _>>()?;
     let scenarios: Vec<(String, String)> = batch
@@ -99,6 +103,7 @@ pub fn run_batch_to_database(
         &fingerprints,
         &details,
         &batch.thresholds,
+        batch.attribution.as_ref(),
         shard,
         db,
         options.overwrite,
@@ -170,7 +175,7 @@ fn write_details(
     };
     let kept: Vec<bool> = list
         .iter()
-        .map(|j| batch.file.batch.detail.keeps(position(j.seed)))
+        .map(|j| j.design == Design::Ensemble && batch.file.batch.detail.keeps(position(j.seed)))
         .collect();
     if !kept.iter().any(|&k| k) {
         return Ok(vec![None; list.len()]);
@@ -226,7 +231,7 @@ fn write_details(
 }
 
 /// Writes a batch database: the runs and their summaries, and (for a whole batch, not a
-/// shard) the bands and threshold probabilities over them.
+/// shard) the bands, threshold probabilities and variance shares over them.
 #[allow(clippy::too_many_arguments)]
 fn write(
     file: &BatchFile,
@@ -235,6 +240,7 @@ fn write(
     fingerprints: &[String],
     details: &[Option<String>],
     wanted: &[Threshold],
+    plan: Option<&Attribution>,
     shard: Option<(u32, u32)>,
     db: &Path,
     overwrite: bool,
@@ -246,7 +252,25 @@ fn write(
     } else {
         (bands(&runs), thresholds(&runs, scenarios.len(), wanted))
     };
+    let shares = match plan {
+        Some(a) if shard.is_none() => attribution(&runs, scenarios.len(), &a.seeds, &a.subsystems)
+            .map_err(|m| Error::Output(format!("variance attribution: {m}")))?,
+        _ => Vec::new(),
+    };
     let id = |s: usize| scenarios[s].0.as_str();
+    let year_rows = |ensemble: bool| -> Vec<BatchYearRow<'_>> {
+        runs.iter()
+            .filter(|r| (r.design == Design::Ensemble) == ensemble)
+            .flat_map(|r| {
+                r.years.iter().map(move |y| BatchYearRow {
+                    scenario_id: id(r.scenario),
+                    seed: r.seed,
+                    design: r.design.name(),
+                    summary: y,
+                })
+            })
+            .collect()
+    };
     let tables = BatchTables {
         batch_json: serde_json::to_string(file).unwrap_or_default(),
         shard,
@@ -258,19 +282,29 @@ fn write(
                 scenario_id: id(r.scenario).to_string(),
                 label: scenarios[r.scenario].1.clone(),
                 seed: r.seed,
+                design: r.design.name().to_string(),
                 config_fingerprint: f.clone(),
                 seconds: r.seconds,
                 detail: d.clone(),
             })
             .collect(),
-        years: runs
+        years: year_rows(true),
+        attribution_years: year_rows(false),
+        attribution: shares
             .iter()
-            .flat_map(|r| {
-                r.years.iter().map(move |y| BatchYearRow {
-                    scenario_id: id(r.scenario),
-                    seed: r.seed,
-                    summary: y,
-                })
+            .map(|x| ShareRow {
+                scenario_id: id(x.scenario),
+                year: x.year,
+                metric: x.metric.name(),
+                subsystem: x.subsystem.name(),
+                points: x.points as u64,
+                variance: x.variance,
+                shares: [
+                    x.first_order,
+                    x.first_order_se,
+                    x.total_effect,
+                    x.total_effect_se,
+                ],
             })
             .collect(),
         bands: bands
@@ -311,6 +345,7 @@ fn write(
         runs,
         bands,
         thresholds,
+        attribution: shares,
         seconds: started.elapsed().as_secs_f64(),
         database: db.to_path_buf(),
     })
@@ -362,18 +397,24 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
         .map_err(|e| bad(format!("the stored batch file does not read back: {e}")))?;
     let seeds = seed_list(&file.batch.seeds).map_err(bad)?;
     let wanted = threshold_list(&file.thresholds).map_err(bad)?;
+    let plan = attribution_plan(&file, &seeds).map_err(bad)?;
     let scenarios: Vec<(String, String)> = file
         .scenarios
         .iter()
         .map(|s| (s.id.clone(), s.label.clone()))
         .collect();
-    let mut by_run: HashMap<(String, u64), (BatchRunRow, Vec<_>)> = HashMap::new();
+    let mut by_run: HashMap<(String, u64, String), (BatchRunRow, Vec<_>)> = HashMap::new();
     for (_, part) in read {
         for r in part.runs {
-            by_run.insert((r.scenario_id.clone(), r.seed), (r, Vec::new()));
+            let key = (r.scenario_id.clone(), r.seed, r.design.clone());
+            by_run.insert(key, (r, Vec::new()));
         }
-        for (id, seed, y) in part.years {
-            if let Some(run) = by_run.get_mut(&(id, seed)) {
+        let ensemble = part
+            .years
+            .into_iter()
+            .map(|(id, seed, y)| (id, seed, Design::Ensemble.name().to_string(), y));
+        for (id, seed, design, y) in ensemble.chain(part.attribution_years) {
+            if let Some(run) = by_run.get_mut(&(id, seed, design)) {
                 run.1.push(y);
             }
         }
@@ -381,21 +422,26 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
     let mut runs = Vec::new();
     let mut fingerprints = Vec::new();
     let mut details = Vec::new();
-    for (s, (id, _)) in scenarios.iter().enumerate() {
-        for &seed in &seeds {
-            let (row, mut years) = by_run
-                .remove(&(id.clone(), seed))
-                .ok_or_else(|| bad(format!("run of scenario {id}, seed {seed} is in no shard")))?;
-            years.sort_by_key(|y| y.year);
-            fingerprints.push(row.config_fingerprint);
-            details.push(row.detail);
-            runs.push(RunSummary {
-                scenario: s,
-                seed,
-                years,
-                seconds: row.seconds,
-            });
-        }
+    for job in job_list(scenarios.len(), &seeds, plan.as_ref()) {
+        let (id, design) = (&scenarios[job.scenario].0, job.design.name());
+        let (row, mut years) = by_run
+            .remove(&(id.clone(), job.seed, design.to_string()))
+            .ok_or_else(|| {
+                bad(format!(
+                    "the {design} run of scenario {id}, seed {}, is in no shard",
+                    job.seed
+                ))
+            })?;
+        years.sort_by_key(|y| y.year);
+        fingerprints.push(row.config_fingerprint);
+        details.push(row.detail);
+        runs.push(RunSummary {
+            scenario: job.scenario,
+            seed: job.seed,
+            design: job.design,
+            years,
+            seconds: row.seconds,
+        });
     }
     write(
         &file,
@@ -404,6 +450,7 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
         &fingerprints,
         &details,
         &wanted,
+        plan.as_ref(),
         None,
         db,
         overwrite,
@@ -456,6 +503,7 @@ pub fn compare_scenarios(
             .or_insert_with(|| RunSummary {
                 scenario: s,
                 seed,
+                design: Design::Ensemble,
                 years: Vec::new(),
                 seconds: 0.0,
             })
@@ -477,6 +525,7 @@ pub fn compare_runs(base: &Path, alternative: &Path) -> Result<Vec<Difference>, 
         Ok(RunSummary {
             scenario,
             seed: 0,
+            design: Design::Ensemble,
             years: read_run_summaries(path)?,
             seconds: 0.0,
         })

@@ -431,16 +431,37 @@ fn batch(args: BatchArgs) -> Result<()> {
                     "runs": t.runs, "probability": t.probability})
             })
             .collect();
+        let attribution: Vec<serde_json::Value> = report
+            .attribution
+            .iter()
+            .map(|x| {
+                serde_json::json!({"scenario_id": id(x.scenario), "year": x.year,
+                    "metric": x.metric.name(), "subsystem": x.subsystem.name(), "points": x.points,
+                    "variance": x.variance, "first_order": x.first_order,
+                    "first_order_se": x.first_order_se, "total_effect": x.total_effect,
+                    "total_effect_se": x.total_effect_se})
+            })
+            .collect();
         println!(
             "{}",
             serde_json::json!({"database": db.display().to_string(), "runs": report.runs.len(),
-            "seconds": report.seconds, "bands": bands, "thresholds": thresholds})
+            "seconds": report.seconds, "bands": bands, "thresholds": thresholds,
+            "attribution": attribution})
         );
         return Ok(());
     }
     let last = report.bands.iter().map(|x| x.year).max().unwrap_or(0);
+    let designs = match &b.attribution {
+        Some(a) => format!(
+            ", and {} x {} points x {} attribution designs",
+            b.scenarios.len(),
+            a.seeds.len(),
+            a.subsystems.len() + 1
+        ),
+        None => String::new(),
+    };
     println!(
-        "{} runs ({} scenarios x {} seeds) in {:.2} s -> {}",
+        "{} runs ({} scenarios x {} seeds{designs}) in {:.2} s -> {}",
         report.runs.len(),
         b.scenarios.len(),
         b.seeds.len(),
@@ -479,6 +500,9 @@ fn batch(args: BatchArgs) -> Result<()> {
             }
         }
     }
+    if let Some(a) = &b.attribution {
+        print_attribution(&report.attribution, a, last, &id);
+    }
     if !report.thresholds.is_empty() {
         println!();
         for t in &report.thresholds {
@@ -495,6 +519,58 @@ fn batch(args: BatchArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The variance shares of the last year: per scenario and headline metric, the share of the
+/// variance each subsystem explains alone (first order), and what interactions leave.
+fn print_attribution<'a>(
+    shares: &[workforce_sim::batches::Share],
+    a: &workforce_sim::batches::Attribution,
+    last: i32,
+    id: &dyn Fn(usize) -> &'a str,
+) {
+    use workforce_sim::batches::Metric;
+    println!();
+    println!(
+        "share of the variance in {last} each subsystem explains alone, ± its standard error \
+         ({} points; batch_attribution has every year and metric, and the total effects)",
+        a.seeds.len()
+    );
+    print!("{:<20} {:<22}", "scenario", "metric");
+    for s in &a.subsystems {
+        print!(" {:>11}", s.name());
+    }
+    println!(" {:>12}", "interactions");
+    let scenarios = shares.iter().map(|x| x.scenario).max().map_or(0, |m| m + 1);
+    for scenario in 0..scenarios {
+        for m in [
+            Metric::Terminations,
+            Metric::Payroll,
+            Metric::ParticipationRate,
+            Metric::EmployeeDeferrals,
+            Metric::EmployerCost,
+        ] {
+            let row: Vec<&workforce_sim::batches::Share> = shares
+                .iter()
+                .filter(|x| x.scenario == scenario && x.year == last && x.metric == m)
+                .collect();
+            if row.is_empty() || row.iter().any(|x| x.first_order.is_none()) {
+                continue;
+            }
+            print!("{:<20} {:<22}", id(scenario), m.name());
+            let mut explained = 0.0;
+            for x in &row {
+                let share = x.first_order.unwrap_or(0.0);
+                explained += share;
+                let se = x.first_order_se.unwrap_or(0.0);
+                print!(
+                    " {:>11}",
+                    format!("{:.0}±{:.0}%", 100.0 * share, 100.0 * se)
+                );
+            }
+            println!(" {:>11.0}%", 100.0 * (1.0 - explained));
+        }
+    }
 }
 
 fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {

@@ -223,8 +223,8 @@ fn batch_tables(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
     [
         (
             "batch_runs",
-            "scenario_id, label, seed, config_fingerprint",
-            "scenario_id, seed",
+            "scenario_id, label, seed, design, config_fingerprint",
+            "scenario_id, seed, design",
         ),
         (
             "batch_year_summary",
@@ -236,6 +236,16 @@ fn batch_tables(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
             "batch_thresholds",
             "*",
             "scenario_id, metric, simulation_year",
+        ),
+        (
+            "batch_attribution_summary",
+            "*",
+            "scenario_id, seed, design, simulation_year",
+        ),
+        (
+            "batch_attribution",
+            "*",
+            "scenario_id, simulation_year, metric, subsystem",
         ),
     ]
     .iter()
@@ -260,7 +270,8 @@ fn merged_shards_equal_the_unsharded_batch() {
     let b = batch(
         dir.path(),
         &format!(
-            "{BATCH}\n[[threshold]]\nmetric = \"employer_cost\"\nyear = 2026\nabove = 1500000\n"
+            "{BATCH}\n[[threshold]]\nmetric = \"employer_cost\"\nyear = 2026\nabove = 1500000\n\
+             [attribution]\npoints = 2\nsubsystems = [\"termination\", \"plan\"]\n"
         ),
     );
     let whole = dir.path().join("whole.duckdb");
@@ -273,7 +284,8 @@ fn merged_shards_equal_the_unsharded_batch() {
             ..Default::default()
         };
         let r = run_batch_to_database(&b, &part, &options, &|_, _| {}).unwrap();
-        assert_eq!(r.runs.len(), 2, "shard {index}");
+        // 6 ensemble runs, and 2 scenarios x 2 points x 3 attribution designs.
+        assert_eq!(r.runs.len(), 6, "shard {index}");
         parts.push(part);
     }
     // Shards missing or repeated are refused.
@@ -472,4 +484,173 @@ fn a_parquet_batch_is_hive_partitioned_and_its_views_equal_the_database() {
     )
     .unwrap();
     assert!(!d.is_empty());
+}
+
+/// Variance attribution (issue 13 point 4): the design's runs are `simulate` runs with one
+/// subsystem's seed changed; a subsystem a metric cannot depend on explains none of it and
+/// the one it depends on alone explains all of it; the shares land in `batch_attribution`.
+#[test]
+fn variance_attribution_varies_one_subsystem_at_a_time() {
+    use workforce_sim::batches::{resample_seed, Design, Subsystem};
+    let dir = common::tmp();
+    let text = BATCH
+        .replace("seeds = [7, 3, 11]", "seeds = { start = 1, count = 5 }")
+        .replace("end_year = 2027", "end_year = 2026")
+        + "\n[attribution]\npoints = 4\n";
+    let b = batch(dir.path(), &text);
+    let plan = b.attribution.as_ref().unwrap();
+    assert_eq!(plan.seeds, vec![1, 2, 3, 4]);
+    assert_eq!(plan.subsystems, Subsystem::ALL.to_vec());
+    let db = dir.path().join("b.duckdb");
+    let report = run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {}).unwrap();
+    // 2 x 5 ensemble runs, and 2 scenarios x 4 points x (6 subsystems + resample).
+    assert_eq!(report.runs.len(), 10 + 2 * 4 * 7);
+
+    // A design run is simulate with that design's seeds: here the plan seed resampled.
+    let run = report
+        .runs
+        .iter()
+        .find(|r| r.scenario == 0 && r.seed == 3 && r.design == Design::Vary(Subsystem::Plan))
+        .unwrap();
+    let mut config = b.run_config(0, 3).unwrap().config().clone();
+    config.simulation.random_seed_plan = Some(resample_seed(3));
+    let config = common::valid(config);
+    let census = workforce_sim::prepare_census(
+        &config,
+        &CensusInput::Synthetic(GeneratorParams::new(400, 2024, 3)),
+    )
+    .unwrap();
+    let single = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
+    let want: Vec<_> = single
+        .report
+        .years
+        .iter()
+        .map(|y| y.summary.clone())
+        .collect();
+    assert_eq!(run.years, want);
+    // ... and the census design draws the census with the second seed, nothing else.
+    let census_run = report
+        .runs
+        .iter()
+        .find(|r| r.scenario == 0 && r.seed == 3 && r.design == Design::Vary(Subsystem::Census))
+        .unwrap();
+    let config = b.run_config(0, 3).unwrap();
+    let census = workforce_sim::prepare_census(
+        &config,
+        &CensusInput::Synthetic(GeneratorParams::new(400, 2024, resample_seed(3))),
+    )
+    .unwrap();
+    let single = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
+    let want: Vec<_> = single
+        .report
+        .years
+        .iter()
+        .map(|y| y.summary.clone())
+        .collect();
+    assert_eq!(census_run.years, want);
+
+    // The first year's terminations are quotas of the census's levels: the census explains
+    // all of their variance and every other subsystem none, exactly.
+    let share = |metric: Metric, subsystem: Subsystem, year: i32| {
+        report
+            .attribution
+            .iter()
+            .find(|x| {
+                x.scenario == 0 && x.metric == metric && x.subsystem == subsystem && x.year == year
+            })
+            .unwrap()
+            .clone()
+    };
+    let t = share(Metric::Terminations, Subsystem::Census, 2025);
+    assert!(t.variance > 0.0, "terminations vary with the census");
+    assert_eq!((t.first_order, t.total_effect), (Some(1.0), Some(1.0)));
+    for s in &Subsystem::ALL[1..] {
+        let x = share(Metric::Terminations, *s, 2025);
+        assert_eq!(
+            (x.first_order, x.total_effect),
+            (Some(0.0), Some(0.0)),
+            "{s:?}"
+        );
+    }
+    // The default raise timing draws nothing: raises explain nothing of any metric.
+    for m in Metric::ALL {
+        let x = share(m, Subsystem::Raises, 2026);
+        if x.total_effect.is_some() {
+            assert_eq!(x.total_effect, Some(0.0), "{m:?}");
+        }
+    }
+    // The plan's draws move participation, and nothing of the workforce.
+    let p = share(Metric::ParticipationRate, Subsystem::Plan, 2026);
+    assert!(p.total_effect.unwrap() > 0.0, "{p:?}");
+    assert_eq!(
+        share(Metric::Payroll, Subsystem::Plan, 2026).total_effect,
+        Some(0.0)
+    );
+    // The year-end headcount is fixed by the hiring arithmetic: no variance, no shares.
+    let h = share(Metric::Headcount, Subsystem::Census, 2026);
+    if h.variance == 0.0 {
+        assert_eq!(h.first_order, None);
+    }
+
+    // Stored: every scenario, year, metric and subsystem; the design runs apart from the
+    // ensemble's summaries.
+    let rows = 5 * 14 * 6 + 2 * 14 * 6;
+    assert_eq!(
+        common::query_i64(&db, "SELECT count(*) FROM batch_attribution"),
+        rows as i64
+    );
+    assert_eq!(
+        common::query_i64(&db, "SELECT count(*) FROM batch_year_summary"),
+        5 * 5 + 5 * 2
+    );
+    assert_eq!(
+        common::query_i64(
+            &db,
+            "SELECT count(DISTINCT design) FROM batch_attribution_summary"
+        ),
+        7
+    );
+    assert_eq!(
+        common::query_i64(
+            &db,
+            "SELECT count(*) FROM batch_attribution WHERE first_order = 1 AND subsystem = 'census'
+               AND metric = 'terminations' AND simulation_year = 2025"
+        ),
+        2
+    );
+    // The bands are the ensemble's alone.
+    let n = common::query_i64(&db, "SELECT max(runs) FROM batch_bands");
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn bad_attribution_tables_are_refused() {
+    let dir = common::tmp();
+    for (extra, says) in [
+        ("points = 1", "attribution.points must be 2"),
+        ("points = 4", "attribution.points must be 2"),
+        ("subsystems = [\"weather\"]", "\"weather\" is not one of"),
+        ("subsystems = [\"plan\", \"plan\"]", "appears twice"),
+        ("subsystems = []", "empty"),
+        ("sample = 3", "sample"),
+    ] {
+        let path = dir.path().join("b.toml");
+        std::fs::write(&path, format!("{BATCH}\n[attribution]\n{extra}\n")).unwrap();
+        let e = ValidBatch::load(&path).unwrap_err().to_string();
+        assert!(e.contains(says), "{extra}: {e}");
+    }
+    // A census file (only named: validation reads no census) has no randomness to
+    // attribute.
+    let text = BATCH.replace("employees = 400", "census = \"census.csv\"")
+        + "\n[attribution]\nsubsystems = [\"census\"]\n";
+    std::fs::write(dir.path().join("b.toml"), &text).unwrap();
+    let e = ValidBatch::load(&dir.path().join("b.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("census file, which has no randomness"), "{e}");
+    // Without a list, a census file batch attributes to the five run subsystems.
+    let text = BATCH.replace("employees = 400", "census = \"census.csv\"") + "\n[attribution]\n";
+    std::fs::write(dir.path().join("b.toml"), &text).unwrap();
+    let b = ValidBatch::load(&dir.path().join("b.toml")).unwrap();
+    assert_eq!(b.attribution.unwrap().subsystems.len(), 5);
 }

@@ -142,5 +142,8 @@ fn each_subsystem_seed_moves_its_own_events_only() {
         s.random_seed_raises = Some(42);
         s.random_seed_plan = Some(42);
     });
-    assert!(all == before, "explicit subsystem seeds equal to the run's seed");
+    assert!(
+        all == before,
+        "explicit subsystem seeds equal to the run's seed"
+    );
 }

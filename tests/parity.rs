@@ -291,8 +291,11 @@ fn engines_agree_on_non_default_rules() {
     config.plan.eligibility.new_hire_ineligible_pct = 0.1;
     let s = &mut config.simulation;
     (s.random_seed_termination, s.random_seed_hiring) = (Some(11), Some(12));
-    (s.random_seed_promotion, s.random_seed_raises, s.random_seed_plan) =
-        (Some(13), Some(14), Some(15));
+    (
+        s.random_seed_promotion,
+        s.random_seed_raises,
+        s.random_seed_plan,
+    ) = (Some(13), Some(14), Some(15));
     let config = common::valid(config);
     let census = common::prepared(&config, 1_200);
     assert_parity("every subsystem on its own seed", &config, &census);

@@ -24,12 +24,12 @@ pub struct Difference {
     pub p95: f64,
 }
 
-/// Every difference alternative − base over the seeds both scenarios ran, by year, then
-/// metric (in [`Metric::ALL`] order).
+/// Every difference alternative − base over the seeds both scenarios ran in their
+/// ensembles, by year, then metric (in [`Metric::ALL`] order).
 pub fn compare(runs: &[RunSummary], base: usize, alternative: usize) -> Vec<Difference> {
     let of = |s: usize| -> BTreeMap<u64, &RunSummary> {
         runs.iter()
-            .filter(|r| r.scenario == s)
+            .filter(|r| r.scenario == s && r.design == crate::Design::Ensemble)
             .map(|r| (r.seed, r))
             .collect()
     };
@@ -80,6 +80,7 @@ mod tests {
         RunSummary {
             scenario,
             seed,
+            design: crate::Design::Ensemble,
             years: vec![YearSummary {
                 year: 2025,
                 hires,

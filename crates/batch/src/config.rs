@@ -22,6 +22,10 @@
 //! metric = "employer_cost"
 //! year = 2029
 //! above = 12_000_000
+//!
+//! [attribution]                       # optional: which randomness matters
+//! points = 100                        # the first 100 seeds; default every seed
+//! subsystems = ["termination", "plan"] # default every one (census only when synthetic)
 //! ```
 //!
 //! An overlay is merged into the base configuration table by table (a value replaces the
@@ -29,6 +33,7 @@
 //! file: an unknown key or a broken rule is reported with its scenario id and key before any
 //! run starts.
 
+use crate::attribution::{resample_seed, Design, Subsystem};
 use crate::metrics::Metric;
 use crate::BatchError;
 use serde::{Deserialize, Serialize};
@@ -47,6 +52,82 @@ pub struct BatchFile {
     pub scenarios: Vec<ScenarioSpec>,
     #[serde(rename = "threshold", default)]
     pub thresholds: Vec<ThresholdSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<AttributionSpec>,
+}
+
+/// `[attribution]`: variance attribution by subsystem ([`crate::attribution`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributionSpec {
+    /// N: the design's points are the batch's first N seeds (default: every seed). Each
+    /// point costs one run per subsystem plus one, per scenario.
+    #[serde(default)]
+    pub points: Option<u64>,
+    /// The subsystems to attribute to (default: every one; `census` only with a synthetic
+    /// census).
+    #[serde(default)]
+    pub subsystems: Option<Vec<String>>,
+}
+
+/// A validated `[attribution]`: the points' seeds and the subsystems.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub seeds: Vec<u64>,
+    pub subsystems: Vec<Subsystem>,
+}
+
+/// The attribution a batch file asks for, checked against its seeds and census: at least 2
+/// and at most every seed as points, known subsystems without repeats, and no `census` for
+/// a census file (it has no randomness).
+pub fn attribution_plan(file: &BatchFile, seeds: &[u64]) -> Result<Option<Attribution>, String> {
+    let Some(spec) = &file.attribution else {
+        return Ok(None);
+    };
+    let points = spec.points.unwrap_or(seeds.len() as u64);
+    if points < 2 || points > seeds.len() as u64 {
+        return Err(format!(
+            "attribution.points must be 2 to the number of seeds ({}), not {points}",
+            seeds.len()
+        ));
+    }
+    let synthetic = file.batch.census.is_none();
+    let subsystems = match &spec.subsystems {
+        None => Subsystem::ALL
+            .into_iter()
+            .filter(|s| synthetic || *s != Subsystem::Census)
+            .collect(),
+        Some(names) => {
+            let mut out: Vec<Subsystem> = Vec::new();
+            for n in names {
+                let s = Subsystem::parse(n).ok_or_else(|| {
+                    format!(
+                        "attribution.subsystems: {n:?} is not one of {}",
+                        Subsystem::ALL.map(|s| s.name()).join(", ")
+                    )
+                })?;
+                if out.contains(&s) {
+                    return Err(format!("attribution.subsystems: {n:?} appears twice"));
+                }
+                if s == Subsystem::Census && !synthetic {
+                    return Err(
+                        "attribution.subsystems: \"census\" varies a synthetic census, but this \
+                         batch reads a census file, which has no randomness"
+                            .into(),
+                    );
+                }
+                out.push(s);
+            }
+            if out.is_empty() {
+                return Err("attribution.subsystems: the list is empty".into());
+            }
+            out
+        }
+    };
+    Ok(Some(Attribution {
+        seeds: seeds[..points as usize].to_vec(),
+        subsystems,
+    }))
 }
 
 /// `[batch]`: the base configuration, the census and the seeds.
@@ -161,6 +242,7 @@ pub struct ValidBatch {
     pub seeds: Vec<u64>,
     pub census: BatchCensus,
     pub thresholds: Vec<Threshold>,
+    pub attribution: Option<Attribution>,
 }
 
 impl ValidBatch {
@@ -247,6 +329,7 @@ impl ValidBatch {
             },
         };
         let thresholds = threshold_list(&file.thresholds).map_err(invalid)?;
+        let attribution = attribution_plan(&file, &seeds).map_err(invalid)?;
         for t in &thresholds {
             for s in &scenarios {
                 if !s.config.years().contains(&t.year) {
@@ -264,19 +347,51 @@ impl ValidBatch {
             seeds,
             census,
             thresholds,
+            attribution,
         })
     }
 
     /// Scenario `s`'s configuration with seed `seed` (the seed cannot break validity: any
     /// `u64` is a seed).
     pub fn run_config(&self, s: usize, seed: u64) -> Result<ValidConfig, BatchError> {
+        self.design_config(s, seed, Design::Ensemble).map(|c| c.0)
+    }
+
+    /// Scenario `s`'s configuration for the run of `design` at the point of seed `seed`,
+    /// and the seed of its synthetic census: the ensemble run is `run_config`; the resample
+    /// run draws everything with the point's second seed; a run varying one subsystem gives
+    /// that subsystem's seed the second seed. A subsystem seed the scenario pins stays.
+    pub fn design_config(
+        &self,
+        s: usize,
+        seed: u64,
+        design: Design,
+    ) -> Result<(ValidConfig, u64), BatchError> {
         let mut c = self.scenarios[s].config.config().clone();
-        c.simulation.random_seed = seed;
-        c.validate().map_err(|source| BatchError::Scenario {
+        let sim = &mut c.simulation;
+        sim.random_seed = match design {
+            Design::Resample => resample_seed(seed),
+            _ => seed,
+        };
+        if let Design::Vary(subsystem) = design {
+            let slot = match subsystem {
+                Subsystem::Census => None,
+                Subsystem::Termination => Some(&mut sim.random_seed_termination),
+                Subsystem::Hiring => Some(&mut sim.random_seed_hiring),
+                Subsystem::Promotion => Some(&mut sim.random_seed_promotion),
+                Subsystem::Raises => Some(&mut sim.random_seed_raises),
+                Subsystem::Plan => Some(&mut sim.random_seed_plan),
+            };
+            if let Some(slot) = slot {
+                slot.get_or_insert(resample_seed(seed));
+            }
+        }
+        let config = c.validate().map_err(|source| BatchError::Scenario {
             path: self.path.clone(),
             scenario: self.scenarios[s].id.clone(),
             source,
-        })
+        })?;
+        Ok((config, design.seed_of(Subsystem::Census, seed)))
     }
 }
 

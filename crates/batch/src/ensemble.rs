@@ -53,10 +53,11 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-/// The values of `metric` in `year` over the seeds of each scenario, in seed order.
+/// The values of `metric` in `year` over the seeds of each scenario's ensemble, in seed
+/// order (the runs of an attribution design are not part of it).
 fn values(runs: &[RunSummary]) -> BTreeMap<(usize, i32, usize), Vec<f64>> {
     let mut out: BTreeMap<(usize, i32, usize), Vec<f64>> = BTreeMap::new();
-    for r in runs {
+    for r in runs.iter().filter(|r| r.design == crate::Design::Ensemble) {
         for y in &r.years {
             for (k, m) in Metric::ALL.iter().enumerate() {
                 out.entry((r.scenario, y.year, k))
@@ -98,7 +99,7 @@ pub fn bands(runs: &[RunSummary]) -> Vec<Band> {
         .collect()
 }
 
-/// Every threshold's probability per scenario.
+/// Every threshold's probability per scenario, over its ensemble.
 pub fn thresholds(
     runs: &[RunSummary],
     scenarios: usize,
@@ -109,7 +110,7 @@ pub fn thresholds(
         for t in thresholds {
             let v: Vec<f64> = runs
                 .iter()
-                .filter(|r| r.scenario == s)
+                .filter(|r| r.scenario == s && r.design == crate::Design::Ensemble)
                 .filter_map(|r| r.years.iter().find(|y| y.year == t.year))
                 .map(|y| t.metric.value(y))
                 .collect();

@@ -6,10 +6,15 @@
 //! summary is kept, and per scenario, year and metric the ensemble's mean, standard deviation
 //! and percentile bands, with the threshold probabilities the batch file asks for.
 //!
+//! With an `[attribution]` table, the batch also runs the designs of a variance attribution
+//! by subsystem ([`attribution`]): how much of each metric's spread the census, termination,
+//! hiring, promotion, raise and plan-behaviour draws explain.
+//!
 //! A run (s, k) is exactly `simulate` with scenario s's configuration and seed k: the same
 //! census (the synthetic one generated with seed k, or the batch's census file), the same
 //! engine, so the same summaries to the cent.
 
+pub mod attribution;
 pub mod chart;
 pub mod compare;
 pub mod config;
@@ -17,15 +22,16 @@ pub mod ensemble;
 pub mod metrics;
 pub mod runner;
 
+pub use attribution::{attribution, resample_seed, Design, Share, Subsystem};
 pub use chart::fan_chart;
 pub use compare::{compare, Difference};
 pub use config::{
-    seed_list, threshold_list, BatchFile, Detail, ScenarioSpec, Seeds, Threshold, ThresholdSpec,
-    ValidBatch,
+    attribution_plan, seed_list, threshold_list, Attribution, AttributionSpec, BatchFile, Detail,
+    ScenarioSpec, Seeds, Threshold, ThresholdSpec, ValidBatch,
 };
 pub use ensemble::{bands, thresholds, Band, ThresholdResult};
 pub use metrics::Metric;
-pub use runner::{jobs, run_batch, Job, RunSummary, Shard};
+pub use runner::{job_list, jobs, run_batch, Job, RunSummary, Shard};
 
 use std::path::PathBuf;
 

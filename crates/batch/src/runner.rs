@@ -1,8 +1,10 @@
 //! The runs of a batch: the job list (every scenario with every seed, scenario by
-//! scenario, seeds in the file's order) and their parallel execution over the cores, each run
-//! on one worker; results come back in job order whatever the thread count.
+//! scenario, seeds in the file's order, then the runs of the variance attribution) and their
+//! parallel execution over the cores, each run on one worker; results come back in job
+//! order whatever the thread count.
 
-use crate::config::{BatchCensus, ValidBatch};
+use crate::attribution::Design;
+use crate::config::{Attribution, BatchCensus, ValidBatch};
 use crate::BatchError;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,11 +19,13 @@ use workforce_sim_core::year::{
 use workforce_sim_core::SimulationError;
 use workforce_sim_store::DuckdbParquet;
 
-/// One run of a batch: scenario index and seed.
+/// One run of a batch: scenario index, seed, and which seeds its subsystems draw with
+/// (the ensemble's, or a design of the variance attribution at the point of that seed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Job {
     pub scenario: usize,
     pub seed: u64,
+    pub design: Design,
 }
 
 /// What a run keeps: its per-year summaries.
@@ -29,16 +33,45 @@ pub struct Job {
 pub struct RunSummary {
     pub scenario: usize,
     pub seed: u64,
+    pub design: Design,
     pub years: Vec<YearSummary>,
     /// Wall time of the run (census and years).
     pub seconds: f64,
 }
 
-/// Every (scenario, seed) pair, scenario by scenario.
+/// Every job of a batch: see [`job_list`].
 pub fn jobs(batch: &ValidBatch) -> Vec<Job> {
-    (0..batch.scenarios.len())
-        .flat_map(|scenario| batch.seeds.iter().map(move |&seed| Job { scenario, seed }))
-        .collect()
+    job_list(
+        batch.scenarios.len(),
+        &batch.seeds,
+        batch.attribution.as_ref(),
+    )
+}
+
+/// Every (scenario, seed) pair of the ensemble, scenario by scenario; then, with an
+/// attribution, per scenario and point the resample run and one run per subsystem.
+pub fn job_list(scenarios: usize, seeds: &[u64], attribution: Option<&Attribution>) -> Vec<Job> {
+    let ensemble = (0..scenarios).flat_map(|scenario| {
+        seeds.iter().map(move |&seed| Job {
+            scenario,
+            seed,
+            design: Design::Ensemble,
+        })
+    });
+    let designs = attribution.into_iter().flat_map(|a| {
+        (0..scenarios).flat_map(move |scenario| {
+            a.seeds.iter().flat_map(move |&seed| {
+                std::iter::once(Design::Resample)
+                    .chain(a.subsystems.iter().map(|&s| Design::Vary(s)))
+                    .map(move |design| Job {
+                        scenario,
+                        seed,
+                        design,
+                    })
+            })
+        })
+    });
+    ensemble.chain(designs).collect()
 }
 
 /// One of `count` deterministic partitions of a batch's job list (`index` from 1): the jobs
@@ -97,7 +130,7 @@ pub fn run_batch(
             message: e.to_string(),
         })?;
     // A census file is staged once per scenario (staging depends on the configuration, not
-    // on the seed); a synthetic census is generated per run, with the run's seed.
+    // on the seed); a synthetic census is generated per run, with the run's census seed.
     let sources: Vec<Source> = batch
         .scenarios
         .iter()
@@ -137,8 +170,9 @@ enum Source {
     Synthetic(usize),
 }
 
-/// One run: scenario `job.scenario`'s configuration with seed `job.seed`, exactly as
-/// `simulate --seed` runs it, keeping the summaries only.
+/// One run: scenario `job.scenario`'s configuration with seed `job.seed` (for the ensemble,
+/// exactly as `simulate --seed` runs it; for an attribution design, with the subsystem
+/// seeds of that design), keeping the summaries only.
 fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary, BatchError> {
     let started = Instant::now();
     let scenario = &batch.scenarios[job.scenario];
@@ -147,14 +181,15 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
         seed: job.seed,
         source,
     };
-    let config: ValidConfig = batch.run_config(job.scenario, job.seed)?;
+    let (config, census_seed): (ValidConfig, u64) =
+        batch.design_config(job.scenario, job.seed, job.design)?;
     let generated;
     let census = match source {
         Source::Staged(c) => c,
         Source::Synthetic(employees) => {
             let base_year = workforce_sim_core::date::year_of(config.census_plan_year().1);
             let input =
-                CensusInput::Synthetic(GeneratorParams::new(*employees, base_year, job.seed));
+                CensusInput::Synthetic(GeneratorParams::new(*employees, base_year, census_seed));
             generated = year::prepare_census_with(&config, &input, None).map_err(fail)?;
             &generated
         }
@@ -186,6 +221,7 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
     Ok(RunSummary {
         scenario: job.scenario,
         seed: job.seed,
+        design: job.design,
         years: report.years.into_iter().map(|y| y.summary).collect(),
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -205,6 +241,7 @@ mod tests {
             .map(|k| Job {
                 scenario: 0,
                 seed: k,
+                design: Design::Ensemble,
             })
             .collect();
         let mut seen: Vec<u64> = (1..=3)

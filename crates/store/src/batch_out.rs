@@ -1,5 +1,6 @@
 //! The database of a batch: what every run kept (its per-year summary, keyed by scenario,
-//! seed and year), the ensemble bands and threshold probabilities, and the runs themselves.
+//! seed and year), the ensemble bands and threshold probabilities, and the runs themselves;
+//! with a variance attribution, its runs' summaries (keyed also by design) and the shares.
 //! Written in one transaction to `FILE.partial` and renamed over `FILE` when complete, like a
 //! run's database; an existing file is replaced only when asked.
 
@@ -31,6 +32,8 @@ pub struct BatchRunRow {
     pub scenario_id: String,
     pub label: String,
     pub seed: u64,
+    /// `ensemble`, or the attribution design (`resample`, or the varied subsystem).
+    pub design: String,
     pub config_fingerprint: String,
     pub seconds: f64,
     /// The run's own results database, when it is kept in full.
@@ -42,6 +45,8 @@ pub struct BatchRunRow {
 pub struct BatchYearRow<'a> {
     pub scenario_id: &'a str,
     pub seed: u64,
+    /// Stored in `batch_attribution_summary` only (the ensemble's rows are all `ensemble`).
+    pub design: &'a str,
     pub summary: &'a YearSummary,
 }
 
@@ -69,6 +74,20 @@ pub struct ThresholdRow<'a> {
     pub probability: f64,
 }
 
+/// One variance share: of a metric in a scenario and year, to one subsystem.
+#[derive(Debug, Clone)]
+pub struct ShareRow<'a> {
+    pub scenario_id: &'a str,
+    pub year: i32,
+    pub metric: &'static str,
+    pub subsystem: &'static str,
+    pub points: u64,
+    pub variance: f64,
+    /// first order, its standard error, total effect, its standard error (NULL when the
+    /// metric does not vary).
+    pub shares: [Option<f64>; 4],
+}
+
 /// Everything a batch database holds.
 pub struct BatchTables<'a> {
     /// The batch file as JSON.
@@ -79,27 +98,42 @@ pub struct BatchTables<'a> {
     pub years: Vec<BatchYearRow<'a>>,
     pub bands: Vec<BandRow<'a>>,
     pub thresholds: Vec<ThresholdRow<'a>>,
+    /// The summaries of the attribution's runs (not the ensemble's).
+    pub attribution_years: Vec<BatchYearRow<'a>>,
+    pub attribution: Vec<ShareRow<'a>>,
 }
 
-const SCHEMA: [&str; 5] = [
-    "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
-        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER)",
-    "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
-        config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL, detail_database VARCHAR)",
-    "CREATE TABLE batch_year_summary (scenario_id VARCHAR NOT NULL, seed UBIGINT NOT NULL,
-        simulation_year INTEGER NOT NULL, starting_headcount BIGINT, headcount BIGINT, hires BIGINT,
+/// The summary columns after the key (`scenario_id, seed[, design], simulation_year`).
+const SUMMARY_COLUMNS: &str = "starting_headcount BIGINT, headcount BIGINT, hires BIGINT,
         experienced_terminations BIGINT, new_hire_terminations BIGINT, terminations BIGINT, promotions BIGINT,
         raises BIGINT, payroll DECIMAL(18,2), prorated_payroll DECIMAL(18,2), eligible BIGINT,
         participants BIGINT, participation_rate DOUBLE, average_deferral_rate DOUBLE, enrollments BIGINT,
         opt_outs BIGINT, escalations BIGINT, employee_deferrals DECIMAL(18,2), employer_match DECIMAL(18,2),
-        employer_core DECIMAL(18,2), employer_cost DECIMAL(18,2), forfeitures DECIMAL(18,2), hce_count BIGINT)",
+        employer_core DECIMAL(18,2), employer_cost DECIMAL(18,2), forfeitures DECIMAL(18,2), hce_count BIGINT";
+
+/// The batch tables, `batch_metadata` first, then in the order of [`PARQUET_VIEWS`].
+fn schema() -> [String; 7] {
+    [
+    "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
+        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER)".into(),
+    "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
+        design VARCHAR NOT NULL, config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL,
+        detail_database VARCHAR)".into(),
+    format!("CREATE TABLE batch_year_summary (scenario_id VARCHAR NOT NULL, seed UBIGINT NOT NULL,
+        simulation_year INTEGER NOT NULL, {SUMMARY_COLUMNS})"),
     "CREATE TABLE batch_bands (scenario_id VARCHAR NOT NULL, simulation_year INTEGER NOT NULL,
         metric VARCHAR NOT NULL, runs BIGINT NOT NULL, mean DOUBLE, sd DOUBLE, p5 DOUBLE, p25 DOUBLE,
-        p50 DOUBLE, p75 DOUBLE, p95 DOUBLE)",
+        p50 DOUBLE, p75 DOUBLE, p95 DOUBLE)".into(),
     "CREATE TABLE batch_thresholds (scenario_id VARCHAR NOT NULL, metric VARCHAR NOT NULL,
         simulation_year INTEGER NOT NULL, comparison VARCHAR NOT NULL, value DOUBLE NOT NULL,
-        runs BIGINT NOT NULL, probability DOUBLE)",
-];
+        runs BIGINT NOT NULL, probability DOUBLE)".into(),
+    format!("CREATE TABLE batch_attribution_summary (scenario_id VARCHAR NOT NULL, seed UBIGINT NOT NULL,
+        design VARCHAR NOT NULL, simulation_year INTEGER NOT NULL, {SUMMARY_COLUMNS})"),
+    "CREATE TABLE batch_attribution (scenario_id VARCHAR NOT NULL, simulation_year INTEGER NOT NULL,
+        metric VARCHAR NOT NULL, subsystem VARCHAR NOT NULL, points BIGINT NOT NULL, variance DOUBLE,
+        first_order DOUBLE, first_order_se DOUBLE, total_effect DOUBLE, total_effect_se DOUBLE)".into(),
+    ]
+}
 
 fn encode_error(table: &'static str) -> impl Fn(duckdb::arrow::error::ArrowError) -> StoreError {
     move |e| StoreError::Encode {
@@ -137,6 +171,7 @@ fn runs_batch(rows: &[BatchRunRow]) -> Result<RecordBatch, StoreError> {
             "seed",
             Arc::new(UInt64Array::from_iter_values(r().map(|x| x.seed))) as ArrayRef,
         ),
+        ("design", text(r().map(|x| x.design.as_str()))),
         (
             "config_fingerprint",
             text(r().map(|x| x.config_fingerprint.as_str())),
@@ -150,19 +185,23 @@ fn runs_batch(rows: &[BatchRunRow]) -> Result<RecordBatch, StoreError> {
     .map_err(encode_error("batch_runs"))
 }
 
-fn years_batch(rows: &[BatchYearRow<'_>]) -> Result<RecordBatch, StoreError> {
+/// The rows of `batch_year_summary`, or with `design` of `batch_attribution_summary`.
+fn years_batch(rows: &[BatchYearRow<'_>], design: bool) -> Result<RecordBatch, StoreError> {
     const T: &str = "batch_year_summary";
     let s = || rows.iter().map(|x| x.summary);
     let count = |f: fn(&YearSummary) -> u64| int(s().map(move |y| f(y) as i64));
-    RecordBatch::try_from_iter([
+    let key = [
         ("scenario_id", text(rows.iter().map(|x| x.scenario_id))),
         (
             "seed",
             Arc::new(UInt64Array::from_iter_values(rows.iter().map(|x| x.seed))) as ArrayRef,
         ),
+    ];
+    let designs = design.then(|| ("design", text(rows.iter().map(|x| x.design))));
+    RecordBatch::try_from_iter(key.into_iter().chain(designs).chain([
         (
             "simulation_year",
-            Arc::new(Int32Array::from_iter_values(s().map(|y| y.year))),
+            Arc::new(Int32Array::from_iter_values(s().map(|y| y.year))) as ArrayRef,
         ),
         ("starting_headcount", count(|y| y.starting_headcount)),
         ("headcount", count(|y| y.ending_headcount)),
@@ -205,8 +244,32 @@ fn years_batch(rows: &[BatchYearRow<'_>]) -> Result<RecordBatch, StoreError> {
         ("employer_cost", money(T, s().map(stored_cost))?),
         ("forfeitures", money(T, s().map(|y| y.forfeitures))?),
         ("hce_count", count(|y| y.hce_count)),
-    ])
+    ]))
     .map_err(encode_error(T))
+}
+
+fn shares_batch(rows: &[ShareRow<'_>]) -> Result<RecordBatch, StoreError> {
+    let share = |k: usize| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(
+            rows.iter().map(move |r| r.shares[k]),
+        ))
+    };
+    RecordBatch::try_from_iter([
+        ("scenario_id", text(rows.iter().map(|r| r.scenario_id))),
+        (
+            "simulation_year",
+            Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.year))) as ArrayRef,
+        ),
+        ("metric", text(rows.iter().map(|r| r.metric))),
+        ("subsystem", text(rows.iter().map(|r| r.subsystem))),
+        ("points", int(rows.iter().map(|r| r.points as i64))),
+        ("variance", float(rows.iter().map(|r| r.variance))),
+        ("first_order", share(0)),
+        ("first_order_se", share(1)),
+        ("total_effect", share(2)),
+        ("total_effect_se", share(3)),
+    ])
+    .map_err(encode_error("batch_attribution"))
 }
 
 fn bands_batch(rows: &[BandRow<'_>]) -> Result<RecordBatch, StoreError> {
@@ -282,19 +345,29 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
     {
         let x = Executor::open(&tmp)?;
         let tx = x.begin("begin batch")?;
-        x.run("create batch schema", SCHEMA)?;
+        x.run("create batch schema", schema().iter().map(String::as_str))?;
         x.run("write batch metadata", [metadata_insert(t).as_str()])?;
         x.insert("write runs", "batch_runs", runs_batch(&t.runs)?)?;
         x.insert(
             "write summaries",
             "batch_year_summary",
-            years_batch(&t.years)?,
+            years_batch(&t.years, false)?,
         )?;
         x.insert("write bands", "batch_bands", bands_batch(&t.bands)?)?;
         x.insert(
             "write thresholds",
             "batch_thresholds",
             thresholds_batch(&t.thresholds)?,
+        )?;
+        x.insert(
+            "write attribution summaries",
+            "batch_attribution_summary",
+            years_batch(&t.attribution_years, true)?,
+        )?;
+        x.insert(
+            "write attribution",
+            "batch_attribution",
+            shares_batch(&t.attribution)?,
         )?;
         tx.commit("commit batch")?;
         x.run("checkpoint", ["CHECKPOINT"])?;
@@ -309,6 +382,47 @@ pub struct BatchPart {
     pub runs: Vec<BatchRunRow>,
     /// `(scenario_id, seed, summary)`; the summary has the stored fields (the others 0).
     pub years: Vec<(String, u64, YearSummary)>,
+    /// `(scenario_id, seed, design, summary)` of the attribution's runs.
+    pub attribution_years: Vec<(String, u64, String, YearSummary)>,
+}
+
+/// The summary columns as read back (money in cents), after the key columns.
+const SUMMARY_READ: &str = "simulation_year, starting_headcount, headcount, hires,
+                experienced_terminations, new_hire_terminations, promotions, raises,
+                (payroll * 100)::BIGINT, (prorated_payroll * 100)::BIGINT, eligible, participants,
+                participation_rate, average_deferral_rate, enrollments, opt_outs, escalations,
+                (employee_deferrals * 100)::BIGINT, (employer_match * 100)::BIGINT,
+                (employer_core * 100)::BIGINT, (forfeitures * 100)::BIGINT, hce_count";
+
+/// A summary read with [`SUMMARY_READ`] from column `at` on.
+fn summary_at(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<YearSummary> {
+    let n = |k: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(at + k)? as u64) };
+    let money = |k: usize| -> duckdb::Result<f64> { Ok(r.get::<_, i64>(at + k)? as f64 / 100.0) };
+    Ok(YearSummary {
+        year: r.get(at)?,
+        starting_headcount: n(1)?,
+        ending_headcount: n(2)?,
+        hires: n(3)?,
+        experienced_terminations: n(4)?,
+        new_hire_terminations: n(5)?,
+        promotions: n(6)?,
+        raises: n(7)?,
+        payroll: money(8)?,
+        prorated_payroll: money(9)?,
+        eligible: n(10)?,
+        participants: n(11)?,
+        participation_rate: r.get(at + 12)?,
+        average_deferral_rate: r.get(at + 13)?,
+        enrollments: n(14)?,
+        opt_outs: n(15)?,
+        escalations: n(16)?,
+        employee_contributions: money(17)?,
+        employer_match: money(18)?,
+        employer_core: money(19)?,
+        forfeitures: money(20)?,
+        hce_count: n(21)?,
+        ..Default::default()
+    })
 }
 
 /// Reads a batch (or shard) database written by [`write_batch`].
@@ -322,64 +436,32 @@ pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
     )?;
     let runs = x.query(
         "read batch runs",
-        "SELECT scenario_id, label, seed, config_fingerprint, seconds, detail_database FROM batch_runs",
+        "SELECT scenario_id, label, seed, design, config_fingerprint, seconds, detail_database
+         FROM batch_runs",
         [],
         |r| {
             Ok(BatchRunRow {
                 scenario_id: r.get(0)?,
                 label: r.get(1)?,
                 seed: r.get(2)?,
-                config_fingerprint: r.get(3)?,
-                seconds: r.get(4)?,
-                detail: r.get(5)?,
+                design: r.get(3)?,
+                config_fingerprint: r.get(4)?,
+                seconds: r.get(5)?,
+                detail: r.get(6)?,
             })
         },
     )?;
-    let money = |r: &duckdb::Row<'_>, k: usize| -> duckdb::Result<f64> {
-        Ok(r.get::<_, i64>(k)? as f64 / 100.0)
-    };
     let years = x.query(
         "read batch summaries",
-        "SELECT scenario_id, seed, simulation_year, starting_headcount, headcount, hires,
-                experienced_terminations, new_hire_terminations, promotions, raises,
-                (payroll * 100)::BIGINT, (prorated_payroll * 100)::BIGINT, eligible, participants,
-                participation_rate, average_deferral_rate, enrollments, opt_outs, escalations,
-                (employee_deferrals * 100)::BIGINT, (employer_match * 100)::BIGINT,
-                (employer_core * 100)::BIGINT, (forfeitures * 100)::BIGINT, hce_count
-         FROM batch_year_summary",
+        &format!("SELECT scenario_id, seed, {SUMMARY_READ} FROM batch_year_summary"),
         [],
-        |r| {
-            let n = |k: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(k)? as u64) };
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, u64>(1)?,
-                YearSummary {
-                    year: r.get(2)?,
-                    starting_headcount: n(3)?,
-                    ending_headcount: n(4)?,
-                    hires: n(5)?,
-                    experienced_terminations: n(6)?,
-                    new_hire_terminations: n(7)?,
-                    promotions: n(8)?,
-                    raises: n(9)?,
-                    payroll: money(r, 10)?,
-                    prorated_payroll: money(r, 11)?,
-                    eligible: n(12)?,
-                    participants: n(13)?,
-                    participation_rate: r.get(14)?,
-                    average_deferral_rate: r.get(15)?,
-                    enrollments: n(16)?,
-                    opt_outs: n(17)?,
-                    escalations: n(18)?,
-                    employee_contributions: money(r, 19)?,
-                    employer_match: money(r, 20)?,
-                    employer_core: money(r, 21)?,
-                    forfeitures: money(r, 22)?,
-                    hce_count: n(23)?,
-                    ..Default::default()
-                },
-            ))
-        },
+        |r| Ok((r.get(0)?, r.get(1)?, summary_at(r, 2)?)),
+    )?;
+    let attribution_years = x.query(
+        "read attribution summaries",
+        &format!("SELECT scenario_id, seed, design, {SUMMARY_READ} FROM batch_attribution_summary"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, summary_at(r, 3)?)),
     )?;
     let shard = match (index, count) {
         (Some(i), Some(n)) => Some((i as u32, n as u32)),
@@ -390,6 +472,7 @@ pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
         shard,
         runs,
         years,
+        attribution_years,
     })
 }
 
@@ -473,7 +556,7 @@ fn parquet_file(path: &Path, batch: &RecordBatch, drop: &[&str]) -> Result<(), S
 
 /// The catalog of a Parquet batch output: views named as the batch tables over the files,
 /// columns in the tables' order.
-const PARQUET_VIEWS: [(&str, &str); 4] = [
+const PARQUET_VIEWS: [(&str, &str); 6] = [
     ("batch_runs", "scenario_id, * EXCLUDE (scenario_id)"),
     (
         "batch_year_summary",
@@ -481,6 +564,11 @@ const PARQUET_VIEWS: [(&str, &str); 4] = [
     ),
     ("batch_bands", "scenario_id, * EXCLUDE (scenario_id)"),
     ("batch_thresholds", "scenario_id, * EXCLUDE (scenario_id)"),
+    (
+        "batch_attribution_summary",
+        "scenario_id, * EXCLUDE (scenario_id)",
+    ),
+    ("batch_attribution", "scenario_id, * EXCLUDE (scenario_id)"),
 ];
 
 /// Writes a batch as hive-partitioned Parquet, the form other engines read:
@@ -509,8 +597,12 @@ pub fn write_batch_parquet(
     }
     let part =
         |table: &str, scenario: &str| tmp.join(table).join(format!("scenario_id={scenario}"));
-    let mut scenarios: Vec<&str> = t.runs.iter().map(|r| r.scenario_id.as_str()).collect();
-    scenarios.dedup();
+    let mut scenarios: Vec<&str> = Vec::new();
+    for r in &t.runs {
+        if !scenarios.contains(&r.scenario_id.as_str()) {
+            scenarios.push(&r.scenario_id);
+        }
+    }
     for s in &scenarios {
         let mine = |id: &str| id == *s;
         let runs: Vec<BatchRunRow> = t
@@ -531,10 +623,28 @@ pub fn write_batch_parquet(
             .filter(|x| mine(x.scenario_id))
             .cloned()
             .collect();
+        let ay: Vec<BatchYearRow<'_>> = t
+            .attribution_years
+            .iter()
+            .filter(|x| mine(x.scenario_id))
+            .cloned()
+            .collect();
+        let shares: Vec<ShareRow<'_>> = t
+            .attribution
+            .iter()
+            .filter(|x| mine(x.scenario_id))
+            .cloned()
+            .collect();
         for (table, rows, batch) in [
             ("batch_runs", runs.len(), runs_batch(&runs)?),
             ("batch_bands", bands.len(), bands_batch(&bands)?),
             ("batch_thresholds", th.len(), thresholds_batch(&th)?),
+            (
+                "batch_attribution_summary",
+                ay.len(),
+                years_batch(&ay, true)?,
+            ),
+            ("batch_attribution", shares.len(), shares_batch(&shares)?),
         ] {
             if rows > 0 {
                 parquet_file(
@@ -552,14 +662,15 @@ pub fn write_batch_parquet(
         let path = part("batch_year_summary", rows[0].scenario_id)
             .join(format!("seed={}", rows[0].seed))
             .join("part-0.parquet");
-        parquet_file(&path, &years_batch(rows)?, &["scenario_id", "seed"])?;
+        parquet_file(&path, &years_batch(rows, false)?, &["scenario_id", "seed"])?;
     }
     // The catalog, written once the directory is in place (its views bind the files).
     crate::place::replace_dir(&tmp, dir)?;
     let abs = std::fs::canonicalize(dir).map_err(|e| state(format!("cannot resolve: {e}")))?;
     let x = Executor::open(&abs.join("batch.duckdb"))?;
     let tx = x.begin("begin batch catalog")?;
-    x.run("create batch catalog", [SCHEMA[0]])?;
+    let tables = schema();
+    x.run("create batch catalog", [tables[0].as_str()])?;
     x.run("write batch metadata", [metadata_insert(t).as_str()])?;
     let mut views = Vec::new();
     for (i, (table, columns)) in PARQUET_VIEWS.iter().enumerate() {
@@ -576,7 +687,7 @@ pub fn write_batch_parquet(
             ));
         } else {
             // No file (no thresholds asked, or a shard's bands): the empty table.
-            views.push(SCHEMA[i + 1].to_string());
+            views.push(tables[i + 1].clone());
         }
     }
     x.run("create batch views", views.iter().map(String::as_str))?;
