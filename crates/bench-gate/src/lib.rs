@@ -13,6 +13,7 @@
 //! purpose.
 
 pub mod analysis;
+pub mod compare;
 pub mod export;
 pub mod gate;
 pub mod measurement;

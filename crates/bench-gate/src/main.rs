@@ -47,6 +47,27 @@ enum Command {
         markdown: Option<PathBuf>,
     },
     /// Write bench-report.{json,csv,md} and scaling.svg.
+    /// Base against head measured in one job (`scripts/bench-compare.sh`): the
+    /// instruction counts of a gungraun tree where the head ran against the `base`
+    /// baseline, and with `--rounds` the criterion baselines `base-1`, `head-1`, ...; prints
+    /// one Markdown table and exits 1 when a bench fails.
+    Compare {
+        #[arg(long)]
+        gungraun_dir: PathBuf,
+        /// Interleaved criterion rounds to read (0: instructions only).
+        #[arg(long, default_value_t = 0)]
+        rounds: usize,
+        #[arg(long, default_value_t = 2.0)]
+        instructions_pct: f64,
+        #[arg(long, default_value_t = 15.0)]
+        wall_pct: f64,
+        #[arg(long, default_value = "Benchmarks: base against head")]
+        title: String,
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     Report {
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
@@ -154,6 +175,41 @@ fn run() -> Result<i32> {
                 println!("gate: FAIL");
                 Ok(1)
             }
+        }
+        Command::Compare {
+            gungraun_dir,
+            rounds,
+            instructions_pct,
+            wall_pct,
+            title,
+            markdown,
+            json,
+        } => {
+            use bench_gate::compare::{instruction_rows, wall_rows, Limits, Verdict};
+            let limits = Limits {
+                instructions_pct,
+                wall_pct,
+            };
+            let mut rows = instruction_rows(&gungraun_dir, &limits);
+            if rows.is_empty() {
+                anyhow::bail!(
+                    "no gungraun summary.json under {}: did the head run save a summary?",
+                    gungraun_dir.display()
+                );
+            }
+            if rounds > 0 {
+                rows.extend(wall_rows(&criterion_dir, rounds, &limits));
+            }
+            let md = bench_gate::compare::markdown(&rows, &limits, &title);
+            if let Some(p) = markdown {
+                std::fs::write(&p, &md).with_context(|| format!("writing {}", p.display()))?;
+            }
+            if let Some(p) = json {
+                std::fs::write(&p, serde_json::to_string_pretty(&rows)?)
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            print!("{md}");
+            Ok(i32::from(rows.iter().any(|r| r.verdict == Verdict::Fail)))
         }
         Command::Report {
             out_dir,

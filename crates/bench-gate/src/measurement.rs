@@ -4,7 +4,8 @@
 use crate::*;
 use std::path::Path;
 
-fn read_json(path: &Path) -> Result<serde_json::Value, GateError> {
+/// A JSON file, parsed (errors name the file).
+pub fn read_json(path: &Path) -> Result<serde_json::Value, GateError> {
     let text = std::fs::read_to_string(path).map_err(|e| GateError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),

@@ -26,6 +26,24 @@ pub(crate) struct Executor {
     appends: Cell<u64>,
 }
 
+/// DuckDB worker threads for every database the store opens from now on (0: DuckDB's
+/// default, one per core).
+static DATABASE_THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets the DuckDB worker threads of every database the store opens from now on (0, the
+/// default: one per core). The instruction-count benches use 1, so that DuckDB's own work
+/// is counted the same way every time; a run uses the default.
+pub fn set_database_threads(threads: usize) {
+    DATABASE_THREADS.store(threads, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn threads_setting() -> Option<String> {
+    match DATABASE_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => None,
+        n => Some(format!("SET threads = {n}")),
+    }
+}
+
 impl Executor {
     pub(crate) fn open(path: &Path) -> Result<Executor, StoreError> {
         let raw = RawDb::open(Some(path)).map_err(|e| StoreError::Sql {
@@ -33,7 +51,11 @@ impl Executor {
             context: "open".into(),
             message: e.0,
         })?;
-        Ok(Executor::new(Conn::Raw(raw), path.to_path_buf()))
+        let x = Executor::new(Conn::Raw(raw), path.to_path_buf());
+        if let Some(set) = threads_setting() {
+            x.run("database threads", [set.as_str()])?;
+        }
+        Ok(x)
     }
 
     /// Opens an existing database read-only (queries of a finished run).
@@ -50,6 +72,9 @@ impl Executor {
             .access_mode(duckdb::AccessMode::ReadOnly)
             .map_err(err("open read-only"))?;
         let conn = Connection::open_with_flags(path, config).map_err(err("open"))?;
+        if let Some(set) = threads_setting() {
+            conn.execute_batch(&set).map_err(err("database threads"))?;
+        }
         Ok(Executor::new(Conn::ReadOnly(conn), path.to_path_buf()))
     }
 

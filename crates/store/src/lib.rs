@@ -20,6 +20,7 @@ mod raw;
 mod resume;
 mod schema;
 
+pub use exec::set_database_threads;
 pub use history::{participant_history, ParticipantHistory};
 pub use parquet::DuckdbParquet;
 pub use parquet_out::ParquetOut;
