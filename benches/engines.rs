@@ -30,7 +30,7 @@ fn engines(c: &mut Criterion) {
     let mut group = c.benchmark_group("engines");
     for s in common::scenarios()
         .into_iter()
-        .filter(|s| SCENARIOS.contains(&s.name))
+        .filter(|s| common::quick() || SCENARIOS.contains(&s.name))
     {
         let config = s.config();
         let census = s.census();

@@ -33,7 +33,7 @@ fn phases(c: &mut Criterion) {
     let mut group = c.benchmark_group("phases");
     let config = common::SCENARIOS[0].config();
     let (age, tenure) = band_tables(&config);
-    for n in SIZES {
+    for n in common::sizes(&SIZES) {
         let scenario = common::Scenario {
             name: "phase",
             employees: n,

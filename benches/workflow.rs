@@ -111,6 +111,9 @@ fn workflow(c: &mut Criterion) {
 
 /// The persistence contents: `(name, employees, years)`.
 fn persistence_contents() -> Vec<(&'static str, usize, i32)> {
+    if common::quick() {
+        return vec![("100x2", 100, 2)];
+    }
     let mut v = vec![("5000x5", 5_000, 5)];
     if std::env::var("WFS_BENCH_LARGE").is_ok_and(|v| v == "1") {
         v.push(("100000x10", 100_000, 10));
@@ -289,15 +292,20 @@ fn batch(c: &mut Criterion) {
     use workforce_sim::batches::ValidBatch;
     let mut group = c.benchmark_group("batch");
     group.sample_size(10);
-    let seeds = 200;
+    let (seeds, employees) = if common::quick() {
+        (2, 100)
+    } else {
+        (200, 5_000)
+    };
+    let size = format!("{seeds}x{employees}x5");
     group.throughput(Throughput::Elements(seeds));
     // Summaries only, and the same with the first seed kept in full (its own database).
     for (name, detail) in [("summaries", "none"), ("first_seed_detail", "first_seed")] {
         let text = format!(
-            "[batch]\nemployees = 5000\ndetail = \"{detail}\"\nseeds = {{ start = 1, count = {seeds} }}\n[[scenario]]\nid = \"baseline\"\nlabel = \"Baseline\"\n"
+            "[batch]\nemployees = {employees}\ndetail = \"{detail}\"\nseeds = {{ start = 1, count = {seeds} }}\n[[scenario]]\nid = \"baseline\"\nlabel = \"Baseline\"\n"
         );
         let b = ValidBatch::parse(std::path::Path::new("bench.toml"), &text).expect("batch");
-        group.bench_function(BenchmarkId::new(name, "200x5000x5"), |bench| {
+        group.bench_function(BenchmarkId::new(name, &size), |bench| {
             bench.iter_batched(
                 || tempfile::tempdir().expect("tempdir"),
                 |dir| {

@@ -58,6 +58,11 @@ benches=(--bench instructions)
 build() {
   local dir=$1 side=$2
   echo "== building the $side benches ($(git -C "$dir" rev-parse --short HEAD))" >&2
+  # The two checkouts build the same workspace crates into one target directory, and cargo
+  # tells a stale artifact by file times: make this checkout's sources the newest, so its
+  # crates are rebuilt and not taken from the other side's build.
+  find "$dir" \( -name '*.rs' -o -name 'Cargo.toml' \) -not -path '*/.git/*' -not -path '*/target/*' \
+    -exec touch {} +
   (cd "$dir" && cargo bench --locked --no-run --message-format=json "${benches[@]}") \
     | grep '"kind":\["bench"\]' \
     | sed -E 's/.*"target":\{[^}]*"name":"([^"]+)".*"executable":"([^"]+)".*/\1 \2/' \

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Instruction-count benches (gungraun under callgrind) against the committed baselines.
+# Instruction-count benches (gungraun under callgrind) against the committed record of
+# where main stood (baselines/gungraun, measured on the machine named in baselines/README.md).
+# Counts move with the CPU, so this is a record and a local check on the machine that saved
+# it; the gate is the same-job comparison, scripts/bench-compare.sh.
 #
-#   scripts/instructions.sh check   # gate: exit non-zero if any count grew more than $GUNGRAUN_LIMIT (2%)
-#   scripts/instructions.sh save    # refresh baselines/gungraun on purpose (then commit them)
+#   scripts/instructions.sh check   # exit non-zero if any count grew more than $GUNGRAUN_LIMIT (2%)
+#   scripts/instructions.sh save    # refresh the record on purpose: counts and COMMIT (then commit them)
 #
 # Needs valgrind and gungraun-runner 0.20.0 (`cargo install gungraun-runner --version 0.20.0 --locked`).
 set -euo pipefail
@@ -18,6 +21,8 @@ case "$mode" in
     ;;
   save)
     cargo bench --locked --bench instructions -- --save-baseline=main --save-summary=json
+    # The commit the record was measured at: what .ci/run compares the head with.
+    git rev-parse HEAD >"$GUNGRAUN_HOME/COMMIT"
     ;;
   *)
     echo "usage: $0 check|save" >&2

@@ -71,8 +71,28 @@ pub const SCENARIOS: [Scenario; 8] = [
     },
 ];
 
-/// Scenarios enabled in this process: all but the large ones unless `WFS_BENCH_LARGE=1`.
+/// `WFS_BENCH_QUICK=1`: every bench at its smallest size with the shortest measurement, a
+/// smoke test that every bench still runs (what `.ci/run` does, with `-- --test` so criterion
+/// runs each once).
+pub fn quick() -> bool {
+    std::env::var("WFS_BENCH_QUICK").is_ok_and(|v| v == "1")
+}
+
+/// The first of `sizes` in quick mode, else all of them.
+pub fn sizes<T: Copy>(sizes: &[T]) -> Vec<T> {
+    if quick() {
+        sizes[..1].to_vec()
+    } else {
+        sizes.to_vec()
+    }
+}
+
+/// Scenarios enabled in this process: all but the large ones unless `WFS_BENCH_LARGE=1`;
+/// the smallest only with `WFS_BENCH_QUICK=1`.
 pub fn scenarios() -> Vec<Scenario> {
+    if quick() {
+        return vec![SCENARIOS[0]];
+    }
     let large = std::env::var("WFS_BENCH_LARGE").is_ok_and(|v| v == "1");
     SCENARIOS
         .iter()
@@ -263,9 +283,20 @@ pub fn steady_state_allocator() {
 
 pub fn criterion() -> criterion::Criterion {
     steady_state_allocator();
+    let (warm_up, measurement) = if quick() {
+        (
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(1),
+        )
+    } else {
+        (
+            std::time::Duration::from_millis(500),
+            std::time::Duration::from_secs(2),
+        )
+    };
     criterion::Criterion::default()
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2))
+        .warm_up_time(warm_up)
+        .measurement_time(measurement)
         .sample_size(10)
         .with_profiler(FlamegraphProfiler::new(997))
 }

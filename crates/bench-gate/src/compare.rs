@@ -225,7 +225,9 @@ fn criterion_medians(dir: &Path, name: &str) -> Vec<(String, f64, f64, f64)> {
 /// `base-1`, `head-1`, ..., `base-R`, `head-R`.
 pub fn wall_rows(criterion_dir: &Path, rounds: usize, limits: &Limits) -> Vec<Row> {
     use std::collections::BTreeMap;
-    let mut sides: BTreeMap<String, [Vec<(f64, f64, f64)>; 2]> = BTreeMap::new();
+    /// Per bench, base's and head's rounds: (median, lower, upper).
+    type Sides = [Vec<(f64, f64, f64)>; 2];
+    let mut sides: BTreeMap<String, Sides> = BTreeMap::new();
     for r in 1..=rounds {
         for (k, side) in ["base", "head"].iter().enumerate() {
             for (id, p, l, u) in criterion_medians(criterion_dir, &format!("{side}-{r}")) {
@@ -325,7 +327,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
