@@ -49,6 +49,8 @@ impl Prepared {
 }
 
 fn prepare(n: usize) -> Prepared {
+    // The binary's allocator settings, as in every bench.
+    workforce_sim::allocator::steady_state();
     let mut config = Config::default();
     config.simulation.end_year = 2026;
     let config = config.validate().expect("valid");
@@ -218,6 +220,7 @@ pub struct StoreInput {
 /// A run of `n` employees x 2 years encoded for the store (setup: not counted). DuckDB runs
 /// with one worker thread, so its own work is counted the same way every time.
 fn store_input(n: usize) -> StoreInput {
+    workforce_sim::allocator::steady_state();
     workforce_sim::store::set_database_threads(1);
     let mut config = Config::default();
     config.simulation.end_year = 2026;

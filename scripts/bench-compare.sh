@@ -111,7 +111,11 @@ if [ "$verdict" = 1 ]; then
     | grep '"verdict": "fail"' | sed -E 's/"kind": "([^"]*)"\t"bench": "([^"]*)".*/\1|\2/' \
     | while IFS='|' read -r kind bench; do
         if [ "$kind" = instructions ]; then
-          group=${bench%%/*}; name=${bench#*/}
+          # Again with flamegraphs, against the base: gungraun writes the head's and the
+          # differential one (red: more instructions in the head than in the base).
+          group=${bench%%/*}; name=${bench#*/}; fn=${name%%.*}
+          (cd "$root" && WFS_BENCH_FLAMEGRAPH=1 "$out/bin/head-instructions" --bench --baseline=base \
+            "*::$group::$fn" >>"$out/head-instructions.log" 2>&1) || true
           find "$GUNGRAUN_HOME" -path "*/$group/$name/*" -name '*.svg' \
             -exec cp {} "$out/flamegraphs/" \;
         else

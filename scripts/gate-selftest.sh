@@ -48,6 +48,8 @@ set -e
 [ "$rc" = 1 ] || fail "the slowdown gave exit $rc, not 1: $out/slowdown.log"
 grep -q 'experienced_terminations.n1000` .*\*\*FAIL\*\*' "$out/slowdown/table.md" \
   || fail "the table does not name experienced_terminations as failing: $out/slowdown/table.md"
+ls "$out/slowdown/flamegraphs/"*diff*.svg >/dev/null 2>&1 \
+  || fail "no differential flamegraph of the failing bench in $out/slowdown/flamegraphs"
 
 echo "== 3/3 terminations one day later: the digest tests must fail" >&2
 git worktree add --quiet --detach "$work/moved" "$head"

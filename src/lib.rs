@@ -19,6 +19,7 @@
 //!
 //! The rules are written down in `docs/rules.md`; each module cites its section there.
 
+pub mod allocator;
 pub mod batch;
 pub mod census_files;
 pub mod engines;

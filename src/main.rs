@@ -218,6 +218,7 @@ enum CensusCommand {
 /// Prints a failure as its message and its causes, one per line, and exits 1. Never a stack
 /// trace: a user error is not a crash, whatever `RUST_BACKTRACE` says in the user's shell.
 fn main() -> ExitCode {
+    workforce_sim::allocator::steady_state();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),

@@ -125,7 +125,9 @@ impl Scenario {
     }
 }
 
-/// Counts live bytes, peak bytes and allocations of the whole process.
+/// Counts live bytes, peak bytes and allocations of the whole process. Every call goes to
+/// the system allocator, the binary's (with its settings, [`steady_state_allocator`]); the
+/// counting adds two or three relaxed atomic operations per allocation.
 pub struct CountingAlloc;
 
 static LIVE: AtomicU64 = AtomicU64::new(0);
@@ -257,28 +259,10 @@ impl criterion::profiler::Profiler for FlamegraphProfiler {
 
 /// Criterion configured for 2-core machines: short warm-up and measurement, flamegraphs on
 /// `--profile-time`.
-/// Puts glibc's allocator in its steady state for the whole bench process: blocks up to 32 MiB
-/// come from the heap (not a fresh `mmap` per allocation) and freed memory is kept rather than
-/// trimmed back to the kernel. Without this, a phase whose output crosses glibc's dynamic mmap
-/// threshold pays a page fault per 4 KiB on every iteration while a smaller size reuses warm
-/// pages, so per-element time jumps with size for a reason that is neither the code nor what a
-/// long-running simulation (which reuses its freed year buffers) sees. Called by
-/// [`criterion`].
+/// The binary's allocator settings ([`workforce_sim::allocator::steady_state`]), so the
+/// benches measure what ships. Called by [`criterion`].
 pub fn steady_state_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        const M_TRIM_THRESHOLD: i32 = -1;
-        const M_MMAP_THRESHOLD: i32 = -3;
-        // SAFETY: mallopt only changes glibc allocator tunables; called before the benches
-        // allocate their inputs.
-        unsafe {
-            mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-            mallopt(M_TRIM_THRESHOLD, i32::MAX);
-        }
-    }
+    workforce_sim::allocator::steady_state();
 }
 
 pub fn criterion() -> criterion::Criterion {

