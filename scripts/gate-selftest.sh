@@ -6,7 +6,7 @@
 #      that phase;
 #   3. a deliberate change of results (terminations one day later) fails the output-digest
 #      tests (tests/digests.rs, the pinned digests of every output).
-# Exit 0 when all three hold. Takes ~10 min on 2 cores (three builds of the workspace crates).
+# Exit 0 when all three hold. Takes ~12 min on 2 cores (five builds of the workspace crates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
