@@ -167,7 +167,7 @@ fn row(
         note: if exact {
             String::new()
         } else {
-            "median of rounds".into()
+            "mean of the rounds' medians".into()
         },
     }
 }
