@@ -115,7 +115,7 @@ if [ "$verdict" = 1 ]; then
           # differential one (red: more instructions in the head than in the base).
           group=${bench%%/*}; name=${bench#*/}; fn=${name%%.*}
           (cd "$root" && WFS_BENCH_FLAMEGRAPH=1 "$out/bin/head-instructions" --bench --baseline=base \
-            "*::$group::$fn" >>"$out/head-instructions.log" 2>&1) || true
+            "*::$group::$fn*" >>"$out/head-instructions.log" 2>&1) || true
           find "$GUNGRAUN_HOME" -path "*/$group/$name/*" -name '*.svg' \
             -exec cp {} "$out/flamegraphs/" \;
         else
