@@ -512,42 +512,29 @@ fn variance_attribution_varies_one_subsystem_at_a_time() {
         .iter()
         .find(|r| r.scenario == 0 && r.seed == 3 && r.design == Design::Vary(Subsystem::Plan))
         .unwrap();
+    // The summaries `simulate` gives for a configuration and a synthetic census seed.
+    let simulated = |config: &workforce_sim::ValidConfig, census_seed: u64| -> Vec<_> {
+        let census = workforce_sim::prepare_census(
+            config,
+            &CensusInput::Synthetic(GeneratorParams::new(400, 2024, census_seed)),
+        )
+        .unwrap();
+        let single = simulate_in_memory(config, &census, &common::options(1)).unwrap();
+        single.report.years.into_iter().map(|y| y.summary).collect()
+    };
     let mut config = b.run_config(0, 3).unwrap().config().clone();
     config.simulation.random_seed_plan = Some(resample_seed(3));
-    let config = common::valid(config);
-    let census = workforce_sim::prepare_census(
-        &config,
-        &CensusInput::Synthetic(GeneratorParams::new(400, 2024, 3)),
-    )
-    .unwrap();
-    let single = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
-    let want: Vec<_> = single
-        .report
-        .years
-        .iter()
-        .map(|y| y.summary.clone())
-        .collect();
-    assert_eq!(run.years, want);
+    assert_eq!(run.years, simulated(&common::valid(config), 3));
     // ... and the census design draws the census with the second seed, nothing else.
     let census_run = report
         .runs
         .iter()
         .find(|r| r.scenario == 0 && r.seed == 3 && r.design == Design::Vary(Subsystem::Census))
         .unwrap();
-    let config = b.run_config(0, 3).unwrap();
-    let census = workforce_sim::prepare_census(
-        &config,
-        &CensusInput::Synthetic(GeneratorParams::new(400, 2024, resample_seed(3))),
-    )
-    .unwrap();
-    let single = simulate_in_memory(&config, &census, &common::options(1)).unwrap();
-    let want: Vec<_> = single
-        .report
-        .years
-        .iter()
-        .map(|y| y.summary.clone())
-        .collect();
-    assert_eq!(census_run.years, want);
+    assert_eq!(
+        census_run.years,
+        simulated(&b.run_config(0, 3).unwrap(), resample_seed(3))
+    );
 
     // The first year's terminations are quotas of the census's levels: the census explains
     // all of their variance and every other subsystem none, exactly.

@@ -8,7 +8,7 @@
 //! intervals do not overlap (the interval of a side is the hull of its rounds' 95% intervals).
 //! A bench that exists on one side only is reported, not failed.
 
-use crate::measurement::read_json;
+use crate::measurement::{files_named, read_json};
 use serde::Serialize;
 use std::path::Path;
 
@@ -95,39 +95,25 @@ fn ir_values(summary: &serde_json::Value) -> Option<(Option<u64>, Option<u64>)> 
 /// baseline: one row per `summary.json`, ordered by bench id.
 pub fn instruction_rows(dir: &Path, limits: &Limits) -> Vec<Row> {
     let mut rows = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
+    for p in files_named(dir, "summary.json") {
+        let Ok(v) = read_json(&p) else { continue };
+        let Some((head, base)) = ir_values(&v) else {
             continue;
         };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            if p.file_name().is_none_or(|n| n != "summary.json") {
-                continue;
-            }
-            let Ok(v) = read_json(&p) else { continue };
-            let Some((head, base)) = ir_values(&v) else {
-                continue;
-            };
-            let name = format!(
-                "{}/{}.{}",
-                v["group"].as_str().unwrap_or("?"),
-                v["function_name"].as_str().unwrap_or("?"),
-                v["id"].as_str().unwrap_or("?")
-            );
-            rows.push(row(
-                "instructions",
-                name,
-                base.map(|x| x as f64),
-                head.map(|x| x as f64),
-                limits.instructions_pct,
-                true,
-            ));
-        }
+        let name = format!(
+            "{}/{}.{}",
+            v["group"].as_str().unwrap_or("?"),
+            v["function_name"].as_str().unwrap_or("?"),
+            v["id"].as_str().unwrap_or("?")
+        );
+        rows.push(row(
+            "instructions",
+            name,
+            base.map(|x| x as f64),
+            head.map(|x| x as f64),
+            limits.instructions_pct,
+            true,
+        ));
     }
     rows.sort_by(|a, b| a.bench.cmp(&b.bench));
     rows
@@ -185,38 +171,28 @@ pub struct Rounds {
 /// criterion directory that has a saved baseline `name`.
 fn criterion_medians(dir: &Path, name: &str) -> Vec<(String, f64, f64, f64)> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
+    for p in files_named(dir, "estimates.json") {
+        let Some(saved) = p
+            .parent()
+            .filter(|d| d.file_name().is_some_and(|n| n == name))
+        else {
             continue;
         };
-        for e in entries.flatten() {
-            let p = e.path();
-            if !p.is_dir() {
-                continue;
-            }
-            if p.file_name().is_some_and(|n| n == name) {
-                let Ok(v) = read_json(&p.join("estimates.json")) else {
-                    continue;
-                };
-                let m = &v["median"];
-                let (Some(point), Some(lower), Some(upper)) = (
-                    m["point_estimate"].as_f64(),
-                    m["confidence_interval"]["lower_bound"].as_f64(),
-                    m["confidence_interval"]["upper_bound"].as_f64(),
-                ) else {
-                    continue;
-                };
-                let id = p
-                    .parent()
-                    .and_then(|b| b.strip_prefix(dir).ok())
-                    .map(|b| b.display().to_string())
-                    .unwrap_or_default();
-                out.push((id, point, lower, upper));
-            } else {
-                stack.push(p);
-            }
-        }
+        let Ok(v) = read_json(&p) else { continue };
+        let m = &v["median"];
+        let (Some(point), Some(lower), Some(upper)) = (
+            m["point_estimate"].as_f64(),
+            m["confidence_interval"]["lower_bound"].as_f64(),
+            m["confidence_interval"]["upper_bound"].as_f64(),
+        ) else {
+            continue;
+        };
+        let id = saved
+            .parent()
+            .and_then(|b| b.strip_prefix(dir).ok())
+            .map(|b| b.display().to_string())
+            .unwrap_or_default();
+        out.push((id, point, lower, upper));
     }
     out
 }

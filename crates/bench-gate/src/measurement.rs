@@ -92,6 +92,26 @@ pub fn load_baseline(path: &Path) -> Result<Baseline, GateError> {
     })
 }
 
+/// Every file called `name` anywhere under `dir` (unreadable directories are skipped), in
+/// no particular order.
+pub fn files_named(dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == name) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// Instruction counts (`Ir`) from gungraun's `summary.json` files under `dir`, by bench id.
 pub fn instruction_counts(dir: &Path) -> Vec<(String, u64)> {
     fn first_ir(v: &serde_json::Value) -> Option<u64> {
@@ -117,33 +137,22 @@ pub fn instruction_counts(dir: &Path) -> Vec<(String, u64)> {
         }
     }
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n == "summary.json") {
-                if let Ok(v) = read_json(&p) {
-                    let id = v["module_path"]
-                        .as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| {
-                            p.parent()
-                                .map(|x| x.display().to_string())
-                                .unwrap_or_default()
-                        });
-                    let id = match v["id"].as_str() {
-                        Some(bench_id) => format!("{id} {bench_id}"),
-                        None => id,
-                    };
-                    if let Some(ir) = first_ir(&v["profiles"]).or_else(|| first_ir(&v)) {
-                        out.push((id, ir));
-                    }
-                }
+    for p in files_named(dir, "summary.json") {
+        if let Ok(v) = read_json(&p) {
+            let id = v["module_path"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    p.parent()
+                        .map(|x| x.display().to_string())
+                        .unwrap_or_default()
+                });
+            let id = match v["id"].as_str() {
+                Some(bench_id) => format!("{id} {bench_id}"),
+                None => id,
+            };
+            if let Some(ir) = first_ir(&v["profiles"]).or_else(|| first_ir(&v)) {
+                out.push((id, ir));
             }
         }
     }
