@@ -257,14 +257,14 @@ impl criterion::profiler::Profiler for FlamegraphProfiler {
     }
 }
 
-/// Criterion configured for 2-core machines: short warm-up and measurement, flamegraphs on
-/// `--profile-time`.
 /// The binary's allocator settings ([`workforce_sim::allocator::steady_state`]), so the
 /// benches measure what ships. Called by [`criterion`].
 pub fn steady_state_allocator() {
     workforce_sim::allocator::steady_state();
 }
 
+/// Criterion configured for 2-core machines: short warm-up and measurement, flamegraphs on
+/// `--profile-time`.
 pub fn criterion() -> criterion::Criterion {
     steady_state_allocator();
     let (warm_up, measurement) = if quick() {
