@@ -243,11 +243,13 @@ fn store_input(n: usize) -> StoreInput {
         .years
         .iter()
         .zip(&run.report.years)
-        .map(|((f, e, s), r)| {
+        .zip(&run.plan_ledgers)
+        .map(|(((f, e, s), r), l)| {
             workforce_sim::store::EncodedYear::new(&workforce_sim::store::YearTables {
                 foundation: f,
                 events: e,
                 snapshot: s,
+                plan_ledger: l,
                 summary: &r.summary,
                 timings: &[],
             })

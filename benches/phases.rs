@@ -54,6 +54,7 @@ fn phases(c: &mut Criterion) {
         let decisions = native::decide(&ctx, prior, &foundation);
         let events = publish(&ctx, prior, decisions.clone());
         let snapshot = engine.accumulate(&ctx, prior, &events).expect("accumulate");
+        let plan_ledger = workforce_sim::plan_ledger::build(&config, prior, &events, &snapshot);
         let records: Vec<_> = census
             .staged
             .rows
@@ -165,6 +166,7 @@ fn phases(c: &mut Criterion) {
                         foundation: &foundation,
                         events: &events,
                         snapshot: &snapshot,
+                        plan_ledger: &plan_ledger,
                         summary: &summary,
                         timings: &[],
                     })

@@ -137,10 +137,12 @@ fn persistence(c: &mut Criterion) {
             run.years
                 .iter()
                 .zip(&run.report.years)
-                .map(|((f, e, s), r)| YearTables {
+                .zip(&run.plan_ledgers)
+                .map(|(((f, e, s), r), l)| YearTables {
                     foundation: f,
                     events: e,
                     snapshot: s,
+                    plan_ledger: l,
                     summary: &r.summary,
                     timings: &[],
                 })

@@ -74,6 +74,26 @@ enum Command {
     /// Census files: generate a synthetic census.
     #[command(subcommand)]
     Census(CensusCommand),
+    /// Schemas of the outputs: `schema events` prints the JSON Schema of a typed event
+    /// (docs/rules.md 4.3).
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Check a JSON Lines file of typed events: one error per bad line (line, field, rule),
+    /// exit 1 if any line is bad.
+    Validate {
+        /// The file, one typed event per line (`workforce-sim events` writes one).
+        file: PathBuf,
+    },
+    /// Every event of a run, the workforce ledger and the plan's money ledger, as typed
+    /// events (JSON Lines, one per event; the JSON Schema is `schema events`).
+    Events {
+        /// The results database (a DuckDB file, or a Parquet output's results.duckdb).
+        #[arg(long, default_value = "simulation.duckdb")]
+        db: PathBuf,
+        /// Write to this file (whole or not at all) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// One employee's events and yearly state across a run, from a results database.
     History {
         /// The employee id (e.g. EMP_000042 or NH_2026_000007).
@@ -197,6 +217,12 @@ enum BatchCommand {
 }
 
 #[derive(Subcommand)]
+enum SchemaCommand {
+    /// The JSON Schema of one typed event: the envelope and every payload type.
+    Events,
+}
+
+#[derive(Subcommand)]
 enum CensusCommand {
     /// Write a deterministic synthetic census (CSV or Parquet by extension).
     Generate {
@@ -240,6 +266,64 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Simulate(args) => simulate(args),
+        Command::Schema(SchemaCommand::Events) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&workforce_sim::payload::json_schema())?
+            );
+            Ok(())
+        }
+        Command::Validate { file } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let report = workforce_sim::payload::validate_jsonl(std::io::BufReader::new(f))
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            for b in &report.bad {
+                eprintln!("{}:{}: {}", file.display(), b.line, b.error);
+            }
+            if !report.bad.is_empty() {
+                bail!(
+                    "{}: {} of {} events are invalid",
+                    file.display(),
+                    report.bad.len(),
+                    report.events
+                );
+            }
+            eprintln!("{}: {} events, all valid", file.display(), report.events);
+            Ok(())
+        }
+        Command::Events { db, out } => {
+            use std::io::Write;
+            let written = match out {
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    let n = workforce_sim::store::write_typed_events(&db, &mut w)?;
+                    w.flush()?;
+                    n
+                }
+                Some(path) => {
+                    // Whole or not at all: written beside the target, renamed into place.
+                    let partial = path.with_extension("jsonl.partial");
+                    let result = (|| -> Result<u64> {
+                        let f = std::fs::File::create(&partial)
+                            .with_context(|| format!("cannot create {}", partial.display()))?;
+                        let mut w = std::io::BufWriter::new(f);
+                        let n = workforce_sim::store::write_typed_events(&db, &mut w)?;
+                        w.flush()
+                            .with_context(|| format!("cannot write {}", partial.display()))?;
+                        std::fs::rename(&partial, &path)
+                            .with_context(|| format!("cannot rename into {}", path.display()))?;
+                        Ok(n)
+                    })();
+                    if result.is_err() {
+                        let _ = std::fs::remove_file(&partial);
+                    }
+                    result?
+                }
+            };
+            eprintln!("{written} typed events from {}", db.display());
+            Ok(())
+        }
         Command::History {
             employee_id,
             db,

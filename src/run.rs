@@ -405,6 +405,7 @@ fn run_into<W: YearWriter + Materialize>(
                 foundation: y.foundation,
                 events: y.events,
                 snapshot: y.snapshot,
+                plan_ledger: y.plan_ledger,
                 summary: y.summary,
                 timings,
             })?;

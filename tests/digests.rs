@@ -13,7 +13,8 @@ const DEFAULT_RUN: &str = "64a6133cfaec0e6e";
 /// The database of the default run: each result table exported as CSV in key order, hashed.
 const DEFAULT_TABLES: &[(&str, &str)] = &[
     ("events", "e275e0f63bc9deb3"),
-    ("workforce_snapshot", "7c8d2307c996357d"),
+    ("plan_ledger", "6de20c7534b7938d"),
+    ("workforce_snapshot", "46641e6287b769d4"),
     ("workforce_needs", "11267d51a7f7dca5"),
     ("year_summary", "9aab031972bbb928"),
     ("census", "6252fc93997a3ec2"),

@@ -201,6 +201,20 @@ fn assert_parity(case: &str, config: &ValidConfig, census: &PreparedCensus) {
                 );
             }
         }
+        for (la, lb) in native.plan_ledgers.iter().zip(&other.plan_ledgers) {
+            assert_eq!(
+                la.len(),
+                lb.len(),
+                "{case}: {} plan ledger size",
+                engine.as_str()
+            );
+            assert!(
+                la == lb,
+                "{case}: {} plan ledger of {} differs from native",
+                engine.as_str(),
+                la.year
+            );
+        }
     }
 }
 

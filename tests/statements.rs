@@ -53,7 +53,7 @@ fn statements_per_year_are_independent_of_headcount() {
     );
     assert_eq!(
         (small_app_3 - small_app_1) / 2,
-        6,
-        "events, snapshot, new employees, needs, summary and timings: one append each per year"
+        7,
+        "events, plan ledger, snapshot, new employees, needs, summary and timings: one append each per year"
     );
 }

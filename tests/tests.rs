@@ -15,3 +15,4 @@ mod plan;
 mod resume;
 mod statements;
 mod store;
+mod typed_events;

@@ -51,6 +51,7 @@ pub fn export(db: &Path, table: &str, order_by: &str, out: &Path) -> Vec<u8> {
 pub fn results(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
     [
         ("events", "event_id"),
+        ("plan_ledger", "event_id"),
         ("workforce_snapshot", "simulation_year, employee_id"),
         ("workforce_needs", "simulation_year"),
         ("year_summary", "simulation_year"),

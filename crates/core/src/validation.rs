@@ -393,3 +393,154 @@ pub fn validate_plan(
     }
     out
 }
+
+/// Ledger rules of 4.4 over the plan's money ledger ([`crate::plan_ledger`]): events in
+/// ledger order with sequences 1..=k per employee; amounts positive; money dated within the
+/// year, employee money not after the termination; forfeitures only on termination; vested
+/// shares within [0, 1]; one HCE determination per employee; and the ledger agrees with the
+/// snapshot's money columns to the cent (contributions by source, forfeitures).
+pub fn validate_plan_ledger(
+    config: &ValidConfig,
+    snapshot: &Snapshot,
+    ledger: &crate::plan_ledger::PlanLedger,
+) -> Vec<InvariantViolation> {
+    use crate::decimal::round2;
+    use crate::payload::ContributionSource as S;
+    use crate::plan_ledger::PlanEvent;
+    let year = ledger.year;
+    let mut out = Vec::new();
+    let mut fail = |invariant: &'static str, detail: String| {
+        if out.len() < 50 {
+            out.push(InvariantViolation {
+                year,
+                invariant,
+                detail,
+            })
+        }
+    };
+    if !config.plan.enabled {
+        if !ledger.is_empty() {
+            fail(
+                "no plan ledger without a plan",
+                format!("{} money events", ledger.len()),
+            );
+        }
+        return out;
+    }
+    let n = snapshot.len();
+    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
+    // Per employee: [pre-tax + catch-up, Roth, match, core, forfeiture], HCE determinations.
+    let mut sums = vec![[0.0f64; 5]; n];
+    let mut hce = vec![0u32; n];
+    let mut last: Option<(u32, u16)> = None;
+    for i in 0..ledger.len() {
+        let p = ledger.position[i];
+        if p as usize >= n {
+            fail("plan ledger roster", format!("position {p} of {n}"));
+            continue;
+        }
+        let id = &snapshot.employee_id[p as usize];
+        let seq = ledger.event_sequence[i];
+        let expected = match last {
+            Some((q, s)) if q == p => s + 1,
+            Some((q, _)) if q > p => {
+                fail("plan ledger order", format!("{id} after a later employee"));
+                1
+            }
+            _ => 1,
+        };
+        if seq != expected {
+            fail(
+                "plan ledger sequence",
+                format!("{id} event has sequence {seq}, expected {expected}"),
+            );
+        }
+        last = Some((p, seq));
+        let d = ledger.effective_date[i];
+        let term = snapshot.termination_date[p as usize];
+        let row = &mut sums[p as usize];
+        match ledger.event[i] {
+            PlanEvent::Contribution { source, amount, .. } => {
+                if amount.is_nan() || amount <= 0.0 {
+                    fail("contribution amount", format!("{id} {amount}"));
+                }
+                if d < jan1 || d > dec31 {
+                    fail("contribution date", format!("{id} on {}", Iso(d)));
+                }
+                if !source.is_employer() && term.is_some_and(|t| d > t) {
+                    fail(
+                        "no event after termination",
+                        format!("{id} contributes on {} after terminating", Iso(d)),
+                    );
+                }
+                let k = match source {
+                    S::EmployeePreTax | S::EmployeeCatchUp => 0,
+                    S::EmployeeRoth => 1,
+                    S::EmployerMatch => 2,
+                    S::EmployerNonelective => 3,
+                    _ => {
+                        fail("contribution source", format!("{id} {}", source.as_str()));
+                        continue;
+                    }
+                };
+                row[k] = round2(row[k] + amount);
+            }
+            PlanEvent::Forfeiture {
+                amount, vested_pct, ..
+            } => {
+                if snapshot.active[p as usize]
+                    || amount.is_nan()
+                    || amount <= 0.0
+                    || vested_pct >= 1.0
+                {
+                    fail(
+                        "forfeiture on termination only",
+                        format!("{id} forfeits {amount} at {vested_pct}"),
+                    );
+                }
+                row[4] = round2(row[4] + amount);
+            }
+            PlanEvent::Vesting { vested_pct, .. } => {
+                if !(0.0..=1.0).contains(&vested_pct) {
+                    fail("vested share range", format!("{id} {vested_pct}"));
+                }
+            }
+            PlanEvent::HceStatus { .. } => hce[p as usize] += 1,
+            PlanEvent::Compliance { limit, amount, .. } => {
+                if !(limit > 0.0 && amount >= 0.0) {
+                    fail("compliance amounts", format!("{id} {amount} of {limit}"));
+                }
+            }
+            PlanEvent::AutoEnrollmentWindow { start, end, .. } => {
+                if end <= start {
+                    fail("auto-enrollment window", format!("{id} window ends first"));
+                }
+            }
+        }
+    }
+    for (p, y) in snapshot.plan.iter().enumerate() {
+        let expected = [
+            y.pre_tax_contribution,
+            y.roth_contribution,
+            y.employer_match,
+            y.employer_core,
+            y.forfeiture,
+        ];
+        if sums[p] != expected {
+            fail(
+                "plan ledger agrees with the snapshot",
+                format!(
+                    "{}: ledger [pre-tax, Roth, match, core, forfeiture] {:?}, snapshot {:?}",
+                    snapshot.employee_id[p], sums[p], expected
+                ),
+            );
+        }
+        if hce[p] != 1 {
+            fail(
+                "one HCE determination per employee",
+                format!("{} has {}", snapshot.employee_id[p], hce[p]),
+            );
+        }
+    }
+    out
+}

@@ -11,11 +11,12 @@ use crate::config::ValidConfig;
 use crate::engine::{Engine, EngineKind, Foundation, YearContext};
 use crate::error::{CensusError, SimulationError};
 use crate::events::{EventCategory, EventType, YearEvents};
+use crate::plan_ledger::PlanLedger;
 use crate::report::{RunReport, Stage, StageTiming, YearReport, YearSummary};
 use crate::rules::bands::BandTable;
 use crate::rules::parameters::YearParameters;
 use crate::state::{Snapshot, Workforce};
-use crate::validation::validate_year;
+use crate::validation::{validate_plan_ledger, validate_year};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -117,6 +118,8 @@ pub struct YearOutput<'a> {
     pub foundation: &'a Foundation,
     pub events: &'a YearEvents,
     pub snapshot: &'a Snapshot,
+    /// The plan's money events of the year (built from the snapshot's plan figures).
+    pub plan_ledger: &'a PlanLedger,
     pub summary: &'a YearSummary,
 }
 
@@ -240,8 +243,12 @@ pub fn run_years<E: From<SimulationError>>(
         let snapshot = engine
             .accumulate(&ctx, &prior, &events)
             .map_err(SimulationError::from)?;
+        let plan_ledger = crate::plan_ledger::build(config, &prior, &events, &snapshot);
         lap(Stage::StateAccumulation, &mut timings);
-        let validation = validate_year(&prior, &foundation, &events, &snapshot, config);
+        let mut validation = validate_year(&prior, &foundation, &events, &snapshot, config);
+        validation
+            .violations
+            .extend(validate_plan_ledger(config, &snapshot, &plan_ledger));
         lap(Stage::Validation, &mut timings);
         if !validation.passed() {
             return Err(SimulationError::Invariants(validation.violations).into());
@@ -257,6 +264,7 @@ pub fn run_years<E: From<SimulationError>>(
                 foundation: &foundation,
                 events: &events,
                 snapshot: &snapshot,
+                plan_ledger: &plan_ledger,
                 summary: &summary,
             },
             &named,
@@ -362,6 +370,8 @@ where
 pub struct InMemoryRun {
     pub report: RunReport,
     pub years: Vec<(Foundation, YearEvents, Snapshot)>,
+    /// Each year's plan ledger, in the order of `years`.
+    pub plan_ledgers: Vec<PlanLedger>,
 }
 
 /// Simulates without a database on the native engine, keeping every year's events and
@@ -397,8 +407,10 @@ pub fn simulate_in_memory_on(
         None,
     );
     let mut years = Vec::new();
+    let mut plan_ledgers = Vec::new();
     let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), SimulationError> {
         years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
+        plan_ledgers.push(y.plan_ledger.clone());
         Ok(())
     };
     with_pool(options.threads, || {
@@ -413,5 +425,9 @@ pub fn simulate_in_memory_on(
         )
     })??;
     report.total_seconds = started.elapsed().as_secs_f64();
-    Ok(InMemoryRun { report, years })
+    Ok(InMemoryRun {
+        report,
+        years,
+        plan_ledgers,
+    })
 }

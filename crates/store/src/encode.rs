@@ -18,6 +18,7 @@ use workforce_sim_core::date::Day;
 use workforce_sim_core::decimal::to_cents;
 use workforce_sim_core::engine::Foundation;
 use workforce_sim_core::events::YearEvents;
+use workforce_sim_core::plan_ledger::{PlanColumns, PlanLedger};
 use workforce_sim_core::report::YearSummary;
 use workforce_sim_core::rules::irs_limits::LimitType;
 use workforce_sim_core::state::{DetailedStatus, Snapshot};
@@ -592,6 +593,10 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
                 cash(&|i| p(i).employer_total())?,
             ),
             ("employer_balance", cash(&|i| p(i).carry.employer_balance)?),
+            (
+                "employer_match_balance",
+                cash(&|i| p(i).carry.employer_match_balance)?,
+            ),
             ("employee_balance", cash(&|i| p(i).carry.employee_balance)?),
             ("vested_percentage", float(&|i| p(i).vested_pct)),
             ("vested_balance", cash(&|i| p(i).vested_balance)?),
@@ -600,6 +605,89 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
         ])
     };
     go().map_err(arrow("snapshot_records"))
+}
+
+/// The year's plan ledger (`plan_ledger_records`): the money events' columns
+/// (`PlanEvent::columns`), computed once per event.
+pub(crate) fn plan_ledger_batch(
+    ledger: &PlanLedger,
+    snapshot: &Snapshot,
+) -> Result<RecordBatch, StoreError> {
+    let n = ledger.len();
+    let cols: Vec<PlanColumns> = ledger.event.iter().map(|e| e.columns()).collect();
+    let idx = || 0..n;
+    let c = |i: usize| &cols[i];
+    let go = || -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_from_iter([
+            (
+                "event_id",
+                Arc::new(UInt64Array::from_iter_values(
+                    idx().map(|i| ledger.numeric_id(i)),
+                )) as ArrayRef,
+            ),
+            (
+                "employee_id",
+                strings(idx().map(|i| &*snapshot.employee_id[ledger.position[i] as usize])),
+            ),
+            (
+                "simulation_year",
+                Arc::new(Int16Array::from(vec![ledger.year as i16; n])),
+            ),
+            (
+                "event_type",
+                enum_col(
+                    "plan_event_type_t",
+                    ledger.event.iter().map(|e| Some(e.event_type())),
+                )?,
+            ),
+            (
+                "effective_date",
+                Arc::new(Date32Array::from(ledger.effective_date.clone())),
+            ),
+            (
+                "event_sequence",
+                Arc::new(UInt16Array::from(ledger.event_sequence.clone())),
+            ),
+            (
+                "source",
+                enum_col("money_source_t", idx().map(|i| c(i).source))?,
+            ),
+            ("amount", money(idx().map(|i| c(i).amount))?),
+            ("ytd_amount", money(idx().map(|i| c(i).ytd_amount))?),
+            ("rate", rate(idx().map(|i| c(i).rate))?),
+            ("vested_match", money(idx().map(|i| c(i).vested_match))?),
+            ("vested_core", money(idx().map(|i| c(i).vested_core))?),
+            (
+                "applicable_limit",
+                money(idx().map(|i| c(i).applicable_limit))?,
+            ),
+            (
+                "hours",
+                Arc::new(Float64Array::from_iter(idx().map(|i| c(i).hours))),
+            ),
+            (
+                "flag",
+                Arc::new(BooleanArray::from_iter(idx().map(|i| c(i).flag))),
+            ),
+            (
+                "action",
+                enum_col("plan_action_t", idx().map(|i| c(i).action))?,
+            ),
+            (
+                "pay_period",
+                Arc::new(UInt8Array::from_iter(idx().map(|i| c(i).pay_period))),
+            ),
+            (
+                "start_date",
+                Arc::new(Date32Array::from_iter(idx().map(|i| c(i).start_date))),
+            ),
+            (
+                "end_date",
+                Arc::new(Date32Array::from_iter(idx().map(|i| c(i).end_date))),
+            ),
+        ])
+    };
+    go().map_err(arrow("plan_ledger_records"))
 }
 
 /// The `workforce_needs` row of a year.

@@ -19,6 +19,7 @@ pub mod place;
 mod raw;
 mod resume;
 mod schema;
+pub mod typed_export;
 
 pub use exec::set_database_threads;
 pub use history::{participant_history, ParticipantHistory};
@@ -26,6 +27,7 @@ pub use parquet::DuckdbParquet;
 pub use parquet_out::ParquetOut;
 pub use resume::{stored_run, ResumePoint, StoredRun};
 pub use schema::TABLES;
+pub use typed_export::write_typed_events;
 
 use duckdb::arrow::record_batch::RecordBatch;
 use exec::Executor;
@@ -95,6 +97,7 @@ pub struct YearTables<'a> {
     pub foundation: &'a Foundation,
     pub events: &'a YearEvents,
     pub snapshot: &'a Snapshot,
+    pub plan_ledger: &'a workforce_sim_core::plan_ledger::PlanLedger,
     pub summary: &'a YearSummary,
     /// `(stage, seconds)` of the year.
     pub timings: &'a [(String, f64)],
@@ -410,6 +413,7 @@ fn metadata_insert(meta: &RunHeader, census_rows: usize) -> String {
 pub struct EncodedYear {
     pub year: i32,
     pub events: RecordBatch,
+    pub plan_ledger: RecordBatch,
     pub snapshot: RecordBatch,
     pub hires: RecordBatch,
     pub needs: RecordBatch,
@@ -425,6 +429,7 @@ impl EncodedYear {
         Ok(EncodedYear {
             year,
             events: encode::events_batch(y.events, y.snapshot)?,
+            plan_ledger: encode::plan_ledger_batch(y.plan_ledger, y.snapshot)?,
             snapshot: encode::snapshot_batch(y.snapshot)?,
             hires: encode::hires_batch(y.snapshot)?,
             needs: encode::needs_batch(y.foundation)?,
@@ -435,9 +440,10 @@ impl EncodedYear {
     }
 
     /// `(stored table, batch)` in write order.
-    pub fn tables(&self) -> [(&'static str, &RecordBatch); 6] {
+    pub fn tables(&self) -> [(&'static str, &RecordBatch); 7] {
         [
             ("event_records", &self.events),
+            ("plan_ledger_records", &self.plan_ledger),
             ("snapshot_records", &self.snapshot),
             ("employees", &self.hires),
             ("workforce_needs", &self.needs),

@@ -5,7 +5,8 @@
 //! `workforce_snapshot`, `census`, `workforce_needs` and `year_summary` as a database file.
 //!
 //! Layout (the lean tables of [`crate::schema`]; the partition column is in the path only):
-//! `events/` (event_records), `workforce_snapshot/` (snapshot_records), `employees/` (the
+//! `events/` (event_records), `plan_ledger/` (plan_ledger_records), `workforce_snapshot/`
+//! (snapshot_records), `employees/` (the
 //! census rows under the census year, each year's hires under that year),
 //! `workforce_needs/`, `year_summary/`.
 //!
@@ -24,8 +25,9 @@ use workforce_sim_core::config::ValidConfig;
 pub const RESULTS_DB: &str = "results.duckdb";
 
 /// The partitioned tables: (directory, stored table whose columns the files hold).
-pub const PARTITIONED: [(&str, &str); 5] = [
+pub const PARTITIONED: [(&str, &str); 6] = [
     ("events", "event_records"),
+    ("plan_ledger", "plan_ledger_records"),
     ("workforce_snapshot", "snapshot_records"),
     ("employees", "employees"),
     ("workforce_needs", "workforce_needs"),
@@ -244,6 +246,7 @@ impl YearWriter for ParquetOut {
         let t0 = std::time::Instant::now();
         let files = [
             ("events", &y.events),
+            ("plan_ledger", &y.plan_ledger),
             ("workforce_snapshot", &y.snapshot),
             ("employees", &y.hires),
             ("workforce_needs", &y.needs),
@@ -271,6 +274,7 @@ impl YearWriter for ParquetOut {
         );
         for table in [
             "events",
+            "plan_ledger",
             "workforce_snapshot",
             "employees",
             "workforce_needs",

@@ -80,7 +80,8 @@ impl Store {
                         (current_deferral_rate * 1000000)::BIGINT, (original_deferral_rate * 1000000)::BIGINT,
                         first_enrollment_year, last_rate_change_year, total_deferral_escalations,
                         (total_escalation_amount * 1000000)::BIGINT, (last_escalation_date - {D})::INTEGER,
-                        auto_escalation_opt_out, (employer_balance * 100)::BIGINT, (employee_balance * 100)::BIGINT
+                        auto_escalation_opt_out, (employer_balance * 100)::BIGINT, (employee_balance * 100)::BIGINT,
+                        (employer_match_balance * 100)::BIGINT, vested_percentage
                  FROM workforce_snapshot WHERE simulation_year = {y} AND employment_status = 'active'"
             ),
             None => format!(
@@ -116,6 +117,8 @@ impl Store {
                     census_escalation_opt_out: r.get(25)?,
                     employer_balance: from_cents(r.get(26)?),
                     employee_balance: from_cents(r.get(27)?),
+                    employer_match_balance: from_cents(r.get(28)?),
+                    vested_pct: r.get(29)?,
                 }
             } else {
                 PlanCarry::from_census(

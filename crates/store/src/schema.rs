@@ -12,6 +12,8 @@
 use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::events::{EventCategory, EventType};
 use workforce_sim_core::model::Band;
+use workforce_sim_core::payload::ContributionSource;
+use workforce_sim_core::plan_ledger;
 use workforce_sim_core::rules::employer_eligibility::EmployerEligibility;
 use workforce_sim_core::state::plan::{EnrollmentMethod, MatchStatus};
 use workforce_sim_core::state::workforce::TerminationReason;
@@ -19,11 +21,12 @@ use workforce_sim_core::state::DetailedStatus;
 
 /// The relations a user queries, as before the lean schema (views over the stored tables,
 /// except the three small tables).
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "run_metadata",
     "census",
     "workforce_needs",
     "events",
+    "plan_ledger",
     "workforce_snapshot",
     "year_summary",
     "stage_timings",
@@ -134,6 +137,12 @@ pub(crate) fn enums() -> Vec<(&'static str, Vec<&'static str>)> {
             .map(|m| m.as_str())
             .collect(),
         ),
+        ("plan_event_type_t", plan_ledger::EVENT_TYPES.to_vec()),
+        (
+            "money_source_t",
+            ContributionSource::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        ("plan_action_t", plan_ledger::ACTIONS.to_vec()),
     ]
 }
 
@@ -193,6 +202,12 @@ CREATE TABLE event_records (
     compensation_amount DECIMAL(15,2), previous_compensation DECIMAL(15,2), employee_deferral_rate DECIMAL(7,6),
     prev_employee_deferral_rate DECIMAL(7,6), employee_age USMALLINT, employee_tenure USMALLINT, level_id UTINYINT,
     event_probability DOUBLE, event_category event_category_t NOT NULL, event_sequence USMALLINT NOT NULL);
+CREATE TABLE plan_ledger_records (
+    event_id UBIGINT NOT NULL, employee_id VARCHAR NOT NULL, simulation_year SMALLINT NOT NULL,
+    event_type plan_event_type_t NOT NULL, effective_date DATE NOT NULL, event_sequence USMALLINT NOT NULL,
+    source money_source_t, amount DECIMAL(15,2), ytd_amount DECIMAL(15,2), rate DECIMAL(7,6),
+    vested_match DECIMAL(15,2), vested_core DECIMAL(15,2), applicable_limit DECIMAL(15,2), hours DOUBLE,
+    flag BOOLEAN, action plan_action_t, pay_period UTINYINT, start_date DATE, end_date DATE);
 CREATE TABLE snapshot_records (
     employee_id VARCHAR NOT NULL, current_compensation DECIMAL(15,2) NOT NULL,
     prorated_annual_compensation DECIMAL(15,2) NOT NULL,
@@ -214,7 +229,8 @@ CREATE TABLE snapshot_records (
     irs_limit_reached BOOLEAN NOT NULL, match_eligibility employer_eligibility_t NOT NULL, match_status match_status_t NOT NULL,
     employer_match_amount DECIMAL(15,2) NOT NULL, core_eligibility employer_eligibility_t NOT NULL,
     employer_core_amount DECIMAL(15,2) NOT NULL, total_employer_contributions DECIMAL(15,2) NOT NULL,
-    employer_balance DECIMAL(15,2) NOT NULL, employee_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
+    employer_balance DECIMAL(15,2) NOT NULL, employer_match_balance DECIMAL(15,2) NOT NULL,
+    employee_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
     vested_balance DECIMAL(15,2) NOT NULL, forfeiture_amount DECIMAL(15,2) NOT NULL, is_hce BOOLEAN NOT NULL);
 CREATE TABLE year_summary (
     simulation_year INTEGER NOT NULL, starting_headcount BIGINT, hires BIGINT, experienced_terminations BIGINT,
@@ -286,10 +302,18 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
             s.match_eligibility::VARCHAR AS match_eligibility, s.match_status::VARCHAR AS match_status,
             s.employer_match_amount, s.core_eligibility::VARCHAR AS core_eligibility, s.employer_core_amount,
             s.total_employer_contributions, s.employer_balance, s.employee_balance, s.vested_percentage,
-            s.vested_balance, s.forfeiture_amount, s.is_hce
+            s.vested_balance, s.forfeiture_amount, s.is_hce, s.employer_match_balance
         FROM snapshot_records s LEFT JOIN employees p ON p.employee_id = s.employee_id CROSS JOIN {meta} m",
         band_case("s.current_age", &config.age_bands),
         band_case("s.current_tenure", &config.tenure_bands),
+    );
+    let plan_ledger = format!(
+        "CREATE OR REPLACE VIEW plan_ledger AS SELECT l.event_id, m.scenario_id, m.plan_design_id, l.employee_id,
+            l.simulation_year::INTEGER AS simulation_year, l.event_type::VARCHAR AS event_type, l.effective_date,
+            l.event_sequence::INTEGER AS event_sequence, l.source::VARCHAR AS source, l.amount, l.ytd_amount,
+            l.rate, l.vested_match, l.vested_core, l.applicable_limit, l.hours, l.flag,
+            l.action::VARCHAR AS action, l.pay_period::INTEGER AS pay_period, l.start_date, l.end_date
+        FROM plan_ledger_records l CROSS JOIN {meta} m"
     );
     let census = format!(
         "CREATE OR REPLACE VIEW census AS SELECT p.employee_id, p.employee_ssn, p.employee_birth_date,
@@ -302,7 +326,7 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
             p.current_tenure::INTEGER AS current_tenure, p.in_baseline, m.waiting_period_days
         FROM employees p CROSS JOIN {meta} m WHERE p.in_census"
     );
-    vec![events, snapshot, census]
+    vec![events, plan_ledger, snapshot, census]
 }
 
 /// The DDL of one stored table, with `create` (e.g. `CREATE TEMP TABLE IF NOT EXISTS`) in

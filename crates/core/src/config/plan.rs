@@ -24,6 +24,47 @@ pub struct PlanConfig {
     pub vesting: VestingConfig,
     /// IRS limits by plan year; every simulated year must be listed.
     pub irs_limits: Vec<IrsLimits>,
+    /// `[plan.ledger]`: how the plan's money ledger is written (left out of the stored
+    /// configuration while at its defaults, so older results keep their fingerprints).
+    #[serde(skip_serializing_if = "PlanLedgerConfig::is_default")]
+    pub ledger: PlanLedgerConfig,
+}
+
+/// When contributions are recorded (`plan.ledger.contributions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContributionTiming {
+    /// One contribution event per source per year, dated December 31.
+    #[default]
+    Annual,
+    /// One per source per biweekly pay period (26 a year, each ending on a Friday) in which
+    /// the employee was employed.
+    PerPayPeriod,
+}
+
+/// `[plan.ledger]` (the plan's money ledger, 3.15-3.20).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanLedgerConfig {
+    pub contributions: ContributionTiming,
+    /// A participant within this share of the 402(g) or 415(c) limit gets a compliance
+    /// event (0.05: at 95% of the limit, the "at risk" line of 3.20).
+    pub limit_margin: f64,
+}
+
+impl Default for PlanLedgerConfig {
+    fn default() -> Self {
+        PlanLedgerConfig {
+            contributions: ContributionTiming::Annual,
+            limit_margin: 0.05,
+        }
+    }
+}
+
+impl PlanLedgerConfig {
+    pub fn is_default(&self) -> bool {
+        *self == PlanLedgerConfig::default()
+    }
 }
 
 /// `[plan.eligibility]` (3.9).
@@ -213,6 +254,7 @@ impl Default for PlanConfig {
             match_response: MatchResponseConfig::default(),
             employer_match: EmployerMatchConfig::default(),
             employer_core: EmployerCoreConfig::default(),
+            ledger: PlanLedgerConfig::default(),
             vesting: VestingConfig::default(),
             irs_limits: default_irs_limits(),
         }
@@ -378,6 +420,12 @@ impl PlanConfig {
 
     /// Range checks of the plan keys (called from [`crate::Config::validate`]).
     pub(crate) fn check(&self, years: std::ops::RangeInclusive<i32>, p: &mut Problems) {
+        p.range(
+            "plan.ledger.limit_margin",
+            self.ledger.limit_margin,
+            0.0,
+            0.5,
+        );
         let e = &self.eligibility;
         p.range_i(
             "plan.eligibility.minimum_age",

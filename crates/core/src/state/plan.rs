@@ -78,8 +78,13 @@ pub struct PlanCarry {
     pub census_escalation_opt_out: bool,
     /// Cumulative employer money (match + core), before forfeitures.
     pub employer_balance: f64,
+    /// The match part of `employer_balance` (the rest is core): forfeitures by source.
+    pub employer_match_balance: f64,
     /// Cumulative employee deferrals (always 100% vested).
     pub employee_balance: f64,
+    /// The vested share at the end of the year (the plan ledger's vesting events fire when
+    /// it changes).
+    pub vested_pct: f64,
 }
 
 impl PlanCarry {
@@ -489,12 +494,14 @@ pub fn accumulate_plan(
         y.carry.employee_balance = round2(carry.employee_balance + y.employee_contribution);
         y.carry.employer_balance =
             round2(carry.employer_balance + y.employer_match + y.employer_core);
+        y.carry.employer_match_balance = round2(carry.employer_match_balance + y.employer_match);
         let hours_rule = plan
             .vesting
             .require_hours_credit
             .then_some((hours, plan.vesting.hours_threshold));
         y.vested_pct = vesting::vested_share(vesting_table, tenure as f64, hours_rule);
         y.vested_balance = round2(y.carry.employer_balance * y.vested_pct);
+        y.carry.vested_pct = y.vested_pct;
         if !active {
             y.forfeiture = round2(y.carry.employer_balance - y.vested_balance);
         }
