@@ -178,6 +178,15 @@ fn plan_events(p: Prepared) -> (usize, Prepared) {
 
 #[library_benchmark]
 #[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
+fn plan_ledger(p: Prepared) -> (usize, Prepared) {
+    let out = black_box(
+        workforce_sim::plan_ledger::build(&p.config, p.prior(), &p.events, &p.snapshot).len(),
+    );
+    (out, p)
+}
+
+#[library_benchmark]
+#[bench::n1000(args = (1_000), setup = prepare, teardown = discard)]
 fn validation(p: Prepared) -> (bool, Prepared) {
     let out = black_box(
         workforce_sim::validation::validate_year(
@@ -346,7 +355,7 @@ fn discard<T>(value: T) {
 
 library_benchmark_group!(
     name = phases;
-    benchmarks = workforce_needs, experienced_terminations, hires, new_hire_terminations, promotions, raises, plan_events, publish_ledger, state_accumulation, validation
+    benchmarks = workforce_needs, experienced_terminations, hires, new_hire_terminations, promotions, raises, plan_events, publish_ledger, state_accumulation, plan_ledger, validation
 );
 
 library_benchmark_group!(

@@ -1,6 +1,8 @@
 //! Each stage of a simulated year in isolation, on a prepared start-of-year state, at three
 //! census sizes (so the gate can fit time ~ a·n^b and check that every phase is linear).
 //! `plan_events` is steps 9-12 (eligibility, enrollment, match response, escalation);
+//! `plan_ledger` builds the plan's money events from the accumulated year; `typed_convert`
+//! and `typed_jsonl` turn the year's ledger rows into typed events (4.3) and check them;
 //! `state_accumulation` is workforce + plan state and money, `workforce_accumulation` the
 //! workforce part alone. `participant_history` reads one employee from an n × 3 database.
 //! Throughput is employees (events for ingest and JSON).
@@ -19,6 +21,7 @@ use workforce_sim::report::YearSummary;
 use workforce_sim::rules::parameters::YearParameters;
 use workforce_sim::store::{RunHeader, Store, YearTables};
 use workforce_sim::year::band_tables;
+use workforce_sim::payload::TypedEvent;
 use workforce_sim::{validation, GeneratorParams};
 
 #[global_allocator]
@@ -127,6 +130,49 @@ fn phases(c: &mut Criterion) {
                 bytes += serde_json::to_string(&r).unwrap().len();
             }
             black_box(bytes);
+        });
+        bench("plan_ledger", n64, &mut || {
+            black_box(workforce_sim::plan_ledger::build(
+                &config, prior, &events, &snapshot,
+            ));
+        });
+        // Typed events (4.3): every ledger row of the year, the workforce ledger and the plan
+        // ledger, as the rows the store keeps. `typed_convert` turns each into its typed
+        // event and checks every rule; `typed_jsonl` is what `workforce-sim validate` does per
+        // line: parse one JSON line, quantise, check. Throughput: events.
+        let rows: Vec<_> = (0..events.len())
+            .map(|i| events.record(i, snapshot.roster_ids(), &config, (&age, &tenure)))
+            .collect();
+        let plan_rows: Vec<_> = (0..plan_ledger.len())
+            .map(|i| plan_ledger.record(i, snapshot.roster_ids(), &config))
+            .collect();
+        let typed_count = (rows.len() + plan_rows.len()) as u64;
+        bench("typed_convert", typed_count, &mut || {
+            for r in &rows {
+                let t = TypedEvent::from_ledger(r, &config).unwrap();
+                t.validate().unwrap();
+                black_box(t);
+            }
+            for r in &plan_rows {
+                let t = TypedEvent::from_plan_ledger(r, &config).unwrap();
+                t.validate().unwrap();
+                black_box(t);
+            }
+        });
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| TypedEvent::from_ledger(r, &config).unwrap())
+            .chain(
+                plan_rows
+                    .iter()
+                    .map(|r| TypedEvent::from_plan_ledger(r, &config).unwrap()),
+            )
+            .map(|t| serde_json::to_string(&t).unwrap())
+            .collect();
+        bench("typed_jsonl", typed_count, &mut || {
+            for l in &lines {
+                black_box(TypedEvent::parse_and_validate(l).unwrap());
+            }
         });
         // DuckDB ingest of one year (events + snapshot) into a fresh in-memory database.
         let header = RunHeader {
