@@ -17,11 +17,11 @@ use workforce_sim::census::{generate, staging};
 use workforce_sim::engine::native::{self, NativeEngine};
 use workforce_sim::engine::publish::publish;
 use workforce_sim::engine::{Engine, YearContext};
+use workforce_sim::payload::TypedEvent;
 use workforce_sim::report::YearSummary;
 use workforce_sim::rules::parameters::YearParameters;
 use workforce_sim::store::{RunHeader, Store, YearTables};
 use workforce_sim::year::band_tables;
-use workforce_sim::payload::TypedEvent;
 use workforce_sim::{validation, GeneratorParams};
 
 #[global_allocator]

@@ -60,6 +60,21 @@ fn every_ledger_row_of_a_default_run_round_trips_through_its_typed_event() {
             *kinds.entry(typed.payload.event_type()).or_default() += 1;
         }
     }
+    // A voluntary enrollment's probability is a product of segment factors and can exceed
+    // 1 (a sure event, seen at 10,000 employees): a rate, not a bounded probability.
+    let (_, events, snapshot) = &run.years[0];
+    let k = (0..events.len())
+        .find(|&k| events.event_type[k] == EventType::Enrollment)
+        .unwrap();
+    let mut row = events.record(k, snapshot.roster_ids(), &config, (&bands.0, &bands.1));
+    row.event_probability = Some(1.2);
+    TypedEvent::from_ledger(&row, &config)
+        .unwrap()
+        .validate()
+        .unwrap();
+    row.event_probability = Some(-0.1);
+    let e = TypedEvent::from_ledger(&row, &config).unwrap().validate();
+    assert_eq!(e.unwrap_err().field, "ledger.event_probability");
     // Every payload the simulation writes appears in the default run (sabbatical is the
     // documented extension example, which it does not write).
     for kind in [
@@ -105,9 +120,10 @@ fn the_plan_ledger_agrees_with_the_snapshot_to_the_cent() {
                 PlanEvent::Forfeiture { amount, .. } => {
                     forfeit[*p as usize] += (amount * 100.0).round() as i64
                 }
-                PlanEvent::HceStatus { is_hce, .. } => {
+                PlanEvent::HceStatus { is_hce, prior, .. } => {
                     hce[*p as usize] += 1;
                     assert_eq!(*is_hce, s.plan[*p as usize].is_hce);
+                    assert!(*is_hce || *prior == Some(true), "only HCEs and leavers");
                 }
                 _ => {}
             }
@@ -128,11 +144,17 @@ fn the_plan_ledger_agrees_with_the_snapshot_to_the_cent() {
             assert_eq!(cents(matched[p]), cents(y.employer_match));
             assert_eq!(cents(core[p]), cents(y.employer_core));
             assert_eq!(forfeit[p], cents(y.forfeiture));
-            assert_eq!(hce[p], 1, "one HCE determination per employee and year");
+            if y.is_hce {
+                assert_eq!(hce[p], 1, "one HCE determination per HCE and year");
+            } else {
+                assert!(hce[p] <= 1);
+            }
             total[0] += cents(matched[p]);
             total[1] += cents(y.employer_match);
         }
         assert!(total[0] > 0 && total[0] == total[1]);
+        let hces = s.plan.iter().filter(|y| y.is_hce).count();
+        assert!(hces > 0 && hce.iter().sum::<i32>() as usize >= hces);
     }
 }
 
@@ -236,7 +258,8 @@ fn golden_contributions_by_source_hce_vesting_and_compliance() {
         PlanEvent::HceStatus {
             compensation: 200_000.0,
             threshold: 155_000.0,
-            is_hce: true
+            is_hce: true,
+            prior: None,
         }
     );
     let vesting: Vec<_> = l

@@ -9,8 +9,11 @@
 //!   plan-ineligible: `opened` on the hire date; on the window's end (hire + window_days)
 //!   `closed`, or `expired` on the termination date if the employee leaves first. The window
 //!   counts from the hire date, as the auto-enrollment date of 3.10.1 does.
-//! * `hce_status` (3.20): every employee, each year, dated January 1: the look-back pay
-//!   against the look-back year's threshold (prior-year determination).
+//! * `hce_status` (3.20), dated January 1: each year's determination (the look-back pay
+//!   against the look-back year's threshold) for every HCE, and for every employee who was
+//!   an HCE the year before and no longer is. Non-highly compensated is the default status:
+//!   an NHCE who was an NHCE the year before (or is new) gets no event, which keeps the
+//!   ledger to the determinations that say something (about a tenth of the employees).
 //! * `contribution` (3.15, 3.17, 3.18) per source: employee pre-tax, Roth, catch-up, employer
 //!   match, employer core (non-elective). Catch-up is the part of the deferrals above the
 //!   base 402(g) limit for employees 50 and over; it is taken from the pre-tax part (catch-up
@@ -22,8 +25,8 @@
 //!   last day employed), the last period taking the remainder, so the events sum to the
 //!   snapshot's amounts to the cent.
 //! * `vesting` (3.19): when an employee with employer money has a vested share different from
-//!   the prior year-end's, or has employer money for the first time; dated December 31 or on
-//!   the termination date.
+//!   the prior year-end's, or has employer money for the first time at a share above 0;
+//!   dated December 31 or on the termination date.
 //! * `forfeiture` (3.19): on termination with unvested employer money, per employer source.
 //! * `compliance` (3.20): a participant whose deferrals reach (1 − margin) of the
 //!   age-appropriate 402(g) limit, or whose annual additions reach (1 − margin) of the 415(c)
@@ -56,6 +59,8 @@ pub enum PlanEvent {
         compensation: f64,
         threshold: f64,
         is_hce: bool,
+        /// The prior plan year's determination (`None` in the start year and for hires).
+        prior: Option<bool>,
     },
     Contribution {
         source: ContributionSource,
@@ -303,15 +308,20 @@ pub fn build(
             }
         }
 
-        // HCE determination of the year.
-        rows.push((
-            jan1,
-            PlanEvent::HceStatus {
-                compensation: lookback_comp,
-                threshold: lookback.hce_threshold,
-                is_hce: y.is_hce,
-            },
-        ));
+        // HCE determination of the year: every HCE, and everyone who stops being one (an
+        // NHCE who was not an HCE the year before keeps the default status: no event).
+        let prior_hce = (!hired && !start_year).then_some(prior_carry.was_hce);
+        if y.is_hce || prior_hce == Some(true) {
+            rows.push((
+                jan1,
+                PlanEvent::HceStatus {
+                    compensation: lookback_comp,
+                    threshold: lookback.hce_threshold,
+                    is_hce: y.is_hce,
+                    prior: prior_hce,
+                },
+            ));
+        }
 
         // Contributions by source.
         let catch_up = if y.limit_type != LimitType::Base {
@@ -385,7 +395,8 @@ pub fn build(
         let balance = y.carry.employer_balance;
         let vested_match = round2(y.carry.employer_match_balance * y.vested_pct);
         if balance > 0.0
-            && (y.vested_pct != prior_carry.vested_pct || prior_carry.employer_balance <= 0.0)
+            && (y.vested_pct != prior_carry.vested_pct
+                || (prior_carry.employer_balance <= 0.0 && y.vested_pct > 0.0))
         {
             rows.push((
                 last_day,
@@ -479,7 +490,7 @@ pub fn build(
 /// | contribution | source, amount, ytd_amount, pay_period (0 = annual), flag = irs_limit_applied |
 /// | vesting | rate = vested share, amount = vested balance, vested_match, vested_core, hours, start_date = service start |
 /// | forfeiture | source, amount, rate = vested share, action = reason |
-/// | hce_status | amount = look-back pay, applicable_limit = HCE threshold, flag = is_hce, action = method |
+/// | hce_status | amount = look-back pay, applicable_limit = HCE threshold, flag = is_hce, prior_flag = the prior year's, action = method |
 /// | compliance | action = compliance type, applicable_limit, amount = current amount |
 /// | auto_enrollment_window | action, start_date, end_date, rate = default deferral rate, flag = eligible for proactive enrollment |
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -502,6 +513,7 @@ pub struct PlanLedgerRecord {
     pub applicable_limit: Option<f64>,
     pub hours: Option<f64>,
     pub flag: Option<bool>,
+    pub prior_flag: Option<bool>,
     pub action: Option<String>,
     pub pay_period: Option<u8>,
     pub start_date: Option<String>,
@@ -542,6 +554,7 @@ pub struct PlanColumns {
     pub applicable_limit: Option<f64>,
     pub hours: Option<f64>,
     pub flag: Option<bool>,
+    pub prior_flag: Option<bool>,
     pub action: Option<&'static str>,
     pub pay_period: Option<u8>,
     pub start_date: Option<Day>,
@@ -594,10 +607,12 @@ impl PlanEvent {
                 compensation,
                 threshold,
                 is_hce,
+                prior,
             } => {
                 c.amount = Some(compensation);
                 c.applicable_limit = Some(threshold);
                 c.flag = Some(is_hce);
+                c.prior_flag = prior;
                 c.action = Some("prior_year");
             }
             PlanEvent::Contribution {
@@ -679,6 +694,7 @@ impl PlanLedger {
             applicable_limit: c.applicable_limit,
             hours: c.hours,
             flag: c.flag,
+            prior_flag: c.prior_flag,
             action: c.action.map(String::from),
             pay_period: c.pay_period,
             start_date: c.start_date.map(iso),
@@ -777,7 +793,7 @@ impl crate::payload::TypedEvent {
                     hce_threshold: need_f("applicable_limit", r.applicable_limit)?,
                     is_hce: r.flag.unwrap_or(false),
                     determination_date: date.clone(),
-                    prior_year_hce: None,
+                    prior_year_hce: r.prior_flag,
                 })
             }
             "compliance" => {
@@ -899,6 +915,7 @@ impl crate::payload::TypedEvent {
                 r.amount = Some(p.annualized_compensation);
                 r.applicable_limit = Some(p.hce_threshold);
                 r.flag = Some(p.is_hce);
+                r.prior_flag = p.prior_year_hce;
                 r.action = Some(enum_name(&p.determination_method));
             }
             Payload::Compliance(p) => {

@@ -397,7 +397,8 @@ pub fn validate_plan(
 /// Ledger rules of 4.4 over the plan's money ledger ([`crate::plan_ledger`]): events in
 /// ledger order with sequences 1..=k per employee; amounts positive; money dated within the
 /// year, employee money not after the termination; forfeitures only on termination; vested
-/// shares within [0, 1]; one HCE determination per employee; and the ledger agrees with the
+/// shares within [0, 1]; one HCE determination per HCE (and at most one for an employee who
+/// stopped being one); and the ledger agrees with the
 /// snapshot's money columns to the cent (contributions by source, forfeitures).
 pub fn validate_plan_ledger(
     config: &ValidConfig,
@@ -505,7 +506,15 @@ pub fn validate_plan_ledger(
                     fail("vested share range", format!("{id} {vested_pct}"));
                 }
             }
-            PlanEvent::HceStatus { .. } => hce[p as usize] += 1,
+            PlanEvent::HceStatus { is_hce, prior, .. } => {
+                hce[p as usize] += 1;
+                if is_hce != snapshot.plan[p as usize].is_hce || !(is_hce || prior == Some(true)) {
+                    fail(
+                        "HCE determinations",
+                        format!("{id}: an event for is_hce {is_hce}, prior {prior:?}"),
+                    );
+                }
+            }
             PlanEvent::Compliance { limit, amount, .. } => {
                 if !(limit > 0.0 && amount >= 0.0) {
                     fail("compliance amounts", format!("{id} {amount} of {limit}"));
@@ -535,9 +544,9 @@ pub fn validate_plan_ledger(
                 ),
             );
         }
-        if hce[p] != 1 {
+        if (y.is_hce && hce[p] != 1) || hce[p] > 1 {
             fail(
-                "one HCE determination per employee",
+                "one HCE determination per HCE",
                 format!("{} has {}", snapshot.employee_id[p], hce[p]),
             );
         }

@@ -670,6 +670,10 @@ pub(crate) fn plan_ledger_batch(
                 Arc::new(BooleanArray::from_iter(idx().map(|i| c(i).flag))),
             ),
             (
+                "prior_flag",
+                Arc::new(BooleanArray::from_iter(idx().map(|i| c(i).prior_flag))),
+            ),
+            (
                 "action",
                 enum_col("plan_action_t", idx().map(|i| c(i).action))?,
             ),

@@ -207,7 +207,7 @@ CREATE TABLE plan_ledger_records (
     event_type plan_event_type_t NOT NULL, effective_date DATE NOT NULL, event_sequence USMALLINT NOT NULL,
     source money_source_t, amount DECIMAL(15,2), ytd_amount DECIMAL(15,2), rate DECIMAL(7,6),
     vested_match DECIMAL(15,2), vested_core DECIMAL(15,2), applicable_limit DECIMAL(15,2), hours DOUBLE,
-    flag BOOLEAN, action plan_action_t, pay_period UTINYINT, start_date DATE, end_date DATE);
+    flag BOOLEAN, prior_flag BOOLEAN, action plan_action_t, pay_period UTINYINT, start_date DATE, end_date DATE);
 CREATE TABLE snapshot_records (
     employee_id VARCHAR NOT NULL, current_compensation DECIMAL(15,2) NOT NULL,
     prorated_annual_compensation DECIMAL(15,2) NOT NULL,
@@ -311,7 +311,7 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
         "CREATE OR REPLACE VIEW plan_ledger AS SELECT l.event_id, m.scenario_id, m.plan_design_id, l.employee_id,
             l.simulation_year::INTEGER AS simulation_year, l.event_type::VARCHAR AS event_type, l.effective_date,
             l.event_sequence::INTEGER AS event_sequence, l.source::VARCHAR AS source, l.amount, l.ytd_amount,
-            l.rate, l.vested_match, l.vested_core, l.applicable_limit, l.hours, l.flag,
+            l.rate, l.vested_match, l.vested_core, l.applicable_limit, l.hours, l.flag, l.prior_flag,
             l.action::VARCHAR AS action, l.pay_period::INTEGER AS pay_period, l.start_date, l.end_date
         FROM plan_ledger_records l CROSS JOIN {meta} m"
     );

@@ -112,7 +112,7 @@ pub fn write_typed_events(db: &Path, out: &mut dyn std::io::Write) -> Result<u64
             "SELECT event_id, scenario_id, plan_design_id, employee_id, simulation_year, event_type,
                     strftime(effective_date, '%Y-%m-%d'), event_sequence, source, amount::DOUBLE,
                     ytd_amount::DOUBLE, rate::DOUBLE, vested_match::DOUBLE, vested_core::DOUBLE,
-                    applicable_limit::DOUBLE, hours, flag, action, pay_period,
+                    applicable_limit::DOUBLE, hours, flag, prior_flag, action, pay_period,
                     strftime(start_date, '%Y-%m-%d'), strftime(end_date, '%Y-%m-%d')
              FROM plan_ledger WHERE simulation_year = ? ORDER BY event_id",
             [year],
@@ -136,10 +136,11 @@ pub fn write_typed_events(db: &Path, out: &mut dyn std::io::Write) -> Result<u64
                     applicable_limit: r.get(14)?,
                     hours: r.get(15)?,
                     flag: r.get(16)?,
-                    action: r.get(17)?,
-                    pay_period: r.get::<_, Option<i32>>(18)?.map(|p| p as u8),
-                    start_date: r.get(19)?,
-                    end_date: r.get(20)?,
+                    prior_flag: r.get(17)?,
+                    action: r.get(18)?,
+                    pay_period: r.get::<_, Option<i32>>(19)?.map(|p| p as u8),
+                    start_date: r.get(20)?,
+                    end_date: r.get(21)?,
                 })
             },
         )?;

@@ -168,8 +168,10 @@ impl TypedEvent {
                 return Err(FieldError::new("ledger.event_sequence", "must be >= 1"));
             }
             level("ledger.level_id", l.level_id)?;
+            // The probability or rate that drove the event (4.1): a product of segment
+            // factors can exceed 1 (a sure event), so only its sign is a rule.
             if let Some(p) = l.event_probability {
-                within("ledger.event_probability", p, 0.0, 1.0)?;
+                non_negative("ledger.event_probability", p)?;
             }
             if let Some(c) = l.compensation_amount {
                 non_negative("ledger.compensation_amount", c)?;

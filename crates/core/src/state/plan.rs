@@ -85,6 +85,8 @@ pub struct PlanCarry {
     /// The vested share at the end of the year (the plan ledger's vesting events fire when
     /// it changes).
     pub vested_pct: f64,
+    /// The year's HCE determination (the next year's prior-year status).
+    pub was_hce: bool,
 }
 
 impl PlanCarry {
@@ -508,6 +510,7 @@ pub fn accumulate_plan(
 
         // 3.20 HCE on prior-year pay against the look-back year's threshold.
         y.is_hce = hce::is_hce(prior_comp, lookback.hce_threshold);
+        y.carry.was_hce = y.is_hce;
         s.plan.push(y);
     }
 }
