@@ -632,3 +632,54 @@ fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
     assert!(!missing.exists());
     assert!(!dir.path().join("nothing.jsonl.partial").exists());
 }
+
+/// Employer cost by hire cohort: the cohorts of a year sum to the year's match, core,
+/// forfeitures and ending headcount to the cent; the run's own hires form their cohorts, and
+/// the database table and the report say the same.
+#[test]
+fn employer_cost_by_hire_cohort_sums_to_the_year() {
+    let dir = common::tmp();
+    let db = dir.path().join("c.duckdb");
+    let config = common::valid(Config::default());
+    let report = workforce_sim::simulate_to_database(
+        &config,
+        &common::synthetic(2_000, 42),
+        &db,
+        &common::options(2),
+        &mut |_| {},
+    )
+    .unwrap();
+    let cents = |x: f64| (x * 100.0).round() as i64;
+    for y in &report.years {
+        let s = &y.summary;
+        let c = &y.cohort_costs;
+        assert!(c.windows(2).all(|w| w[0].hire_cohort < w[1].hire_cohort));
+        let sum = |f: &dyn Fn(&workforce_sim::cohort_cost::CohortCost) -> f64| -> i64 {
+            c.iter().map(|r| cents(f(r))).sum()
+        };
+        assert_eq!(sum(&|r| r.employer_match), cents(s.employer_match));
+        assert_eq!(sum(&|r| r.employer_core), cents(s.employer_core));
+        assert_eq!(sum(&|r| r.forfeitures), cents(s.forfeitures));
+        assert_eq!(
+            sum(&|r| r.net_employer_cost),
+            cents(s.employer_match) + cents(s.employer_core) - cents(s.forfeitures)
+        );
+        assert_eq!(
+            c.iter().map(|r| r.headcount).sum::<u64>(),
+            s.ending_headcount
+        );
+        let own = c.iter().find(|r| r.hire_cohort == s.year).unwrap();
+        assert!(own.headcount > 0 && own.headcount <= s.hires);
+        let stored = common::query_i64(
+            &db,
+            &format!(
+                "SELECT (sum(net_employer_cost) * 100)::BIGINT FROM employer_cost_by_cohort WHERE simulation_year = {}",
+                s.year
+            ),
+        );
+        assert_eq!(stored, sum(&|r| r.net_employer_cost));
+    }
+    let table = report.to_table();
+    assert!(table.contains("Net employer $ by hire cohort"), "{table}");
+    assert!(table.contains("hired < 2025") && table.contains("hired 2029"));
+}

@@ -55,6 +55,7 @@ pub fn results(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
         ("workforce_snapshot", "simulation_year, employee_id"),
         ("workforce_needs", "simulation_year"),
         ("year_summary", "simulation_year"),
+        ("employer_cost_by_cohort", "simulation_year, hire_cohort"),
         ("census", "employee_id"),
     ]
     .iter()

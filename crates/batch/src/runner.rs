@@ -208,7 +208,9 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
     );
     let mut sink =
         |_: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), SimulationError> { Ok(()) };
-    year::run_years(
+    // Only the year summaries are kept: the plan's money ledger is not built (its money is
+    // in the summaries).
+    year::run_years_with(
         &config,
         &NativeEngine,
         census.staged.baseline.clone(),
@@ -216,6 +218,7 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
         &mut report,
         &mut sink,
         &mut |_| {},
+        year::Ledgers::WorkforceOnly,
     )
     .map_err(fail)?;
     Ok(RunSummary {

@@ -13,7 +13,7 @@
 //! | vocabulary | [`model`] (job levels, bands, IRS limits, match tiers, vesting schedules, the hire record) |
 //! | configuration | [`config`] (typed, validated into [`config::ValidConfig`]) |
 //! | rules | [`rules`] (one pure module per domain concept) |
-//! | ledger and state | [`events`] (the workforce ledger), [`payload`] (typed events and their JSON Schema), [`state`] (the accumulators), [`plan_ledger`] (the plan's money events, from the accumulators), [`census`] (generation, CSV import, staging) |
+//! | ledger and state | [`events`] (the workforce ledger), [`payload`] (typed events and their JSON Schema), [`state`] (the accumulators), [`plan_ledger`] (the plan's money events, from the accumulators), [`cohort_cost`] (employer cost by hire cohort), [`census`] (generation, CSV import, staging) |
 //! | engines | [`engine`] (the interface, the decisions record, the shared foundation and publication, the native engine) |
 //! | the year | [`validation`], [`report`], [`year`] (the year loop), [`digest`] |
 //!
@@ -21,6 +21,7 @@
 //! section there.
 
 pub mod census;
+pub mod cohort_cost;
 pub mod config;
 pub mod date;
 pub mod decimal;

@@ -261,10 +261,12 @@ pub fn build(
     let ends = pay_period_ends(year);
     let start_year = year == config.simulation.start_year;
     let ranges = events.ranges();
-    out.position.reserve(s.len() * 4);
-    out.effective_date.reserve(s.len() * 4);
-    out.event_sequence.reserve(s.len() * 4);
-    out.event.reserve(s.len() * 4);
+    // About 5 events per employee and year at the defaults (annual contributions).
+    let expected = s.len() * if per_period { 80 } else { 6 };
+    out.position.reserve(expected);
+    out.effective_date.reserve(expected);
+    out.event_sequence.reserve(expected);
+    out.event.reserve(expected);
     let mut rows: Vec<(Day, PlanEvent)> = Vec::with_capacity(64);
     for (p, member) in events.roster.iter().enumerate() {
         rows.clear();

@@ -106,6 +106,9 @@ pub struct YearReport {
     /// Ending over starting headcount, minus 1.
     pub growth: f64,
     pub validation_warnings: Vec<String>,
+    /// Employer cost by hire cohort ([`crate::cohort_cost`]).
+    #[serde(default)]
+    pub cohort_costs: Vec<crate::cohort_cost::CohortCost>,
 }
 
 /// Everything a run did, for a terminal, a JSON consumer or a test.
@@ -164,6 +167,54 @@ impl RunReport {
     }
 
     /// A plain-text table for terminals.
+    /// Net employer cost (match + core − forfeitures) by hire cohort: one row per simulated
+    /// year, one column per cohort hired in the run and one for the census (everyone hired
+    /// before the start year).
+    fn cohort_table(&self, out: &mut String) {
+        use std::fmt::Write;
+        let Some(start) = self.years.first().map(|y| y.summary.year) else {
+            return;
+        };
+        if self.years.iter().all(|y| y.cohort_costs.is_empty()) {
+            return;
+        }
+        let last = self.years.last().map_or(start, |y| y.summary.year);
+        let mut header = vec![
+            "Net employer $ by hire cohort".to_string(),
+            format!("hired < {start}"),
+        ];
+        header.extend((start..=last).map(|y| format!("hired {y}")));
+        let rows: Vec<Vec<String>> = self
+            .years
+            .iter()
+            .map(|y| {
+                let mut cents = vec![0i64; (last - start + 2) as usize];
+                for c in &y.cohort_costs {
+                    let k = if c.hire_cohort < start {
+                        0
+                    } else {
+                        (c.hire_cohort - start + 1) as usize
+                    };
+                    if let Some(v) = cents.get_mut(k) {
+                        *v += (c.net_employer_cost * 100.0).round() as i64;
+                    }
+                }
+                let mut row = vec![y.summary.year.to_string()];
+                row.extend(cents.iter().map(|&c| {
+                    if c < 0 {
+                        format!("-${}", thousands((-c / 100) as u64))
+                    } else {
+                        format!("${}", thousands((c / 100) as u64))
+                    }
+                }));
+                row
+            })
+            .collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        render(out, &header, &rows);
+        let _ = writeln!(out);
+    }
+
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let header = [
@@ -240,6 +291,7 @@ impl RunReport {
             .collect();
         render(&mut out, &plan_header, &plan_rows);
         let _ = writeln!(out);
+        self.cohort_table(&mut out);
         let totals = self.stage_totals();
         let all: f64 = totals.iter().map(|t| t.1).sum();
         let stage_rows: Vec<Vec<String>> = totals

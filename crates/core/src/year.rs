@@ -208,11 +208,45 @@ pub type YearSink<'s, E> =
 pub fn run_years<E: From<SimulationError>>(
     config: &ValidConfig,
     engine: &dyn Engine,
+    prior: Workforce,
+    years: std::ops::RangeInclusive<i32>,
+    report: &mut RunReport,
+    sink: &mut YearSink<'_, E>,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Workforce, E> {
+    run_years_with(
+        config,
+        engine,
+        prior,
+        years,
+        report,
+        sink,
+        progress,
+        Ledgers::All,
+    )
+}
+
+/// Which ledgers a year loop builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ledgers {
+    /// The workforce ledger and the plan's money ledger (every run that keeps its results).
+    All,
+    /// The workforce ledger only: the year's plan ledger is left empty. For runs that keep
+    /// only their year summaries (a batch's ensemble runs), whose money is in the summaries.
+    WorkforceOnly,
+}
+
+/// [`run_years`], choosing which ledgers are built.
+#[allow(clippy::too_many_arguments)]
+pub fn run_years_with<E: From<SimulationError>>(
+    config: &ValidConfig,
+    engine: &dyn Engine,
     mut prior: Workforce,
     years: std::ops::RangeInclusive<i32>,
     report: &mut RunReport,
     sink: &mut YearSink<'_, E>,
     progress: &mut (dyn FnMut(Progress) + Send),
+    ledgers: Ledgers,
 ) -> Result<Workforce, E> {
     let (age_bands, tenure_bands) = band_tables(config);
     let years_total = years.clone().count();
@@ -243,12 +277,20 @@ pub fn run_years<E: From<SimulationError>>(
         let snapshot = engine
             .accumulate(&ctx, &prior, &events)
             .map_err(SimulationError::from)?;
-        let plan_ledger = crate::plan_ledger::build(config, &prior, &events, &snapshot);
+        let plan_ledger = match ledgers {
+            Ledgers::All => crate::plan_ledger::build(config, &prior, &events, &snapshot),
+            Ledgers::WorkforceOnly => PlanLedger {
+                year,
+                ..PlanLedger::default()
+            },
+        };
         lap(Stage::StateAccumulation, &mut timings);
         let mut validation = validate_year(&prior, &foundation, &events, &snapshot, config);
-        validation
-            .violations
-            .extend(validate_plan_ledger(config, &snapshot, &plan_ledger));
+        if ledgers == Ledgers::All {
+            validation
+                .violations
+                .extend(validate_plan_ledger(config, &snapshot, &plan_ledger));
+        }
         lap(Stage::Validation, &mut timings);
         if !validation.passed() {
             return Err(SimulationError::Invariants(validation.violations).into());
@@ -297,6 +339,7 @@ pub fn run_years<E: From<SimulationError>>(
             summary,
             growth,
             validation_warnings: validation.warnings,
+            cohort_costs: crate::cohort_cost::by_hire_cohort(&snapshot),
         });
         prior = snapshot.next_workforce();
     }

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["events"],
     &["payload"],
     &["state"],
-    &["plan_ledger"],
+    &["plan_ledger", "cohort_cost"],
     &["census"],
     &["engine"],
     &["validation"],

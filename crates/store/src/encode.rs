@@ -780,6 +780,45 @@ pub(crate) fn summary_batch(s: &YearSummary) -> Result<RecordBatch, StoreError> 
     go().map_err(arrow("year_summary"))
 }
 
+/// The year's `employer_cost_by_cohort` rows.
+pub(crate) fn cohort_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
+    let rows = workforce_sim_core::cohort_cost::by_hire_cohort(s);
+    let go = || -> Result<RecordBatch, ArrowError> {
+        let cash = |f: &dyn Fn(&workforce_sim_core::cohort_cost::CohortCost) -> f64| {
+            decimal(
+                Decimal128Array::from_iter_values(rows.iter().map(|r| total(f(r)))),
+                18,
+                2,
+            )
+        };
+        RecordBatch::try_from_iter([
+            (
+                "simulation_year",
+                Arc::new(Int32Array::from_iter_values(
+                    rows.iter().map(|r| r.simulation_year),
+                )) as ArrayRef,
+            ),
+            (
+                "hire_cohort",
+                Arc::new(Int32Array::from_iter_values(
+                    rows.iter().map(|r| r.hire_cohort),
+                )),
+            ),
+            (
+                "headcount",
+                Arc::new(Int64Array::from_iter_values(
+                    rows.iter().map(|r| r.headcount as i64),
+                )),
+            ),
+            ("employer_match", cash(&|r| r.employer_match)?),
+            ("employer_core", cash(&|r| r.employer_core)?),
+            ("forfeitures", cash(&|r| r.forfeitures)?),
+            ("net_employer_cost", cash(&|r| r.net_employer_cost)?),
+        ])
+    };
+    go().map_err(arrow("employer_cost_by_cohort"))
+}
+
 /// The `stage_timings` rows of one year.
 pub(crate) fn timings_batch(
     year: Option<i32>,

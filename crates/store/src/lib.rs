@@ -418,6 +418,7 @@ pub struct EncodedYear {
     pub hires: RecordBatch,
     pub needs: RecordBatch,
     pub summary: RecordBatch,
+    pub cohorts: RecordBatch,
     pub timings: RecordBatch,
     /// The active headcount at the year's end (for progress).
     pub ending_headcount: u64,
@@ -434,13 +435,14 @@ impl EncodedYear {
             hires: encode::hires_batch(y.snapshot)?,
             needs: encode::needs_batch(y.foundation)?,
             summary: encode::summary_batch(y.summary)?,
+            cohorts: encode::cohort_batch(y.snapshot)?,
             timings: encode::timings_batch(Some(year), y.timings)?,
             ending_headcount: y.summary.ending_headcount,
         })
     }
 
     /// `(stored table, batch)` in write order.
-    pub fn tables(&self) -> [(&'static str, &RecordBatch); 7] {
+    pub fn tables(&self) -> [(&'static str, &RecordBatch); 8] {
         [
             ("event_records", &self.events),
             ("plan_ledger_records", &self.plan_ledger),
@@ -448,6 +450,7 @@ impl EncodedYear {
             ("employees", &self.hires),
             ("workforce_needs", &self.needs),
             ("year_summary", &self.summary),
+            ("employer_cost_by_cohort", &self.cohorts),
             ("stage_timings", &self.timings),
         ]
     }

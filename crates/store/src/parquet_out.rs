@@ -25,13 +25,14 @@ use workforce_sim_core::config::ValidConfig;
 pub const RESULTS_DB: &str = "results.duckdb";
 
 /// The partitioned tables: (directory, stored table whose columns the files hold).
-pub const PARTITIONED: [(&str, &str); 6] = [
+pub const PARTITIONED: [(&str, &str); 7] = [
     ("events", "event_records"),
     ("plan_ledger", "plan_ledger_records"),
     ("workforce_snapshot", "snapshot_records"),
     ("employees", "employees"),
     ("workforce_needs", "workforce_needs"),
     ("year_summary", "year_summary"),
+    ("employer_cost_by_cohort", "employer_cost_by_cohort"),
 ];
 
 /// A Parquet output directory being written.
@@ -251,6 +252,7 @@ impl YearWriter for ParquetOut {
             ("employees", &y.hires),
             ("workforce_needs", &y.needs),
             ("year_summary", &y.summary),
+            ("employer_cost_by_cohort", &y.cohorts),
         ];
         // The events file on a second thread while this one writes the others (arrow-rs's
         // writer is plain Rust: the two use both cores).
@@ -279,6 +281,7 @@ impl YearWriter for ParquetOut {
             "employees",
             "workforce_needs",
             "year_summary",
+            "employer_cost_by_cohort",
         ] {
             self.publish(table, y.year, &staging)?;
         }

@@ -21,7 +21,7 @@ use workforce_sim_core::state::DetailedStatus;
 
 /// The relations a user queries, as before the lean schema (views over the stored tables,
 /// except the three small tables).
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     "run_metadata",
     "census",
     "workforce_needs",
@@ -29,6 +29,7 @@ pub const TABLES: [&str; 8] = [
     "plan_ledger",
     "workforce_snapshot",
     "year_summary",
+    "employer_cost_by_cohort",
     "stage_timings",
 ];
 
@@ -240,6 +241,10 @@ CREATE TABLE year_summary (
     enrollments BIGINT, opt_outs BIGINT, escalations BIGINT, match_responses BIGINT,
     employee_contributions DECIMAL(18,2), employer_match DECIMAL(18,2), employer_core DECIMAL(18,2),
     forfeitures DECIMAL(18,2), hce_count BIGINT);
+CREATE TABLE employer_cost_by_cohort (
+    simulation_year INTEGER NOT NULL, hire_cohort INTEGER NOT NULL, headcount BIGINT NOT NULL,
+    employer_match DECIMAL(18,2) NOT NULL, employer_core DECIMAL(18,2) NOT NULL,
+    forfeitures DECIMAL(18,2) NOT NULL, net_employer_cost DECIMAL(18,2) NOT NULL);
 CREATE TABLE stage_timings (simulation_year INTEGER, stage VARCHAR NOT NULL, seconds DOUBLE NOT NULL);
 ";
 
