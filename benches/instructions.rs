@@ -259,6 +259,7 @@ fn store_input(n: usize) -> StoreInput {
                 events: e,
                 snapshot: s,
                 plan_ledger: l,
+                compliance_tests: &r.compliance_tests,
                 summary: &r.summary,
                 timings: &[],
             })

@@ -213,6 +213,7 @@ fn phases(c: &mut Criterion) {
                         events: &events,
                         snapshot: &snapshot,
                         plan_ledger: &plan_ledger,
+                        compliance_tests: &[],
                         summary: &summary,
                         timings: &[],
                     })

@@ -143,6 +143,7 @@ fn persistence(c: &mut Criterion) {
                     events: e,
                     snapshot: s,
                     plan_ledger: l,
+                    compliance_tests: &r.compliance_tests,
                     summary: &r.summary,
                     timings: &[],
                 })

@@ -27,8 +27,8 @@ pub mod run;
 
 pub use workforce_sim_batch as batches;
 pub use workforce_sim_core::{
-    census, cohort_cost, config, date, decimal, digest, engine, error, events, model, payload,
-    plan_ledger, report, rng, rules, state, validation, year,
+    census, cohort_cost, config, date, decimal, digest, engine, error, events, model,
+    nondiscrimination, payload, plan_ledger, report, rng, rules, state, validation, year,
 };
 pub use workforce_sim_store as store;
 pub use workforce_sim_store::history;

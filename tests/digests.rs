@@ -18,6 +18,7 @@ const DEFAULT_TABLES: &[(&str, &str)] = &[
     ("workforce_needs", "11267d51a7f7dca5"),
     ("year_summary", "9aab031972bbb928"),
     ("employer_cost_by_cohort", "25ac2ef69f2bd6c8"),
+    ("compliance_tests", "277ed1dc77a25c78"),
     ("census", "6252fc93997a3ec2"),
 ];
 

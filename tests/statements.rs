@@ -53,7 +53,7 @@ fn statements_per_year_are_independent_of_headcount() {
     );
     assert_eq!(
         (small_app_3 - small_app_1) / 2,
-        8,
-        "events, plan ledger, snapshot, new employees, needs, summary, cost by cohort and timings: one append each per year"
+        9,
+        "events, plan ledger, snapshot, new employees, needs, summary, cost by cohort, compliance tests and timings: one append each per year"
     );
 }

@@ -683,3 +683,149 @@ fn employer_cost_by_hire_cohort_sums_to_the_year() {
     assert!(table.contains("Net employer $ by hire cohort"), "{table}");
     assert!(table.contains("hired < 2025") && table.contains("hired 2029"));
 }
+
+/// Three continuing participants, 2025, under 50, full year, eligible: one HCE at 200,000
+/// (2024 pay above the 155,000 threshold) and two NHCEs at 50,000 / 4% and 60,000 / 6%.
+fn three(hce_rate: f64) -> Workforce {
+    let mut w = Workforce::with_capacity(3);
+    for (id, comp, rate) in [
+        ("A_HCE", 200_000.0, hce_rate),
+        ("B_NHCE", 50_000.0, 0.04),
+        ("C_NHCE", 60_000.0, 0.06),
+    ] {
+        let one = employee((1980, 1, 1), comp, 3, rate, days_from_civil(2021, 6, 1));
+        let mut e = workforce_sim::state::workforce::Employee {
+            employee_id: id.into(),
+            employee_ssn: format!("SSN-{id}"),
+            birth_date: one.birth_date[0],
+            hire_date: one.hire_date[0],
+            compensation: comp,
+            level: 3,
+            age: 45,
+            tenure: 3,
+            scheduled_hours: None,
+            eligibility_date: one.eligibility_date[0],
+            waiting_period_days: 30,
+            plan: one.plan[0],
+        };
+        e.plan.deferral_rate = rate;
+        w.push(e);
+    }
+    w
+}
+
+fn tests_of(
+    config: &workforce_sim::ValidConfig,
+    prior: &Workforce,
+    prior_nhce: Option<workforce_sim::state::plan::NhceAverages>,
+) -> Vec<workforce_sim::nondiscrimination::ComplianceTest> {
+    let mut ev = YearEvents::new(2025);
+    ev.roster = (0..prior.len() as u32).map(Member::Prior).collect();
+    let mut s = workforce_sim::state::accumulate(prior, &ev);
+    workforce_sim::state::accumulate_plan(config, prior, &ev, &mut s);
+    workforce_sim::nondiscrimination::tests(config, &s, prior_nhce).0
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+/// ADP: NHCEs defer 4% and 6% (average 5%): basic limit 6.25%, alternative min(10%, 7%) =
+/// 7%, limit 7%. The HCE at 10% fails by 3 points: excess 3% × 200,000 = 6,000. ACP: match
+/// 3.5% (3% + half of 1%) and 4%, average 3.75%: limit max(4.6875%, min(7.5%, 5.75%)) =
+/// 5.75%; the HCE's 4% passes by 1.75 points. At a 6% HCE deferral ADP passes by 1 point.
+#[test]
+fn golden_adp_and_acp_pass_and_fail() {
+    use workforce_sim::nondiscrimination::{TestKind, TestStatus};
+    let config = common::valid(Config::default());
+    let t = tests_of(&config, &three(0.10), None);
+    let adp = t.iter().find(|r| r.test == TestKind::Adp).unwrap();
+    assert_eq!((adp.hce_count, adp.nhce_count), (1, 2));
+    assert!(close(adp.hce_average, 0.10));
+    assert!(close(adp.nhce_average, 0.05));
+    assert_eq!(
+        adp.nhce_year,
+        Some(2025),
+        "first simulated year: the current year's NHCEs"
+    );
+    assert!(close(adp.basic_limit, 0.0625));
+    assert!(close(adp.alternative_limit, 0.07));
+    assert!(close(adp.applied_limit, 0.07));
+    assert!(close(adp.margin, -0.03));
+    assert_eq!(adp.status, TestStatus::Fail);
+    assert_eq!(adp.excess, 6_000.0);
+    let acp = t.iter().find(|r| r.test == TestKind::Acp).unwrap();
+    assert!(close(acp.hce_average, 0.04));
+    assert!(close(acp.nhce_average, 0.0375));
+    assert!(close(acp.applied_limit, 0.0575));
+    assert!(close(acp.margin, 0.0175));
+    assert_eq!(acp.status, TestStatus::Pass);
+    assert_eq!(acp.excess, 0.0);
+
+    let t = tests_of(&config, &three(0.06), None);
+    let adp = t.iter().find(|r| r.test == TestKind::Adp).unwrap();
+    assert!(close(adp.margin, 0.01) && adp.passed());
+
+    // Prior-year testing: a 2024 NHCE average of 2% gives a limit of max(2.5%, min(4%, 4%))
+    // = 4%, so the same 6% now fails; current-year testing ignores the prior year.
+    let prior = workforce_sim::state::plan::NhceAverages {
+        year: 2024,
+        adp: Some(0.02),
+        acp: Some(0.02),
+    };
+    let t = tests_of(&config, &three(0.06), Some(prior));
+    let adp = t.iter().find(|r| r.test == TestKind::Adp).unwrap();
+    assert_eq!(adp.nhce_year, Some(2024));
+    assert!(close(adp.applied_limit, 0.04) && adp.status == TestStatus::Fail);
+    assert!(close(adp.nhce_current_average, 0.05));
+    let mut current = Config::default();
+    current.plan.nondiscrimination.testing =
+        workforce_sim::config::plan::TestingMethod::CurrentYear;
+    let t = tests_of(&common::valid(current), &three(0.06), Some(prior));
+    let adp = t.iter().find(|r| r.test == TestKind::Adp).unwrap();
+    assert!(adp.nhce_year == Some(2025) && adp.passed());
+    // A safe-harbor plan passes by design.
+    let mut safe = Config::default();
+    safe.plan.nondiscrimination.safe_harbor = true;
+    let t = tests_of(&common::valid(safe), &three(0.10), None);
+    assert_eq!(t[0].status, TestStatus::PassSafeHarbor);
+    // 402(g) and 415(c): nobody above a limit here.
+    let g = t.iter().find(|r| r.test == TestKind::Limit402g).unwrap();
+    assert!(g.passed() && g.at_limit == 0 && g.capped == 0);
+}
+
+/// The tests over a whole run, in the database and the report: four per plan year, prior-
+/// year testing from the second year on reading the year before (also after a resume, which
+/// the resume tests compare table by table).
+#[test]
+fn compliance_tests_per_plan_year_in_the_database() {
+    let dir = common::tmp();
+    let db = dir.path().join("t.duckdb");
+    let config = common::valid(Config::default());
+    let report = workforce_sim::simulate_to_database(
+        &config,
+        &common::synthetic(2_000, 42),
+        &db,
+        &common::options(2),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        common::query_i64(&db, "SELECT count(*) FROM compliance_tests"),
+        4 * 5
+    );
+    for w in report.years.windows(2) {
+        let (a, b) = (&w[0].compliance_tests[0], &w[1].compliance_tests[0]);
+        assert_eq!(b.nhce_year, Some(a.simulation_year));
+        assert_eq!(b.nhce_average, a.nhce_current_average);
+    }
+    assert_eq!(
+        common::query_i64(
+            &db,
+            "SELECT count(*) FROM compliance_tests WHERE test = 'ADP' AND nhce_year = simulation_year - 1"
+        ),
+        4
+    );
+    let table = report.to_table();
+    assert!(table.contains("ADP") && table.contains("ACP"), "{table}");
+}

@@ -56,6 +56,7 @@ pub fn results(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
         ("workforce_needs", "simulation_year"),
         ("year_summary", "simulation_year"),
         ("employer_cost_by_cohort", "simulation_year, hire_cohort"),
+        ("compliance_tests", "simulation_year, test"),
         ("census", "employee_id"),
     ]
     .iter()

@@ -39,7 +39,8 @@ use crate::date::{self, Day};
 use crate::decimal::round2;
 use crate::events::{EventType, Member, YearEvents};
 use crate::payload::{ComplianceType, ContributionSource, EmployerSource, WindowAction};
-use crate::rules::irs_limits::{deferral_limit, LimitType};
+use crate::rules::contribution::catch_up_part;
+use crate::rules::irs_limits::deferral_limit;
 use crate::state::{Snapshot, Workforce};
 
 /// One money event of the plan ledger.
@@ -326,12 +327,8 @@ pub fn build(
         }
 
         // Contributions by source.
-        let catch_up = if y.limit_type != LimitType::Base {
-            round2((y.employee_contribution - limits.elective_deferral_limit_402g).max(0.0))
-                .min(y.pre_tax_contribution)
-        } else {
-            0.0
-        };
+        let catch_up = catch_up_part(y.employee_contribution, y.limit_type, &limits)
+            .min(y.pre_tax_contribution);
         let capped = y.capped_excess > 0.0;
         let sources = [
             (

@@ -109,6 +109,9 @@ pub struct YearReport {
     /// Employer cost by hire cohort ([`crate::cohort_cost`]).
     #[serde(default)]
     pub cohort_costs: Vec<crate::cohort_cost::CohortCost>,
+    /// The plan year's nondiscrimination tests ([`crate::nondiscrimination`]).
+    #[serde(default)]
+    pub compliance_tests: Vec<crate::nondiscrimination::ComplianceTest>,
 }
 
 /// Everything a run did, for a terminal, a JSON consumer or a test.
@@ -215,6 +218,63 @@ impl RunReport {
         let _ = writeln!(out);
     }
 
+    /// The nondiscrimination tests of each plan year: ADP and ACP (HCE and NHCE averages, the
+    /// limit, the outcome with its margin) and the 402(g) and 415(c) counts.
+    fn compliance_table(&self, out: &mut String) {
+        use crate::nondiscrimination::{ComplianceTest, TestKind};
+        use std::fmt::Write;
+        if self.years.iter().all(|y| y.compliance_tests.is_empty()) {
+            return;
+        }
+        let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}%", v * 100.0));
+        let ratio = |t: Option<&ComplianceTest>| -> [String; 3] {
+            match t {
+                None => ["-".into(), "-".into(), "-".into()],
+                Some(t) => [
+                    format!("{} / {}", pct(t.hce_average), pct(t.nhce_average)),
+                    pct(t.applied_limit),
+                    match t.margin {
+                        Some(m) => format!("{} ({:+.2} pt)", t.status.as_str(), m * 100.0),
+                        None => t.status.as_str().to_string(),
+                    },
+                ],
+            }
+        };
+        let header = [
+            "Year",
+            "ADP HCE / NHCE",
+            "ADP limit",
+            "ADP",
+            "ACP HCE / NHCE",
+            "ACP limit",
+            "ACP",
+            "402(g) at limit",
+            "415(c) breaches",
+        ];
+        let rows: Vec<Vec<String>> = self
+            .years
+            .iter()
+            .map(|y| {
+                let find = |k: TestKind| y.compliance_tests.iter().find(|t| t.test == k);
+                let [a1, a2, a3] = ratio(find(TestKind::Adp));
+                let [c1, c2, c3] = ratio(find(TestKind::Acp));
+                vec![
+                    y.summary.year.to_string(),
+                    a1,
+                    a2,
+                    a3,
+                    c1,
+                    c2,
+                    c3,
+                    find(TestKind::Limit402g).map_or("-".into(), |t| thousands(t.at_limit)),
+                    find(TestKind::Limit415c).map_or("-".into(), |t| thousands(t.at_limit)),
+                ]
+            })
+            .collect();
+        render(out, &header, &rows);
+        let _ = writeln!(out);
+    }
+
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let header = [
@@ -292,6 +352,7 @@ impl RunReport {
         render(&mut out, &plan_header, &plan_rows);
         let _ = writeln!(out);
         self.cohort_table(&mut out);
+        self.compliance_table(&mut out);
         let totals = self.stage_totals();
         let all: f64 = totals.iter().map(|t| t.1).sum();
         let stage_rows: Vec<Vec<String>> = totals

@@ -120,6 +120,8 @@ pub struct YearOutput<'a> {
     pub snapshot: &'a Snapshot,
     /// The plan's money events of the year (built from the snapshot's plan figures).
     pub plan_ledger: &'a PlanLedger,
+    /// The plan year's nondiscrimination tests.
+    pub compliance_tests: &'a [crate::nondiscrimination::ComplianceTest],
     pub summary: &'a YearSummary,
 }
 
@@ -296,6 +298,12 @@ pub fn run_years_with<E: From<SimulationError>>(
             return Err(SimulationError::Invariants(validation.violations).into());
         }
         let summary = summarize(&prior, &foundation, &events, &snapshot);
+        let (compliance_tests, nhce) = if config.plan.enabled {
+            let (t, n) = crate::nondiscrimination::tests(config, &snapshot, prior.prior_nhce);
+            (t, Some(n))
+        } else {
+            (Vec::new(), None)
+        };
         lap(Stage::Reporting, &mut timings);
         let named: Vec<(String, f64)> = timings
             .iter()
@@ -307,6 +315,7 @@ pub fn run_years_with<E: From<SimulationError>>(
                 events: &events,
                 snapshot: &snapshot,
                 plan_ledger: &plan_ledger,
+                compliance_tests: &compliance_tests,
                 summary: &summary,
             },
             &named,
@@ -340,8 +349,10 @@ pub fn run_years_with<E: From<SimulationError>>(
             growth,
             validation_warnings: validation.warnings,
             cohort_costs: crate::cohort_cost::by_hire_cohort(&snapshot),
+            compliance_tests,
         });
         prior = snapshot.next_workforce();
+        prior.prior_nhce = nhce;
     }
     Ok(prior)
 }

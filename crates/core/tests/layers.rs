@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["events"],
     &["payload"],
     &["state"],
-    &["plan_ledger", "cohort_cost"],
+    &["plan_ledger", "cohort_cost", "nondiscrimination"],
     &["census"],
     &["engine"],
     &["validation"],

@@ -819,6 +819,66 @@ pub(crate) fn cohort_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
     go().map_err(arrow("employer_cost_by_cohort"))
 }
 
+/// The year's `compliance_tests` rows (`nhce_current_average`: the year's own NHCE average,
+/// which the next year's prior-year testing reads back on a resume).
+pub(crate) fn compliance_batch(
+    tests: &[workforce_sim_core::nondiscrimination::ComplianceTest],
+) -> Result<RecordBatch, StoreError> {
+    let t = || tests.iter();
+    let opt =
+        |f: &dyn Fn(&workforce_sim_core::nondiscrimination::ComplianceTest) -> Option<f64>| {
+            Arc::new(Float64Array::from_iter(t().map(f))) as ArrayRef
+        };
+    let int = |f: &dyn Fn(&workforce_sim_core::nondiscrimination::ComplianceTest) -> u64| {
+        Arc::new(Int64Array::from_iter_values(t().map(|r| f(r) as i64))) as ArrayRef
+    };
+    let go = || -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_from_iter([
+            (
+                "simulation_year",
+                Arc::new(Int32Array::from_iter_values(t().map(|r| r.simulation_year))) as ArrayRef,
+            ),
+            ("test", strings(t().map(|r| r.test.as_str()))),
+            (
+                "method",
+                Arc::new(StringArray::from_iter(
+                    t().map(|r| r.method.map(|m| m.as_str())),
+                )),
+            ),
+            ("status", strings(t().map(|r| r.status.as_str()))),
+            (
+                "passed",
+                Arc::new(BooleanArray::from_iter(t().map(|r| Some(r.passed())))),
+            ),
+            ("hce_count", int(&|r| r.hce_count)),
+            ("nhce_count", int(&|r| r.nhce_count)),
+            ("hce_average", opt(&|r| r.hce_average)),
+            ("nhce_average", opt(&|r| r.nhce_average)),
+            (
+                "nhce_year",
+                Arc::new(Int32Array::from_iter(t().map(|r| r.nhce_year))),
+            ),
+            ("basic_limit", opt(&|r| r.basic_limit)),
+            ("alternative_limit", opt(&|r| r.alternative_limit)),
+            ("applied_limit", opt(&|r| r.applied_limit)),
+            ("margin", opt(&|r| r.margin)),
+            (
+                "excess",
+                decimal(
+                    Decimal128Array::from_iter_values(t().map(|r| total(r.excess))),
+                    18,
+                    2,
+                )?,
+            ),
+            ("at_limit", int(&|r| r.at_limit)),
+            ("capped", int(&|r| r.capped)),
+            ("at_risk", int(&|r| r.at_risk)),
+            ("nhce_current_average", opt(&|r| r.nhce_current_average)),
+        ])
+    };
+    go().map_err(arrow("compliance_tests"))
+}
+
 /// The `stage_timings` rows of one year.
 pub(crate) fn timings_batch(
     year: Option<i32>,

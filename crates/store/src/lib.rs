@@ -98,6 +98,7 @@ pub struct YearTables<'a> {
     pub events: &'a YearEvents,
     pub snapshot: &'a Snapshot,
     pub plan_ledger: &'a workforce_sim_core::plan_ledger::PlanLedger,
+    pub compliance_tests: &'a [workforce_sim_core::nondiscrimination::ComplianceTest],
     pub summary: &'a YearSummary,
     /// `(stage, seconds)` of the year.
     pub timings: &'a [(String, f64)],
@@ -419,6 +420,7 @@ pub struct EncodedYear {
     pub needs: RecordBatch,
     pub summary: RecordBatch,
     pub cohorts: RecordBatch,
+    pub compliance_tests: RecordBatch,
     pub timings: RecordBatch,
     /// The active headcount at the year's end (for progress).
     pub ending_headcount: u64,
@@ -436,13 +438,14 @@ impl EncodedYear {
             needs: encode::needs_batch(y.foundation)?,
             summary: encode::summary_batch(y.summary)?,
             cohorts: encode::cohort_batch(y.snapshot)?,
+            compliance_tests: encode::compliance_batch(y.compliance_tests)?,
             timings: encode::timings_batch(Some(year), y.timings)?,
             ending_headcount: y.summary.ending_headcount,
         })
     }
 
     /// `(stored table, batch)` in write order.
-    pub fn tables(&self) -> [(&'static str, &RecordBatch); 8] {
+    pub fn tables(&self) -> [(&'static str, &RecordBatch); 9] {
         [
             ("event_records", &self.events),
             ("plan_ledger_records", &self.plan_ledger),
@@ -451,6 +454,7 @@ impl EncodedYear {
             ("workforce_needs", &self.needs),
             ("year_summary", &self.summary),
             ("employer_cost_by_cohort", &self.cohorts),
+            ("compliance_tests", &self.compliance_tests),
             ("stage_timings", &self.timings),
         ]
     }

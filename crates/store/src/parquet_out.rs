@@ -25,7 +25,7 @@ use workforce_sim_core::config::ValidConfig;
 pub const RESULTS_DB: &str = "results.duckdb";
 
 /// The partitioned tables: (directory, stored table whose columns the files hold).
-pub const PARTITIONED: [(&str, &str); 7] = [
+pub const PARTITIONED: [(&str, &str); 8] = [
     ("events", "event_records"),
     ("plan_ledger", "plan_ledger_records"),
     ("workforce_snapshot", "snapshot_records"),
@@ -33,6 +33,7 @@ pub const PARTITIONED: [(&str, &str); 7] = [
     ("workforce_needs", "workforce_needs"),
     ("year_summary", "year_summary"),
     ("employer_cost_by_cohort", "employer_cost_by_cohort"),
+    ("compliance_tests", "compliance_tests"),
 ];
 
 /// A Parquet output directory being written.
@@ -253,6 +254,7 @@ impl YearWriter for ParquetOut {
             ("workforce_needs", &y.needs),
             ("year_summary", &y.summary),
             ("employer_cost_by_cohort", &y.cohorts),
+            ("compliance_tests", &y.compliance_tests),
         ];
         // The events file on a second thread while this one writes the others (arrow-rs's
         // writer is plain Rust: the two use both cores).
@@ -282,6 +284,7 @@ impl YearWriter for ParquetOut {
             "workforce_needs",
             "year_summary",
             "employer_cost_by_cohort",
+            "compliance_tests",
         ] {
             self.publish(table, y.year, &staging)?;
         }

@@ -150,6 +150,26 @@ impl Store {
         for e in employees {
             w.push(e);
         }
+        // Prior-year testing of the next year reads this year's NHCE averages.
+        if let Some(y) = after_year {
+            let rows = self.exec.query(
+                "read NHCE averages",
+                &format!(
+                    "SELECT test, nhce_current_average FROM compliance_tests
+                     WHERE simulation_year = {y} AND test IN ('ADP', 'ACP')"
+                ),
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<f64>>(1)?)),
+            )?;
+            if !rows.is_empty() {
+                let of = |t: &str| rows.iter().find(|r| r.0 == t).and_then(|r| r.1);
+                w.prior_nhce = Some(workforce_sim_core::state::plan::NhceAverages {
+                    year: y,
+                    adp: of("ADP"),
+                    acp: of("ACP"),
+                });
+            }
+        }
         Ok(w)
     }
 }

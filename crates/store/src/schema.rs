@@ -21,7 +21,7 @@ use workforce_sim_core::state::DetailedStatus;
 
 /// The relations a user queries, as before the lean schema (views over the stored tables,
 /// except the three small tables).
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "run_metadata",
     "census",
     "workforce_needs",
@@ -30,6 +30,7 @@ pub const TABLES: [&str; 9] = [
     "workforce_snapshot",
     "year_summary",
     "employer_cost_by_cohort",
+    "compliance_tests",
     "stage_timings",
 ];
 
@@ -245,6 +246,12 @@ CREATE TABLE employer_cost_by_cohort (
     simulation_year INTEGER NOT NULL, hire_cohort INTEGER NOT NULL, headcount BIGINT NOT NULL,
     employer_match DECIMAL(18,2) NOT NULL, employer_core DECIMAL(18,2) NOT NULL,
     forfeitures DECIMAL(18,2) NOT NULL, net_employer_cost DECIMAL(18,2) NOT NULL);
+CREATE TABLE compliance_tests (
+    simulation_year INTEGER NOT NULL, test VARCHAR NOT NULL, method VARCHAR, status VARCHAR NOT NULL,
+    passed BOOLEAN NOT NULL, hce_count BIGINT NOT NULL, nhce_count BIGINT NOT NULL, hce_average DOUBLE,
+    nhce_average DOUBLE, nhce_year INTEGER, basic_limit DOUBLE, alternative_limit DOUBLE,
+    applied_limit DOUBLE, margin DOUBLE, excess DECIMAL(18,2) NOT NULL, at_limit BIGINT NOT NULL,
+    capped BIGINT NOT NULL, at_risk BIGINT NOT NULL, nhce_current_average DOUBLE);
 CREATE TABLE stage_timings (simulation_year INTEGER, stage VARCHAR NOT NULL, seconds DOUBLE NOT NULL);
 ";
 

@@ -28,6 +28,44 @@ pub struct PlanConfig {
     /// configuration while at its defaults, so older results keep their fingerprints).
     #[serde(skip_serializing_if = "PlanLedgerConfig::is_default")]
     pub ledger: PlanLedgerConfig,
+    /// `[plan.nondiscrimination]`: how the ADP and ACP tests are run (left out of the stored
+    /// configuration while at its defaults).
+    #[serde(skip_serializing_if = "NondiscriminationConfig::is_default")]
+    pub nondiscrimination: NondiscriminationConfig,
+}
+
+/// Which year's NHCE averages the ADP and ACP limits are built on (3.20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestingMethod {
+    /// The prior plan year's (the default of most plan documents).
+    #[default]
+    PriorYear,
+    CurrentYear,
+}
+
+impl TestingMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestingMethod::PriorYear => "prior_year",
+            TestingMethod::CurrentYear => "current_year",
+        }
+    }
+}
+
+/// `[plan.nondiscrimination]` (3.20).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NondiscriminationConfig {
+    pub testing: TestingMethod,
+    /// A safe-harbor plan passes ADP and ACP by design.
+    pub safe_harbor: bool,
+}
+
+impl NondiscriminationConfig {
+    pub fn is_default(&self) -> bool {
+        *self == NondiscriminationConfig::default()
+    }
 }
 
 /// When contributions are recorded (`plan.ledger.contributions`).
@@ -255,6 +293,7 @@ impl Default for PlanConfig {
             employer_match: EmployerMatchConfig::default(),
             employer_core: EmployerCoreConfig::default(),
             ledger: PlanLedgerConfig::default(),
+            nondiscrimination: NondiscriminationConfig::default(),
             vesting: VestingConfig::default(),
             irs_limits: default_irs_limits(),
         }

@@ -39,6 +39,17 @@ pub fn employee_contribution(base: f64, rate: f64, age: u16, limits: &IrsLimits)
     }
 }
 
+/// The catch-up part of an employee's deferrals (3.15, 3.20): what is above the base 402(g)
+/// limit when the age-appropriate limit is a catch-up one (50 and over), else 0. ADP testing
+/// leaves it out; the plan ledger records it as its own source.
+pub fn catch_up_part(amount: f64, limit_type: LimitType, limits: &IrsLimits) -> f64 {
+    if limit_type == LimitType::Base {
+        0.0
+    } else {
+        round2((amount - limits.elective_deferral_limit_402g).max(0.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

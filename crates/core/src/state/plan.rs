@@ -141,6 +141,16 @@ impl PlanCarry {
     }
 }
 
+/// The NHCE averages of a plan year's ADP and ACP tests (3.20): what prior-year testing
+/// carries into the next year ([`crate::nondiscrimination`] computes them).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NhceAverages {
+    pub year: i32,
+    /// `None` when the year had no NHCE in the test population.
+    pub adp: Option<f64>,
+    pub acp: Option<f64>,
+}
+
 /// Why the employer match is what it is (3.17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

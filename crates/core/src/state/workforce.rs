@@ -36,6 +36,9 @@ pub struct Workforce {
     pub waiting_period_days: Vec<u16>,
     /// Plan state at the end of the prior year (5.2-5.4).
     pub plan: Vec<PlanCarry>,
+    /// The prior plan year's NHCE test averages (prior-year ADP/ACP testing); `None` before
+    /// the first simulated year.
+    pub prior_nhce: Option<super::plan::NhceAverages>,
 }
 
 /// One employee, for building a [`Workforce`] row by row at the edges.
@@ -71,6 +74,7 @@ impl Workforce {
             eligibility_date: Vec::with_capacity(n),
             waiting_period_days: Vec::with_capacity(n),
             plan: Vec::with_capacity(n),
+            prior_nhce: None,
         }
     }
 
