@@ -141,7 +141,7 @@ impl PlanLedger {
 
     /// `PLN_{year}_{seq:09}`: deterministic, and apart from the workforce ledger's `EVT_` ids.
     pub fn event_id(&self, i: usize) -> String {
-        format!("PLN_{}_{:09}", self.year, i + 1)
+        plan_event_id_string(self.numeric_id(i))
     }
 
     fn push_employee(&mut self, position: u32, rows: &mut [(Day, PlanEvent)]) {
@@ -169,6 +169,11 @@ impl PlanLedger {
         }
         out
     }
+}
+
+/// Renders a stored plan-ledger id (`year × 10^9 + sequence`) as `PLN_{year}_{seq:09}`.
+pub fn plan_event_id_string(id: u64) -> String {
+    format!("PLN_{}_{:09}", id / 1_000_000_000, id % 1_000_000_000)
 }
 
 /// Friday as `(day + 3) % 7` (1970-01-01 was a Thursday).
@@ -517,14 +522,6 @@ pub struct PlanLedgerRecord {
     pub pay_period: Option<u8>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
-}
-
-/// The serde name of a payload enum value (`opened`, `402g_limit_approach`, ...).
-pub fn enum_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 fn enum_value<T: serde::de::DeserializeOwned>(

@@ -9,7 +9,7 @@ use crate::{Store, StoreError};
 use std::path::Path;
 use workforce_sim_core::events::{event_id_string, EventRecord};
 use workforce_sim_core::payload::TypedEvent;
-use workforce_sim_core::plan_ledger::PlanLedgerRecord;
+use workforce_sim_core::plan_ledger::{plan_event_id_string, PlanLedgerRecord};
 
 /// Writes the typed events of the run in `db` to `out` as JSON Lines; returns how many.
 pub fn write_typed_events(db: &Path, out: &mut dyn std::io::Write) -> Result<u64, StoreError> {
@@ -119,7 +119,7 @@ pub fn write_typed_events(db: &Path, out: &mut dyn std::io::Write) -> Result<u64
             |r| {
                 let id: u64 = r.get(0)?;
                 Ok(PlanLedgerRecord {
-                    event_id: format!("PLN_{}_{:09}", id / 1_000_000_000, id % 1_000_000_000),
+                    event_id: plan_event_id_string(id),
                     scenario_id: r.get(1)?,
                     plan_design_id: r.get(2)?,
                     employee_id: r.get(3)?,

@@ -637,6 +637,14 @@ pub fn json_schema() -> serde_json::Value {
     schema
 }
 
+/// The serde name of a payload enum value (`opened`, `402g_limit_approach`, ...).
+pub fn enum_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
 /// Quantises money and rates to 6 decimals (4.3).
 pub fn quantise(x: f64) -> f64 {
     (x * 1e6).round() / 1e6

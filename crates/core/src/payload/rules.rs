@@ -45,14 +45,6 @@ impl FieldError {
 
 type Check = Result<(), FieldError>;
 
-/// The serde name of an enum value.
-fn name<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
 fn non_empty(field: &str, v: &str) -> Check {
     if v.trim().is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
@@ -466,8 +458,8 @@ impl Payload {
                         "payload.limit_type",
                         format!(
                             "must be {} for this compliance_type (got {})",
-                            name(&expected),
-                            name(&p.limit_type)
+                            enum_name(&expected),
+                            enum_name(&p.limit_type)
                         ),
                     ));
                 }
