@@ -841,19 +841,14 @@ impl crate::payload::TypedEvent {
                 })
             }
         };
-        Ok(TypedEvent {
-            event_id: r.event_id.clone(),
-            employee_id: r.employee_id.clone(),
-            effective_date: date,
-            created_at: None,
-            scenario_id: r.scenario_id.clone(),
-            plan_design_id: r.plan_design_id.clone(),
-            source_system: SOURCE_SYSTEM.into(),
-            correlation_id: None,
-            simulation_year: Some(r.simulation_year),
-            ledger: None,
-            payload,
-        })
+        let ids = RowIds {
+            event_id: &r.event_id,
+            scenario_id: &r.scenario_id,
+            plan_design_id: &r.plan_design_id,
+            employee_id: &r.employee_id,
+            simulation_year: r.simulation_year,
+        };
+        Ok(TypedEvent::simulated(ids, date, None, payload))
     }
 
     /// The plan-ledger row of a typed money event. `event_sequence` is not in the typed

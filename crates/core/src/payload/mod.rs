@@ -650,7 +650,39 @@ pub fn quantise(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// The envelope fields every stored ledger row has (workforce and plan ledger alike).
+pub(crate) struct RowIds<'a> {
+    pub event_id: &'a str,
+    pub scenario_id: &'a str,
+    pub plan_design_id: &'a str,
+    pub employee_id: &'a str,
+    pub simulation_year: i32,
+}
+
 impl TypedEvent {
+    /// A typed event of a row this simulation wrote: `source_system` is [`SOURCE_SYSTEM`],
+    /// no `created_at` or `correlation_id` (4.1: audit only).
+    pub(crate) fn simulated(
+        ids: RowIds<'_>,
+        effective_date: String,
+        ledger: Option<LedgerContext>,
+        payload: Payload,
+    ) -> TypedEvent {
+        TypedEvent {
+            event_id: ids.event_id.to_string(),
+            employee_id: ids.employee_id.to_string(),
+            effective_date,
+            created_at: None,
+            scenario_id: ids.scenario_id.to_string(),
+            plan_design_id: ids.plan_design_id.to_string(),
+            source_system: SOURCE_SYSTEM.into(),
+            correlation_id: None,
+            simulation_year: Some(ids.simulation_year),
+            ledger,
+            payload,
+        }
+    }
+
     /// Parses one JSON line and checks every rule; the error names the field and the rule.
     pub fn parse_and_validate(line: &str) -> Result<TypedEvent, FieldError> {
         let mut e: TypedEvent = serde_json::from_str(line).map_err(FieldError::from_json)?;
