@@ -253,12 +253,14 @@ fn store_input(n: usize) -> StoreInput {
         .iter()
         .zip(&run.report.years)
         .zip(&run.plan_ledgers)
-        .map(|(((f, e, s), r), l)| {
+        .zip(&run.balances)
+        .map(|((((f, e, s), r), l), b)| {
             workforce_sim::store::EncodedYear::new(&workforce_sim::store::YearTables {
                 foundation: f,
                 events: e,
                 snapshot: s,
                 plan_ledger: l,
+                balances: b,
                 compliance_tests: &r.compliance_tests,
                 summary: &r.summary,
                 timings: &[],

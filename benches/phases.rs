@@ -4,8 +4,15 @@
 //! `plan_ledger` builds the plan's money events from the accumulated year; `typed_convert`
 //! and `typed_jsonl` turn the year's ledger rows into typed events (4.3) and check them;
 //! `state_accumulation` is workforce + plan state and money, `workforce_accumulation` the
-//! workforce part alone. `participant_history` reads one employee from an n × 3 database.
+//! workforce part alone. `weekly_balances` builds the year's Friday balances from the plan
+//! ledger. `participant_history` reads one employee from an n × 3 database.
 //! Throughput is employees (events for ingest and JSON).
+//!
+//! The `balances` group answers one participant's weekly balances from a 100,000 × 10 run
+//! made with `--balances weekly` (54 million rows; 1,000 × 2 in quick mode): `lookup` on an
+//! open database (what a notebook or a service holding the file does), `open_and_lookup`
+//! opening it each time (what `workforce-sim history` does). Building that database takes
+//! about a minute and 4 GB.
 //!
 //! `cargo bench --bench phases` (`-- --profile-time 10` for flamegraphs).
 
@@ -136,6 +143,14 @@ fn phases(c: &mut Criterion) {
                 &config, prior, &events, &snapshot,
             ));
         });
+        bench("weekly_balances", n64, &mut || {
+            black_box(workforce_sim::balances::build(
+                prior,
+                &events,
+                &snapshot,
+                &plan_ledger,
+            ));
+        });
         // Typed events (4.3): every ledger row of the year, the workforce ledger and the plan
         // ledger, as the rows the store keeps. `typed_convert` turns each into its typed
         // event and checks every rule; `typed_jsonl` is what `workforce-sim validate` does per
@@ -213,6 +228,7 @@ fn phases(c: &mut Criterion) {
                         events: &events,
                         snapshot: &snapshot,
                         plan_ledger: &plan_ledger,
+                        balances: &Default::default(),
                         compliance_tests: &[],
                         summary: &summary,
                         timings: &[],
@@ -246,9 +262,62 @@ fn phases(c: &mut Criterion) {
     group.finish();
 }
 
+/// One participant's weekly balances from a 100,000 × 10 database (see the module doc).
+fn balances(c: &mut Criterion) {
+    let (employees, years) = if common::quick() {
+        (1_000, 2)
+    } else {
+        (100_000, 10)
+    };
+    let mut config = common::SCENARIOS[0].config().into_inner();
+    config.simulation.end_year = config.simulation.start_year + years - 1;
+    config.plan.ledger.balances = workforce_sim::config::plan::BalanceSnapshots::Weekly;
+    let config = config.validate().expect("valid");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("balances.duckdb");
+    workforce_sim::simulate_to_database(
+        &config,
+        &workforce_sim::CensusInput::Synthetic(GeneratorParams::new(employees, 2024, 42)),
+        &db,
+        &Default::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // Participants of the first year who are still there in the last: every year's rows.
+    let census = generate::generate(&GeneratorParams::new(employees, 2024, 42)).unwrap();
+    let reader = workforce_sim::HistoryReader::open(&db).unwrap();
+    let full = 52 * years as usize;
+    let ids: Vec<String> = census
+        .iter()
+        .map(|r| r.employee_id.clone())
+        .step_by((employees / 500).max(1))
+        .filter(|id| reader.balances(id).unwrap().len() >= full)
+        .take(16)
+        .collect();
+    assert!(!ids.is_empty(), "no participant with {full} weekly rows");
+    let id = format!("{employees}x{years}");
+    let mut group = c.benchmark_group("balances");
+    group.throughput(Throughput::Elements(1));
+    let mut k = 0;
+    group.bench_function(BenchmarkId::new("lookup", &id), |b| {
+        b.iter(|| {
+            k = (k + 1) % ids.len();
+            black_box(reader.balances(&ids[k]).unwrap())
+        })
+    });
+    group.bench_function(BenchmarkId::new("open_and_lookup", &id), |b| {
+        b.iter(|| {
+            k = (k + 1) % ids.len();
+            let r = workforce_sim::HistoryReader::open(&db).unwrap();
+            black_box(r.balances(&ids[k]).unwrap())
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = phases
+    targets = phases, balances
 }
 criterion_main!(benches);

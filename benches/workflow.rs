@@ -138,11 +138,13 @@ fn persistence(c: &mut Criterion) {
                 .iter()
                 .zip(&run.report.years)
                 .zip(&run.plan_ledgers)
-                .map(|(((f, e, s), r), l)| YearTables {
+                .zip(&run.balances)
+                .map(|((((f, e, s), r), l), b)| YearTables {
                     foundation: f,
                     events: e,
                     snapshot: s,
                     plan_ledger: l,
+                    balances: b,
                     compliance_tests: &r.compliance_tests,
                     summary: &r.summary,
                     timings: &[],

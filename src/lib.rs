@@ -27,7 +27,7 @@ pub mod run;
 
 pub use workforce_sim_batch as batches;
 pub use workforce_sim_core::{
-    census, cohort_cost, config, date, decimal, digest, engine, error, events, model,
+    balances, census, cohort_cost, config, date, decimal, digest, engine, error, events, model,
     nondiscrimination, payload, plan_ledger, report, rng, rules, state, validation, year,
 };
 pub use workforce_sim_store as store;
@@ -46,7 +46,7 @@ pub use run::{
     simulate_to_database, Format, Output,
 };
 pub use state::{Snapshot, Workforce};
-pub use store::history::{participant_history, ParticipantHistory};
+pub use store::history::{participant_history, HistoryReader, ParticipantHistory};
 pub use store::StoreError;
 pub use year::{CensusInput, InMemoryRun, PreparedCensus, Progress, RunOptions};
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use workforce_sim::census::generate::{self, GeneratorParams};
 use workforce_sim::census_files;
+use workforce_sim::config::plan::BalanceSnapshots;
 use workforce_sim::{CensusInput, Config, EngineKind, RunOptions, ValidConfig};
 
 /// `--format` values.
@@ -17,6 +18,15 @@ enum FormatArg {
     Duckdb,
     /// Hive-partitioned Parquet files and a results.duckdb of views (--out DIR).
     Parquet,
+}
+
+/// `--balances` values (`plan.ledger.balances`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BalancesArg {
+    /// No balance table (year-end balances are in the snapshot).
+    None,
+    /// Each participant's balances by source on every Friday: the weekly_balances table.
+    Weekly,
 }
 
 /// `--engine` values (the library's [`EngineKind`], which knows nothing of clap).
@@ -125,6 +135,10 @@ struct SimulateArgs {
     /// Random seed (overrides the config file).
     #[arg(long)]
     seed: Option<u64>,
+    /// Also write each participant's balances by source on every Friday (the
+    /// weekly_balances table; overrides plan.ledger.balances).
+    #[arg(long, value_enum)]
+    balances: Option<BalancesArg>,
     /// TOML configuration; every key optional, unknown keys rejected.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -662,7 +676,8 @@ fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {
     let explicit = args.config.is_some()
         || args.start_year.is_some()
         || args.end_year.is_some()
-        || args.seed.is_some();
+        || args.seed.is_some()
+        || args.balances.is_some();
     let mut config = match &args.config {
         Some(path) => Config::from_toml_file(path)?,
         None => Config::default(),
@@ -675,6 +690,12 @@ fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {
     }
     if let Some(s) = args.seed {
         config.simulation.random_seed = s;
+    }
+    if let Some(b) = args.balances {
+        config.plan.ledger.balances = match b {
+            BalancesArg::None => BalanceSnapshots::None,
+            BalancesArg::Weekly => BalanceSnapshots::Weekly,
+        };
     }
     let config = config
         .validate()

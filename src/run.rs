@@ -406,6 +406,7 @@ fn run_into<W: YearWriter + Materialize>(
                 events: y.events,
                 snapshot: y.snapshot,
                 plan_ledger: y.plan_ledger,
+                balances: y.balances,
                 compliance_tests: y.compliance_tests,
                 summary: y.summary,
                 timings,

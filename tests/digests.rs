@@ -14,7 +14,7 @@ const DEFAULT_RUN: &str = "64a6133cfaec0e6e";
 const DEFAULT_TABLES: &[(&str, &str)] = &[
     ("events", "e275e0f63bc9deb3"),
     ("plan_ledger", "0f421372b58ceec7"),
-    ("workforce_snapshot", "46641e6287b769d4"),
+    ("workforce_snapshot", "895409d717e014e4"),
     ("workforce_needs", "11267d51a7f7dca5"),
     ("year_summary", "9aab031972bbb928"),
     ("employer_cost_by_cohort", "25ac2ef69f2bd6c8"),
@@ -33,6 +33,45 @@ fn the_default_run_keeps_its_digest() {
         digest, DEFAULT_RUN,
         "the default run's events or snapshots moved"
     );
+}
+
+/// The weekly balances of the default run with `balances = "weekly"` and per-pay-period
+/// contributions: every column of every year, hashed.
+const WEEKLY_BALANCES: &str = "7f783a7b3e4d2d9f";
+
+#[test]
+fn the_weekly_balances_keep_their_digest() {
+    let mut config = Config::default();
+    config.plan.ledger.balances = workforce_sim::config::plan::BalanceSnapshots::Weekly;
+    config.plan.ledger.contributions =
+        workforce_sim::config::plan::ContributionTiming::PerPayPeriod;
+    let config = common::valid(config);
+    let census = common::prepared(&config, 5_000);
+    let run = simulate_in_memory(&config, &census, &common::options(2)).unwrap();
+    let mut d = Digest::default();
+    let mut rows = 0;
+    for ((_, _, s), b) in run.years.iter().zip(&run.balances) {
+        rows += b.len();
+        for k in 0..b.len() {
+            d.str(&s.employee_id[b.position[k] as usize]);
+            d.u64(b.week_ending[k] as u64);
+            for c in [
+                &b.employee_pre_tax,
+                &b.employee_roth,
+                &b.employee_catch_up,
+                &b.employer_match,
+                &b.employer_core,
+                &b.vested,
+                &b.unvested,
+                &b.ytd_employee,
+                &b.ytd_employer,
+            ] {
+                d.u64(c[k] as u64);
+            }
+        }
+    }
+    assert!(rows > 5 * 52 * 2_500, "{rows} rows");
+    assert_eq!(d.hex(), WEEKLY_BALANCES, "the weekly balances moved");
 }
 
 #[test]

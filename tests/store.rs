@@ -13,7 +13,9 @@ use workforce_sim::{partial_path, resume_database, simulate_to, Error, Output};
 /// The wide tables as they were stored before the lean schema: the views must describe
 /// exactly as these did (column names, order and types). Columns added since come last, so a
 /// query written against the old tables still works: `workforce_snapshot.employer_match_balance`
-/// (issue 14: the match part of the employer balance, for forfeitures by source).
+/// (issue 14: the match part of the employer balance, for forfeitures by source), and
+/// `employee_roth_balance` / `employee_catch_up_balance` (issue 14: the employee balance by
+/// source, which the weekly balances open each year from).
 const WIDE: &str = "
 CREATE TABLE census (
     employee_id VARCHAR NOT NULL PRIMARY KEY, employee_ssn VARCHAR NOT NULL, employee_birth_date DATE NOT NULL,
@@ -56,7 +58,8 @@ CREATE TABLE workforce_snapshot (
     employer_core_amount DECIMAL(15,2) NOT NULL, total_employer_contributions DECIMAL(15,2) NOT NULL,
     employer_balance DECIMAL(15,2) NOT NULL, employee_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
     vested_balance DECIMAL(15,2) NOT NULL, forfeiture_amount DECIMAL(15,2) NOT NULL, is_hce BOOLEAN NOT NULL,
-    employer_match_balance DECIMAL(15,2) NOT NULL);
+    employer_match_balance DECIMAL(15,2) NOT NULL, employee_roth_balance DECIMAL(15,2) NOT NULL,
+    employee_catch_up_balance DECIMAL(15,2) NOT NULL);
 ";
 
 fn describe(conn: &duckdb::Connection, relation: &str) -> Vec<(String, String)> {

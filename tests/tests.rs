@@ -4,6 +4,7 @@
 mod common;
 
 mod bad_input;
+mod balances;
 mod batch;
 mod cli;
 mod determinism;

@@ -19,7 +19,7 @@ use workforce_sim::state::{Snapshot, Workforce};
 use workforce_sim::year::band_tables;
 use workforce_sim::Config;
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
 }
 
@@ -158,7 +158,7 @@ fn the_plan_ledger_agrees_with_the_snapshot_to_the_cent() {
     }
 }
 
-fn employee(
+pub(crate) fn employee(
     birth: (i32, u32, u32),
     comp: f64,
     tenure: u16,
@@ -192,7 +192,7 @@ fn employee(
 }
 
 /// The year's snapshot and plan ledger of a one-employee workforce with the given events.
-fn one_year(
+pub(crate) fn one_year(
     config: &workforce_sim::ValidConfig,
     prior: &Workforce,
     rows: &mut [EventRow],

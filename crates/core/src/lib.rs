@@ -13,13 +13,14 @@
 //! | vocabulary | [`model`] (job levels, bands, IRS limits, match tiers, vesting schedules, the hire record) |
 //! | configuration | [`config`] (typed, validated into [`config::ValidConfig`]) |
 //! | rules | [`rules`] (one pure module per domain concept) |
-//! | ledger and state | [`events`] (the workforce ledger), [`payload`] (typed events and their JSON Schema), [`state`] (the accumulators), [`plan_ledger`] (the plan's money events, from the accumulators), [`cohort_cost`] (employer cost by hire cohort), [`nondiscrimination`] (ADP/ACP and the limit counts of a plan year), [`census`] (generation, CSV import, staging) |
+//! | ledger and state | [`events`] (the workforce ledger), [`payload`] (typed events and their JSON Schema), [`state`] (the accumulators), [`plan_ledger`] (the plan's money events, from the accumulators), [`balances`] (weekly account balances, from the money ledger), [`cohort_cost`] (employer cost by hire cohort), [`nondiscrimination`] (ADP/ACP and the limit counts of a plan year), [`census`] (generation, CSV import, staging) |
 //! | engines | [`engine`] (the interface, the decisions record, the shared foundation and publication, the native engine) |
 //! | the year | [`validation`], [`report`], [`year`] (the year loop), [`digest`] |
 //!
 //! The rules are written down in `docs/rules.md` of the repository; each module cites its
 //! section there.
 
+pub mod balances;
 pub mod census;
 pub mod cohort_cost;
 pub mod config;

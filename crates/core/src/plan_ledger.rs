@@ -39,7 +39,6 @@ use crate::date::{self, Day};
 use crate::decimal::round2;
 use crate::events::{EventType, Member, YearEvents};
 use crate::payload::{ComplianceType, ContributionSource, EmployerSource, WindowAction};
-use crate::rules::contribution::catch_up_part;
 use crate::rules::irs_limits::deferral_limit;
 use crate::state::{Snapshot, Workforce};
 
@@ -332,8 +331,7 @@ pub fn build(
         }
 
         // Contributions by source.
-        let catch_up = catch_up_part(y.employee_contribution, y.limit_type, &limits)
-            .min(y.pre_tax_contribution);
+        let catch_up = y.catch_up(&limits);
         let capped = y.capped_excess > 0.0;
         let sources = [
             (
@@ -375,8 +373,11 @@ pub fn build(
             }
             let employee = !source.is_employer();
             if per_period {
+                // An enrollment dated after the year (a late hire's auto-enrollment at the
+                // end of its window) still has the year's deferrals: on the last day employed.
+                let from = deferral_from.min(last_day);
                 let (from, to) = if employee {
-                    (deferral_from, deferral_to.max(deferral_from))
+                    (from, deferral_to.max(from))
                 } else {
                     (employed_from, last_day)
                 };

@@ -3,10 +3,12 @@
 //! reads only year N−1's state. Persistence is the caller's sink (the store crate writes each
 //! year in one transaction); [`simulate_in_memory`] keeps every year instead.
 
+use crate::balances::WeeklyBalances;
 use crate::census::generate::{self, GeneratorParams};
 use crate::census::import::{self, ParquetCensus};
 use crate::census::staging::{self, StagedCensus};
 use crate::census::CensusRecord;
+use crate::config::plan::BalanceSnapshots;
 use crate::config::ValidConfig;
 use crate::engine::{Engine, EngineKind, Foundation, YearContext};
 use crate::error::{CensusError, SimulationError};
@@ -120,6 +122,8 @@ pub struct YearOutput<'a> {
     pub snapshot: &'a Snapshot,
     /// The plan's money events of the year (built from the snapshot's plan figures).
     pub plan_ledger: &'a PlanLedger,
+    /// The weekly account balances (empty unless `plan.ledger.balances = "weekly"`).
+    pub balances: &'a WeeklyBalances,
     /// The plan year's nondiscrimination tests.
     pub compliance_tests: &'a [crate::nondiscrimination::ComplianceTest],
     pub summary: &'a YearSummary,
@@ -286,6 +290,15 @@ pub fn run_years_with<E: From<SimulationError>>(
                 ..PlanLedger::default()
             },
         };
+        let balances =
+            if ledgers == Ledgers::All && config.plan.ledger.balances == BalanceSnapshots::Weekly {
+                crate::balances::build(&prior, &events, &snapshot, &plan_ledger)
+            } else {
+                WeeklyBalances {
+                    year,
+                    ..WeeklyBalances::default()
+                }
+            };
         lap(Stage::StateAccumulation, &mut timings);
         let mut validation = validate_year(&prior, &foundation, &events, &snapshot, config);
         if ledgers == Ledgers::All {
@@ -315,6 +328,7 @@ pub fn run_years_with<E: From<SimulationError>>(
                 events: &events,
                 snapshot: &snapshot,
                 plan_ledger: &plan_ledger,
+                balances: &balances,
                 compliance_tests: &compliance_tests,
                 summary: &summary,
             },
@@ -426,6 +440,8 @@ pub struct InMemoryRun {
     pub years: Vec<(Foundation, YearEvents, Snapshot)>,
     /// Each year's plan ledger, in the order of `years`.
     pub plan_ledgers: Vec<PlanLedger>,
+    /// Each year's weekly balances (empty unless `plan.ledger.balances = "weekly"`).
+    pub balances: Vec<WeeklyBalances>,
 }
 
 /// Simulates without a database on the native engine, keeping every year's events and
@@ -462,9 +478,11 @@ pub fn simulate_in_memory_on(
     );
     let mut years = Vec::new();
     let mut plan_ledgers = Vec::new();
+    let mut balances = Vec::new();
     let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), SimulationError> {
         years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
         plan_ledgers.push(y.plan_ledger.clone());
+        balances.push(y.balances.clone());
         Ok(())
     };
     with_pool(options.threads, || {
@@ -483,5 +501,6 @@ pub fn simulate_in_memory_on(
         report,
         years,
         plan_ledgers,
+        balances,
     })
 }

@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["payload"],
     &["state"],
     &["plan_ledger", "cohort_cost", "nondiscrimination"],
+    &["balances"],
     &["census"],
     &["engine"],
     &["validation"],

@@ -598,6 +598,14 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
                 cash(&|i| p(i).carry.employer_match_balance)?,
             ),
             ("employee_balance", cash(&|i| p(i).carry.employee_balance)?),
+            (
+                "employee_roth_balance",
+                cash(&|i| p(i).carry.employee_roth_balance)?,
+            ),
+            (
+                "employee_catch_up_balance",
+                cash(&|i| p(i).carry.employee_catch_up_balance)?,
+            ),
             ("vested_percentage", float(&|i| p(i).vested_pct)),
             ("vested_balance", cash(&|i| p(i).vested_balance)?),
             ("forfeiture_amount", cash(&|i| p(i).forfeiture)?),
@@ -877,6 +885,58 @@ pub(crate) fn compliance_batch(
         ])
     };
     go().map_err(arrow("compliance_tests"))
+}
+
+/// The year's weekly balances (`weekly_balances`), in the builder's order (participants by
+/// `employee_key`, then Friday), so the key's zone maps find one participant's rows.
+pub(crate) fn balances_batch(
+    b: &workforce_sim_core::balances::WeeklyBalances,
+    snapshot: &Snapshot,
+) -> Result<RecordBatch, StoreError> {
+    let n = b.len();
+    let cents = |v: &[i64]| {
+        decimal(
+            Decimal128Array::from_iter_values(v.iter().map(|&c| c as i128)),
+            15,
+            2,
+        )
+    };
+    let go = || -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_from_iter([
+            (
+                "simulation_year",
+                Arc::new(Int32Array::from(vec![b.year; n])) as ArrayRef,
+            ),
+            (
+                "employee_key",
+                Arc::new(UInt64Array::from_iter_values(
+                    b.position.iter().map(|&p| snapshot.id_key[p as usize]),
+                )),
+            ),
+            (
+                "employee_id",
+                strings(
+                    b.position
+                        .iter()
+                        .map(|&p| &*snapshot.employee_id[p as usize]),
+                ),
+            ),
+            (
+                "week_ending",
+                Arc::new(Date32Array::from(b.week_ending.clone())),
+            ),
+            ("employee_pre_tax_balance", cents(&b.employee_pre_tax)?),
+            ("employee_roth_balance", cents(&b.employee_roth)?),
+            ("employee_catch_up_balance", cents(&b.employee_catch_up)?),
+            ("employer_match_balance", cents(&b.employer_match)?),
+            ("employer_core_balance", cents(&b.employer_core)?),
+            ("vested_balance", cents(&b.vested)?),
+            ("unvested_balance", cents(&b.unvested)?),
+            ("ytd_employee_contributions", cents(&b.ytd_employee)?),
+            ("ytd_employer_contributions", cents(&b.ytd_employer)?),
+        ])
+    };
+    go().map_err(arrow("weekly_balances"))
 }
 
 /// The `stage_timings` rows of one year.

@@ -160,7 +160,8 @@ impl Executor {
         Ok(())
     }
 
-    /// Runs one query and maps each row.
+    /// Runs one query and maps each row. The prepared statement is kept (the connection's
+    /// statement cache), so a lookup run again and again is planned once.
     pub(crate) fn query<T>(
         &self,
         context: &str,
@@ -171,7 +172,7 @@ impl Executor {
         self.count();
         let mut stmt = self
             .reads()
-            .prepare(sql)
+            .prepare_cached(sql)
             .map_err(|e| self.fail(context, e))?;
         let mut rows = stmt.query(params).map_err(|e| self.fail(context, e))?;
         let mut out = Vec::new();
@@ -179,6 +180,12 @@ impl Executor {
             out.push(f(row).map_err(|e| self.fail(context, e))?);
         }
         Ok(out)
+    }
+
+    /// Whether `sql` prepares on this database (a query of a table that older results do
+    /// not have); the statement is kept for [`Executor::query`].
+    pub(crate) fn prepares(&self, sql: &str) -> bool {
+        self.reads().prepare_cached(sql).is_ok()
     }
 
     /// Runs one query that returns exactly one row.

@@ -1,6 +1,8 @@
-//! Participant history: one employee's events and yearly state across a run, in order, read
-//! from a results database (opened read-only). Two indexed-by-zone-map queries filtered on
-//! `employee_id`; no table scan per year.
+//! Participant history: one employee's events, yearly state and (when the run kept them)
+//! weekly balances across a run, in order, read from a results database (opened read-only).
+//! The weekly balances are found by `employee_key` (the id's 64-bit key, which the rows are
+//! sorted by within each year), so the key's zone maps skip every row group but the
+//! participant's: one lookup reads about one row group per year, whatever the run's size.
 
 use crate::exec::Executor;
 use crate::StoreError;
@@ -49,12 +51,31 @@ pub struct HistoryYear {
     pub is_hce: bool,
 }
 
+/// The employee's account on one Friday (`weekly_balances` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeeklyBalance {
+    pub simulation_year: i32,
+    pub week_ending: String,
+    pub employee_pre_tax_balance: f64,
+    pub employee_roth_balance: f64,
+    pub employee_catch_up_balance: f64,
+    pub employer_match_balance: f64,
+    pub employer_core_balance: f64,
+    pub vested_balance: f64,
+    pub unvested_balance: f64,
+    pub ytd_employee_contributions: f64,
+    pub ytd_employer_contributions: f64,
+}
+
 /// Everything the database holds about one employee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantHistory {
     pub employee_id: String,
     pub events: Vec<HistoryEvent>,
     pub years: Vec<HistoryYear>,
+    /// Weekly balances, when the run was made with `--balances weekly` (else empty).
+    #[serde(default)]
+    pub balances: Vec<WeeklyBalance>,
 }
 
 impl ParticipantHistory {
@@ -115,21 +136,119 @@ impl ParticipantHistory {
                 e.event_details.as_deref().unwrap_or("")
             );
         }
+        if !self.balances.is_empty() {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "{:<10} {:>11} {:>10} {:>10} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+                "friday",
+                "pre-tax $",
+                "roth $",
+                "catch-up $",
+                "match $",
+                "core $",
+                "vested $",
+                "unvested $",
+                "ytd ee $",
+                "ytd er $"
+            );
+            for b in &self.balances {
+                let _ = writeln!(
+                    out,
+                    "{:<10} {:>11.2} {:>10.2} {:>10.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2}",
+                    b.week_ending,
+                    b.employee_pre_tax_balance,
+                    b.employee_roth_balance,
+                    b.employee_catch_up_balance,
+                    b.employer_match_balance,
+                    b.employer_core_balance,
+                    b.vested_balance,
+                    b.unvested_balance,
+                    b.ytd_employee_contributions,
+                    b.ytd_employer_contributions
+                );
+            }
+        }
         out
     }
 }
 
-/// Reads one employee's events (by year and sequence) and yearly snapshot rows (by year).
-pub fn participant_history(db: &Path, employee_id: &str) -> Result<ParticipantHistory, StoreError> {
-    let path = db.to_path_buf();
-    if !db.exists() {
-        return Err(StoreError::State {
-            path,
-            message: "no such database file".into(),
-        });
+/// One participant's weekly balances by key (the id is checked by the caller).
+const BALANCES_SQL: &str = "SELECT employee_id, simulation_year, strftime(week_ending, '%Y-%m-%d'),
+        employee_pre_tax_balance::DOUBLE, employee_roth_balance::DOUBLE,
+        employee_catch_up_balance::DOUBLE, employer_match_balance::DOUBLE,
+        employer_core_balance::DOUBLE, vested_balance::DOUBLE, unvested_balance::DOUBLE,
+        ytd_employee_contributions::DOUBLE, ytd_employer_contributions::DOUBLE
+    FROM weekly_balances WHERE employee_key = ?";
+
+/// A results database opened read-only for participant lookups (open it once for many).
+pub struct HistoryReader {
+    x: Executor,
+    /// Whether the database has a `weekly_balances` table or view (older results do not).
+    has_balances: bool,
+}
+
+impl HistoryReader {
+    pub fn open(db: &Path) -> Result<HistoryReader, StoreError> {
+        if !db.exists() {
+            return Err(StoreError::State {
+                path: db.to_path_buf(),
+                message: "no such database file".into(),
+            });
+        }
+        let x = Executor::open_read_only(db)?;
+        // A table in a DuckDB file, a view over Parquet files in a Parquet output's catalog;
+        // results written before the table existed have neither. (Preparing the lookup is
+        // the cheap test: listing the catalog with duckdb_tables() costs ~20 ms on a cold
+        // connection.)
+        let has_balances = x.prepares(BALANCES_SQL);
+        Ok(HistoryReader { x, has_balances })
     }
-    let x = Executor::open_read_only(db)?;
-    let events = x.query(
+
+    /// The employee's weekly balances, by Friday (empty if the run kept none).
+    pub fn balances(&self, employee_id: &str) -> Result<Vec<WeeklyBalance>, StoreError> {
+        if !self.has_balances {
+            return Ok(Vec::new());
+        }
+        // Filtered on the key alone (the zone maps prune by it; a filter on the id string
+        // would decode every id of the row groups read, a third of the time); the id is
+        // checked here, so two ids sharing a key can never mix. Sorted here too.
+        let key = workforce_sim_core::rng::id_key(employee_id);
+        let rows = self
+            .x
+            .query("query weekly balances", BALANCES_SQL, params![key], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    WeeklyBalance {
+                        simulation_year: r.get(1)?,
+                        week_ending: r.get(2)?,
+                        employee_pre_tax_balance: r.get(3)?,
+                        employee_roth_balance: r.get(4)?,
+                        employee_catch_up_balance: r.get(5)?,
+                        employer_match_balance: r.get(6)?,
+                        employer_core_balance: r.get(7)?,
+                        vested_balance: r.get(8)?,
+                        unvested_balance: r.get(9)?,
+                        ytd_employee_contributions: r.get(10)?,
+                        ytd_employer_contributions: r.get(11)?,
+                    },
+                ))
+            })?;
+        let mut mine: Vec<WeeklyBalance> = rows
+            .into_iter()
+            .filter(|(id, _)| id == employee_id)
+            .map(|(_, b)| b)
+            .collect();
+        // ISO dates sort as text.
+        mine.sort_unstable_by(|a, b| a.week_ending.cmp(&b.week_ending));
+        Ok(mine)
+    }
+
+    /// Everything the database holds about the employee.
+    pub fn history(&self, employee_id: &str) -> Result<ParticipantHistory, StoreError> {
+        let x = &self.x;
+
+        let events = x.query(
             "query events",
             "SELECT simulation_year, event_id, event_sequence, strftime(effective_date, '%Y-%m-%d'), event_type,
                     event_category, event_details, compensation_amount::DOUBLE, previous_compensation::DOUBLE,
@@ -151,7 +270,7 @@ pub fn participant_history(db: &Path, employee_id: &str) -> Result<ParticipantHi
                 level_id: r.get(11)?,
             })
         })?;
-    let years = x.query(
+        let years = x.query(
             "query snapshot",
             "SELECT simulation_year, employment_status, detailed_status_code, level_id, current_age, current_tenure,
                     current_compensation::DOUBLE, prorated_annual_compensation::DOUBLE, current_eligibility_status,
@@ -181,9 +300,17 @@ pub fn participant_history(db: &Path, employee_id: &str) -> Result<ParticipantHi
                 is_hce: r.get(17)?,
             })
         })?;
-    Ok(ParticipantHistory {
-        employee_id: employee_id.to_string(),
-        events,
-        years,
-    })
+        Ok(ParticipantHistory {
+            employee_id: employee_id.to_string(),
+            events,
+            years,
+            balances: self.balances(employee_id)?,
+        })
+    }
+}
+
+/// Reads one employee's events (by year and sequence), yearly snapshot rows (by year) and
+/// weekly balances (by Friday).
+pub fn participant_history(db: &Path, employee_id: &str) -> Result<ParticipantHistory, StoreError> {
+    HistoryReader::open(db)?.history(employee_id)
 }

@@ -98,6 +98,8 @@ pub struct YearTables<'a> {
     pub events: &'a YearEvents,
     pub snapshot: &'a Snapshot,
     pub plan_ledger: &'a workforce_sim_core::plan_ledger::PlanLedger,
+    /// The weekly balances (no rows unless the run asked for them).
+    pub balances: &'a workforce_sim_core::balances::WeeklyBalances,
     pub compliance_tests: &'a [workforce_sim_core::nondiscrimination::ComplianceTest],
     pub summary: &'a YearSummary,
     /// `(stage, seconds)` of the year.
@@ -421,6 +423,7 @@ pub struct EncodedYear {
     pub summary: RecordBatch,
     pub cohorts: RecordBatch,
     pub compliance_tests: RecordBatch,
+    pub balances: RecordBatch,
     pub timings: RecordBatch,
     /// The active headcount at the year's end (for progress).
     pub ending_headcount: u64,
@@ -439,13 +442,14 @@ impl EncodedYear {
             summary: encode::summary_batch(y.summary)?,
             cohorts: encode::cohort_batch(y.snapshot)?,
             compliance_tests: encode::compliance_batch(y.compliance_tests)?,
+            balances: encode::balances_batch(y.balances, y.snapshot)?,
             timings: encode::timings_batch(Some(year), y.timings)?,
             ending_headcount: y.summary.ending_headcount,
         })
     }
 
     /// `(stored table, batch)` in write order.
-    pub fn tables(&self) -> [(&'static str, &RecordBatch); 9] {
+    pub fn tables(&self) -> [(&'static str, &RecordBatch); 10] {
         [
             ("event_records", &self.events),
             ("plan_ledger_records", &self.plan_ledger),
@@ -455,6 +459,7 @@ impl EncodedYear {
             ("year_summary", &self.summary),
             ("employer_cost_by_cohort", &self.cohorts),
             ("compliance_tests", &self.compliance_tests),
+            ("weekly_balances", &self.balances),
             ("stage_timings", &self.timings),
         ]
     }

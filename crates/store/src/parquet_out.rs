@@ -25,7 +25,7 @@ use workforce_sim_core::config::ValidConfig;
 pub const RESULTS_DB: &str = "results.duckdb";
 
 /// The partitioned tables: (directory, stored table whose columns the files hold).
-pub const PARTITIONED: [(&str, &str); 8] = [
+pub const PARTITIONED: [(&str, &str); 9] = [
     ("events", "event_records"),
     ("plan_ledger", "plan_ledger_records"),
     ("workforce_snapshot", "snapshot_records"),
@@ -34,6 +34,7 @@ pub const PARTITIONED: [(&str, &str); 8] = [
     ("year_summary", "year_summary"),
     ("employer_cost_by_cohort", "employer_cost_by_cohort"),
     ("compliance_tests", "compliance_tests"),
+    ("weekly_balances", "weekly_balances"),
 ];
 
 /// A Parquet output directory being written.
@@ -255,6 +256,7 @@ impl YearWriter for ParquetOut {
             ("year_summary", &y.summary),
             ("employer_cost_by_cohort", &y.cohorts),
             ("compliance_tests", &y.compliance_tests),
+            ("weekly_balances", &y.balances),
         ];
         // The events file on a second thread while this one writes the others (arrow-rs's
         // writer is plain Rust: the two use both cores).
@@ -285,6 +287,7 @@ impl YearWriter for ParquetOut {
             "year_summary",
             "employer_cost_by_cohort",
             "compliance_tests",
+            "weekly_balances",
         ] {
             self.publish(table, y.year, &staging)?;
         }

@@ -81,7 +81,8 @@ impl Store {
                         first_enrollment_year, last_rate_change_year, total_deferral_escalations,
                         (total_escalation_amount * 1000000)::BIGINT, (last_escalation_date - {D})::INTEGER,
                         auto_escalation_opt_out, (employer_balance * 100)::BIGINT, (employee_balance * 100)::BIGINT,
-                        (employer_match_balance * 100)::BIGINT, vested_percentage, is_hce
+                        (employer_match_balance * 100)::BIGINT, vested_percentage, is_hce,
+                        (employee_roth_balance * 100)::BIGINT, (employee_catch_up_balance * 100)::BIGINT
                  FROM workforce_snapshot WHERE simulation_year = {y} AND employment_status = 'active'"
             ),
             None => format!(
@@ -120,6 +121,8 @@ impl Store {
                     employer_match_balance: from_cents(r.get(28)?),
                     vested_pct: r.get(29)?,
                     was_hce: r.get(30)?,
+                    employee_roth_balance: from_cents(r.get(31)?),
+                    employee_catch_up_balance: from_cents(r.get(32)?),
                 }
             } else {
                 PlanCarry::from_census(

@@ -232,7 +232,8 @@ CREATE TABLE snapshot_records (
     employer_match_amount DECIMAL(15,2) NOT NULL, core_eligibility employer_eligibility_t NOT NULL,
     employer_core_amount DECIMAL(15,2) NOT NULL, total_employer_contributions DECIMAL(15,2) NOT NULL,
     employer_balance DECIMAL(15,2) NOT NULL, employer_match_balance DECIMAL(15,2) NOT NULL,
-    employee_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
+    employee_balance DECIMAL(15,2) NOT NULL, employee_roth_balance DECIMAL(15,2) NOT NULL,
+    employee_catch_up_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
     vested_balance DECIMAL(15,2) NOT NULL, forfeiture_amount DECIMAL(15,2) NOT NULL, is_hce BOOLEAN NOT NULL);
 CREATE TABLE year_summary (
     simulation_year INTEGER NOT NULL, starting_headcount BIGINT, hires BIGINT, experienced_terminations BIGINT,
@@ -252,6 +253,13 @@ CREATE TABLE compliance_tests (
     nhce_average DOUBLE, nhce_year INTEGER, basic_limit DOUBLE, alternative_limit DOUBLE,
     applied_limit DOUBLE, margin DOUBLE, excess DECIMAL(18,2) NOT NULL, at_limit BIGINT NOT NULL,
     capped BIGINT NOT NULL, at_risk BIGINT NOT NULL, nhce_current_average DOUBLE);
+CREATE TABLE weekly_balances (
+    simulation_year INTEGER NOT NULL, employee_key UBIGINT NOT NULL, employee_id VARCHAR NOT NULL,
+    week_ending DATE NOT NULL, employee_pre_tax_balance DECIMAL(15,2) NOT NULL,
+    employee_roth_balance DECIMAL(15,2) NOT NULL, employee_catch_up_balance DECIMAL(15,2) NOT NULL,
+    employer_match_balance DECIMAL(15,2) NOT NULL, employer_core_balance DECIMAL(15,2) NOT NULL,
+    vested_balance DECIMAL(15,2) NOT NULL, unvested_balance DECIMAL(15,2) NOT NULL,
+    ytd_employee_contributions DECIMAL(15,2) NOT NULL, ytd_employer_contributions DECIMAL(15,2) NOT NULL);
 CREATE TABLE stage_timings (simulation_year INTEGER, stage VARCHAR NOT NULL, seconds DOUBLE NOT NULL);
 ";
 
@@ -314,7 +322,8 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
             s.match_eligibility::VARCHAR AS match_eligibility, s.match_status::VARCHAR AS match_status,
             s.employer_match_amount, s.core_eligibility::VARCHAR AS core_eligibility, s.employer_core_amount,
             s.total_employer_contributions, s.employer_balance, s.employee_balance, s.vested_percentage,
-            s.vested_balance, s.forfeiture_amount, s.is_hce, s.employer_match_balance
+            s.vested_balance, s.forfeiture_amount, s.is_hce, s.employer_match_balance,
+            s.employee_roth_balance, s.employee_catch_up_balance
         FROM snapshot_records s LEFT JOIN employees p ON p.employee_id = s.employee_id CROSS JOIN {meta} m",
         band_case("s.current_age", &config.age_bands),
         band_case("s.current_tenure", &config.tenure_bands),

@@ -80,11 +80,25 @@ pub enum ContributionTiming {
     PerPayPeriod,
 }
 
+/// Which account-balance table a run writes (`plan.ledger.balances`, `--balances`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceSnapshots {
+    /// No balance table: the year-end balances are in the snapshot.
+    #[default]
+    None,
+    /// Each participant's balances by source on every Friday employed
+    /// ([`crate::balances`], the `weekly_balances` table).
+    Weekly,
+}
+
 /// `[plan.ledger]` (the plan's money ledger, 3.15-3.20).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlanLedgerConfig {
     pub contributions: ContributionTiming,
+    /// The optional weekly balance table, built from the money ledger.
+    pub balances: BalanceSnapshots,
     /// A participant within this share of the 402(g) or 415(c) limit gets a compliance
     /// event (0.05: at 95% of the limit, the "at risk" line of 3.20).
     pub limit_margin: f64,
@@ -94,6 +108,7 @@ impl Default for PlanLedgerConfig {
     fn default() -> Self {
         PlanLedgerConfig {
             contributions: ContributionTiming::Annual,
+            balances: BalanceSnapshots::None,
             limit_margin: 0.05,
         }
     }

@@ -82,6 +82,11 @@ pub struct PlanCarry {
     pub employer_match_balance: f64,
     /// Cumulative employee deferrals (always 100% vested).
     pub employee_balance: f64,
+    /// The Roth part of `employee_balance`.
+    pub employee_roth_balance: f64,
+    /// The catch-up part of `employee_balance` (pre-tax deferrals above the base 402(g)
+    /// limit, 3.15); the rest is pre-tax.
+    pub employee_catch_up_balance: f64,
     /// The vested share at the end of the year (the plan ledger's vesting events fire when
     /// it changes).
     pub vested_pct: f64,
@@ -229,6 +234,19 @@ impl PlanYear {
             forfeiture: 0.0,
             is_hce: false,
         }
+    }
+
+    /// The catch-up part of the year's deferrals (3.15): above the base 402(g) limit for an
+    /// employee under a catch-up limit, taken from the pre-tax part.
+    pub fn catch_up(&self, limits: &crate::model::IrsLimits) -> f64 {
+        contribution::catch_up_part(self.employee_contribution, self.limit_type, limits)
+            .min(self.pre_tax_contribution)
+    }
+
+    /// The pre-tax part of the employee balance (what is neither Roth nor catch-up).
+    pub fn employee_pre_tax_balance(&self) -> f64 {
+        let c = &self.carry;
+        round2(c.employee_balance - c.employee_roth_balance - c.employee_catch_up_balance)
     }
 
     /// `participating` iff the year-end rate is positive.
@@ -504,6 +522,9 @@ pub fn accumulate_plan(
 
         // Balances, 3.19 vesting and forfeiture on termination.
         y.carry.employee_balance = round2(carry.employee_balance + y.employee_contribution);
+        y.carry.employee_roth_balance = round2(carry.employee_roth_balance + c.roth);
+        y.carry.employee_catch_up_balance =
+            round2(carry.employee_catch_up_balance + y.catch_up(&limits));
         y.carry.employer_balance =
             round2(carry.employer_balance + y.employer_match + y.employer_core);
         y.carry.employer_match_balance = round2(carry.employer_match_balance + y.employer_match);
