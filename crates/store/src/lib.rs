@@ -448,6 +448,26 @@ impl EncodedYear {
         })
     }
 
+    /// One table of a year, encoded alone (`events`, `snapshot`, `workforce_needs`,
+    /// `year_summary`, `plan_ledger`, `employer_cost_by_cohort`, `compliance_tests`,
+    /// `weekly_balances`), for a reader that wants some tables only; `None` for another name.
+    pub fn encode_table(
+        y: &YearTables<'_>,
+        table: &str,
+    ) -> Result<Option<RecordBatch>, StoreError> {
+        Ok(Some(match table {
+            "events" => encode::events_batch(y.events, y.snapshot)?,
+            "snapshot" => encode::snapshot_batch(y.snapshot)?,
+            "workforce_needs" => encode::needs_batch(y.foundation)?,
+            "year_summary" => encode::summary_batch(y.summary)?,
+            "plan_ledger" => encode::plan_ledger_batch(y.plan_ledger, y.snapshot)?,
+            "employer_cost_by_cohort" => encode::cohort_batch(y.snapshot)?,
+            "compliance_tests" => encode::compliance_batch(y.compliance_tests)?,
+            "weekly_balances" => encode::balances_batch(y.balances, y.snapshot)?,
+            _ => return Ok(None),
+        }))
+    }
+
     /// `(stored table, batch)` in write order.
     pub fn tables(&self) -> [(&'static str, &RecordBatch); 10] {
         [

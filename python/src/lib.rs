@@ -1,0 +1,394 @@
+//! `workforce_sim._native`: the Python extension module over the library (PyO3). A thin
+//! shell: it validates its arguments into the library's types, runs the library, and hands
+//! every result table to Python through the Arrow C stream interface (a PyCapsule named
+//! `arrow_array_stream`, which `pyarrow.RecordBatchReader.from_stream` imports without
+//! copying a row). The Python package (`python/workforce_sim`) wraps it.
+//!
+//! Errors are `workforce_sim.WorkforceSimError` with the message the command line prints
+//! (the error, then each cause); a panic is caught at this boundary and raised as the same
+//! exception type, so none crosses into the interpreter.
+
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::ffi_stream::FFI_ArrowArrayStream;
+use duckdb::arrow::record_batch::{RecordBatch, RecordBatchIterator};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+use std::ffi::CString;
+use std::path::PathBuf;
+use workforce_sim::store::{EncodedYear, YearTables};
+use workforce_sim::year::RunOptions;
+use workforce_sim::{CensusInput, Config, EngineKind, GeneratorParams, ValidConfig};
+
+create_exception!(
+    _native,
+    WorkforceSimError,
+    PyException,
+    "A simulation, census, configuration or store error, with the command line's message."
+);
+
+/// The command line's rendering of an error: the error, then `caused by:` lines.
+fn message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str("\n  caused by: ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+fn fail(e: impl std::error::Error + 'static) -> PyErr {
+    WorkforceSimError::new_err(message(&e))
+}
+
+/// Runs `f` with the interpreter released, turning a panic into a Python exception.
+fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> PyResult<T> + Send) -> PyResult<T> {
+    py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+            let what = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(WorkforceSimError::new_err(format!(
+                "internal error (please report it): {what}"
+            )))
+        })
+    })
+}
+
+/// The configuration: defaults, a TOML file or a JSON object (a Python dict, serialised by
+/// the package), then the keyword overrides, validated.
+fn config(
+    path: Option<PathBuf>,
+    json: Option<String>,
+    seed: Option<u64>,
+    start_year: Option<i32>,
+    end_year: Option<i32>,
+) -> PyResult<ValidConfig> {
+    let mut c = match (path, json) {
+        (Some(p), _) => Config::from_toml_file(&p).map_err(fail)?,
+        (None, Some(j)) => serde_json::from_str::<Config>(&j)
+            .map_err(|e| WorkforceSimError::new_err(format!("invalid configuration: {e}")))?,
+        (None, None) => Config::default(),
+    };
+    if let Some(s) = seed {
+        c.simulation.random_seed = s;
+    }
+    if let Some(y) = start_year {
+        c.simulation.start_year = y;
+    }
+    if let Some(y) = end_year {
+        c.simulation.end_year = y;
+    }
+    c.validate().map_err(fail)
+}
+
+fn engine(name: &str) -> PyResult<EngineKind> {
+    match name {
+        "native" => Ok(EngineKind::Native),
+        "polars" => Ok(EngineKind::Polars),
+        "sql" => Ok(EngineKind::Sql),
+        other => Err(WorkforceSimError::new_err(format!(
+            "engine {other:?}: choose \"native\", \"polars\" or \"sql\""
+        ))),
+    }
+}
+
+/// What a run reads its census from: a file, or the synthetic census of `employees` (the
+/// command line's, generated with the run's seed).
+fn census(config: &ValidConfig, path: Option<PathBuf>, employees: usize) -> CensusInput {
+    match path {
+        Some(p) => CensusInput::File(p),
+        None => CensusInput::Synthetic(GeneratorParams::new(
+            employees,
+            workforce_sim::date::year_of(config.census_plan_year().1),
+            config.simulation.random_seed,
+        )),
+    }
+}
+
+/// The tables of a simulation, by name, in year order.
+const TABLES: [&str; 8] = [
+    "events",
+    "snapshot",
+    "workforce_needs",
+    "year_summary",
+    "plan_ledger",
+    "employer_cost_by_cohort",
+    "compliance_tests",
+    "weekly_balances",
+];
+
+/// A completed in-memory simulation and its run report. A table is encoded as Arrow record
+/// batches (the store's column types: money as decimal(15,2), rates as decimal(7,6),
+/// categories as dictionaries) when it is first asked for, its years in parallel.
+#[pyclass(module = "workforce_sim._native", frozen)]
+struct Simulation {
+    run: workforce_sim::InMemoryRun,
+    report_json: String,
+    config: ValidConfig,
+    census_path: Option<PathBuf>,
+    employees: usize,
+    engine: EngineKind,
+}
+
+impl Simulation {
+    fn batches(&self, table: &str) -> PyResult<Vec<RecordBatch>> {
+        use rayon::prelude::*;
+        if !TABLES.contains(&table) {
+            return Err(WorkforceSimError::new_err(format!(
+                "no table {table:?}; the tables are {}",
+                TABLES.join(", ")
+            )));
+        }
+        let run = &self.run;
+        (0..run.years.len())
+            .into_par_iter()
+            .map(|k| {
+                let (f, e, s) = &run.years[k];
+                let r = &run.report.years[k];
+                let tables = YearTables {
+                    foundation: f,
+                    events: e,
+                    snapshot: s,
+                    plan_ledger: &run.plan_ledgers[k],
+                    balances: &run.balances[k],
+                    compliance_tests: &r.compliance_tests,
+                    summary: &r.summary,
+                    timings: &[],
+                };
+                EncodedYear::encode_table(&tables, table)
+                    .map_err(fail)?
+                    .ok_or_else(|| WorkforceSimError::new_err(format!("no table {table:?}")))
+            })
+            .collect()
+    }
+}
+
+/// An Arrow C stream of `batches` as a PyCapsule (the Arrow PyCapsule interface).
+fn stream(py: Python<'_>, batches: Vec<RecordBatch>) -> PyResult<Bound<'_, PyCapsule>> {
+    let schema: SchemaRef = match batches.first() {
+        Some(b) => b.schema(),
+        None => return Err(WorkforceSimError::new_err("the run has no years")),
+    };
+    let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
+    let ffi = FFI_ArrowArrayStream::new(Box::new(reader));
+    PyCapsule::new(py, ffi, Some(capsule_name()))
+}
+
+#[pymethods]
+impl Simulation {
+    /// The names of the result tables.
+    #[staticmethod]
+    fn tables() -> Vec<&'static str> {
+        TABLES.to_vec()
+    }
+
+    /// The Arrow C stream (PyCapsule) of one table, every year in order.
+    fn arrow_stream<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyCapsule>> {
+        let batches = guarded(py, || self.batches(table))?;
+        stream(py, batches)
+    }
+
+    /// The run report (timings, year summaries, cohort costs, compliance tests) as JSON.
+    fn report_json(&self) -> String {
+        self.report_json.clone()
+    }
+
+    /// The validated configuration the run used, as JSON.
+    fn config_json(&self) -> String {
+        self.config.to_json()
+    }
+
+    /// Writes the run into a DuckDB file at `path`, as `workforce-sim simulate --db` does
+    /// (the same census, configuration and engine give the same tables, to the byte; the
+    /// file is written beside and renamed into place when complete).
+    #[pyo3(signature = (path, overwrite = false))]
+    fn write_duckdb(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
+        guarded(py, || {
+            let input = census(&self.config, self.census_path.clone(), self.employees);
+            let output = workforce_sim::Output {
+                path,
+                format: workforce_sim::Format::Duckdb,
+                overwrite,
+            };
+            let options = RunOptions {
+                engine: self.engine,
+                ..RunOptions::default()
+            };
+            workforce_sim::simulate_to(&self.config, &input, &output, &options, &mut |_| {})
+                .map(|_| ())
+                .map_err(fail)
+        })
+    }
+}
+
+/// Simulates in memory. `census_path` is a CSV or Parquet census; without it, the synthetic
+/// census of `employees`.
+#[pyfunction]
+#[pyo3(signature = (config_path = None, config_json = None, census_path = None, employees = 5000, seed = None, start_year = None, end_year = None, engine_name = "native", threads = 0))]
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    py: Python<'_>,
+    config_path: Option<PathBuf>,
+    config_json: Option<String>,
+    census_path: Option<PathBuf>,
+    employees: usize,
+    seed: Option<u64>,
+    start_year: Option<i32>,
+    end_year: Option<i32>,
+    engine_name: &str,
+    threads: usize,
+) -> PyResult<Simulation> {
+    let config = config(config_path, config_json, seed, start_year, end_year)?;
+    let engine = engine(engine_name)?;
+    guarded(py, move || {
+        let input = census(&config, census_path.clone(), employees);
+        let prepared = workforce_sim::prepare_census(&config, &input).map_err(fail)?;
+        let options = RunOptions {
+            engine,
+            threads,
+            ..RunOptions::default()
+        };
+        let run = workforce_sim::simulate_in_memory(&config, &prepared, &options).map_err(fail)?;
+        let report_json = serde_json::to_string(&run.report)
+            .map_err(|e| WorkforceSimError::new_err(format!("report: {e}")))?;
+        Ok(Simulation {
+            run,
+            report_json,
+            config,
+            census_path,
+            employees,
+            engine,
+        })
+    })
+}
+
+/// Runs a batch file (scenarios × seeds) into a DuckDB file, as `workforce-sim batch`
+/// does (or one shard of it, `shard = (index, count)`), returning the database's path.
+#[pyfunction]
+#[pyo3(signature = (batch_path, db, threads = 0, shard = None, overwrite = false))]
+fn run_batch(
+    py: Python<'_>,
+    batch_path: PathBuf,
+    db: PathBuf,
+    threads: usize,
+    shard: Option<(u32, u32)>,
+    overwrite: bool,
+) -> PyResult<PathBuf> {
+    guarded(py, move || {
+        let batch = workforce_sim::batches::ValidBatch::load(&batch_path).map_err(fail)?;
+        let shard = match shard {
+            Some((index, count)) => Some(
+                format!("{index}/{count}")
+                    .parse::<workforce_sim::batches::Shard>()
+                    .map_err(WorkforceSimError::new_err)?,
+            ),
+            None => None,
+        };
+        let options = workforce_sim::batch::BatchOptions {
+            threads,
+            overwrite,
+            shard,
+            format: workforce_sim::Format::Duckdb,
+        };
+        workforce_sim::batch::run_batch_to_database(&batch, &db, &options, &|_, _| {})
+            .map_err(fail)?;
+        Ok(db)
+    })
+}
+
+/// Merges the shard databases of one batch into `db`, as `workforce-sim batch merge` does.
+#[pyfunction]
+#[pyo3(signature = (parts, db, overwrite = false))]
+fn merge_batches(
+    py: Python<'_>,
+    parts: Vec<PathBuf>,
+    db: PathBuf,
+    overwrite: bool,
+) -> PyResult<PathBuf> {
+    guarded(py, move || {
+        workforce_sim::batch::merge_batches(&parts, &db, overwrite).map_err(fail)?;
+        Ok(db)
+    })
+}
+
+/// One table or view of a results database as an Arrow C stream (read-only).
+#[pyfunction]
+fn read_table<'py>(py: Python<'py>, db: PathBuf, name: &str) -> PyResult<Bound<'py, PyCapsule>> {
+    let name = name.to_string();
+    let (schema, batches) = guarded(py, move || {
+        let conn = open_read_only(&db)?;
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {quoted}"))
+            .map_err(|e| WorkforceSimError::new_err(format!("{}: {name}: {e}", db.display())))?;
+        let batches: Vec<RecordBatch> = stmt
+            .query_arrow([])
+            .map_err(|e| WorkforceSimError::new_err(format!("{}: {name}: {e}", db.display())))?
+            .collect();
+        Ok((stmt.schema(), batches))
+    })?;
+    let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
+    let ffi = FFI_ArrowArrayStream::new(Box::new(reader));
+    PyCapsule::new(py, ffi, Some(capsule_name()))
+}
+
+/// The tables and views of a results database.
+#[pyfunction]
+fn list_tables(py: Python<'_>, db: PathBuf) -> PyResult<Vec<String>> {
+    guarded(py, move || {
+        let conn = open_read_only(&db)?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1",
+            )
+            .map_err(|e| WorkforceSimError::new_err(format!("{}: {e}", db.display())))?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| WorkforceSimError::new_err(format!("{}: {e}", db.display())))?;
+        Ok(names)
+    })
+}
+
+fn open_read_only(db: &std::path::Path) -> PyResult<duckdb::Connection> {
+    if !db.exists() {
+        return Err(WorkforceSimError::new_err(format!(
+            "{}: no such database file",
+            db.display()
+        )));
+    }
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+    duckdb::Connection::open_with_flags(db, config)
+        .map_err(|e| WorkforceSimError::new_err(format!("{}: {e}", db.display())))
+}
+
+fn capsule_name() -> CString {
+    CString::new("arrow_array_stream").expect("no NUL in the name")
+}
+
+/// The library's version.
+#[pyfunction]
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("WorkforceSimError", m.py().get_type::<WorkforceSimError>())?;
+    m.add_class::<Simulation>()?;
+    m.add_function(wrap_pyfunction!(simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(run_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_batches, m)?)?;
+    m.add_function(wrap_pyfunction!(read_table, m)?)?;
+    m.add_function(wrap_pyfunction!(list_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+"""The Python package against the command line: the same inputs give the same tables (to
+the value), a bad census raises with its row and column, and a batch on Ray equals the
+local batch number for number."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+import workforce_sim as ws
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli() -> str:
+    """The workforce-sim binary the tests compare with (the workspace's release build)."""
+    exe = os.environ.get("WORKFORCE_SIM_BIN")
+    if exe:
+        return exe
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    exe = target / "release" / "workforce-sim"
+    if not exe.exists():
+        pytest.skip(f"no {exe}: build it with cargo build --release")
+    return str(exe)
+
+
+def read_stored(db: Path, table: str) -> pa.Table:
+    """A stored table of a CLI database, read by the core (no Python DuckDB needed)."""
+    return ws.BatchResult(db).table(table)
+
+
+def plain(t: pa.Table) -> pa.Table:
+    """Dictionary columns as their values (the store keeps them as ENUMs)."""
+    cols = []
+    for c in t.columns:
+        if pa.types.is_dictionary(c.type):
+            c = c.cast(c.type.value_type)
+        cols.append(c)
+    return pa.table(cols, names=t.column_names)
+
+
+def test_simulate_equals_the_cli_for_the_same_inputs(tmp_path):
+    run = ws.simulate(census=600, end_year=2027, seed=7)
+    db = tmp_path / "cli.duckdb"
+    subprocess.run(
+        [cli(), "simulate", "--employees", "600", "--end-year", "2027", "--seed", "7", "--db", str(db)],
+        check=True,
+        capture_output=True,
+    )
+    for name, stored, key in [
+        ("events", "event_records", "event_id"),
+        ("snapshot", "snapshot_records", ["simulation_year", "employee_id"]),
+        ("year_summary", "year_summary", "simulation_year"),
+        ("plan_ledger", "plan_ledger_records", "event_id"),
+    ]:
+        ours = plain(run.table(name))
+        theirs = plain(read_stored(db, stored))
+        keys = key if isinstance(key, list) else [key]
+        order = [(k, "ascending") for k in keys]
+        ours, theirs = ours.sort_by(order), theirs.sort_by(order)
+        assert ours.num_rows > 0
+        assert ours.column_names == theirs.column_names, name
+        for col in ours.column_names:
+            assert ours[col].equals(theirs[col].cast(ours[col].type)), f"{name}.{col}"
+    assert run.year_summary.num_rows == 3
+    assert [y["year"] for y in run.report["years"]] == [2025, 2026, 2027]
+
+
+def test_the_results_are_arrow_tables_with_the_store_types():
+    run = ws.simulate(census=200, end_year=2025)
+    snap = run.snapshot
+    assert isinstance(snap, pa.Table)
+    assert snap.schema.field("current_compensation").type == pa.decimal128(15, 2)
+    assert pa.types.is_dictionary(snap.schema.field("employment_status").type)
+    assert run.events.num_rows > 0 and run.workforce_needs.num_rows == 1
+
+
+def test_write_duckdb_writes_what_the_cli_writes(tmp_path):
+    run = ws.simulate(census=300, end_year=2026)
+    ours = run.write_duckdb(tmp_path / "py.duckdb")
+    theirs = tmp_path / "cli.duckdb"
+    subprocess.run(
+        [cli(), "simulate", "--employees", "300", "--end-year", "2026", "--db", str(theirs)],
+        check=True,
+        capture_output=True,
+    )
+    for t in ["event_records", "snapshot_records", "year_summary"]:
+        assert read_stored(ours, t).equals(read_stored(theirs, t)), t
+
+
+def test_a_dict_config_and_a_table_census(tmp_path):
+    census = tmp_path / "census.csv"
+    census.write_text(
+        "employee_id,employee_ssn,employee_birth_date,employee_hire_date,employee_gross_compensation,active\n"
+        "E1,S1,1980-01-01,2015-03-01,80000,true\n"
+        "E2,S2,1990-06-15,2020-01-15,55000,true\n"
+    )
+    by_path = ws.simulate(census=census, config={"simulation": {"end_year": 2025}})
+    by_table = ws.simulate(census=pacsv.read_csv(census), config={"simulation": {"end_year": 2025}})
+    assert by_path.snapshot.equals(by_table.snapshot)
+    assert by_path.config["simulation"]["end_year"] == 2025
+
+
+def test_a_bad_census_raises_with_the_row_and_column(tmp_path):
+    census = tmp_path / "bad.csv"
+    census.write_text(
+        "employee_id,employee_ssn,employee_birth_date,employee_hire_date,employee_gross_compensation,active\n"
+        "E1,S1,1980-01-01,2015-03-01,80000,true\n"
+        "E2,S2,1990-13-45,2020-01-15,55000,true\n"
+    )
+    with pytest.raises(ws.WorkforceSimError) as e:
+        ws.simulate(census=census)
+    text = str(e.value)
+    assert "bad.csv" in text and "3" in text and "employee_birth_date" in text, text
+
+
+def test_bad_arguments_raise_clear_errors():
+    with pytest.raises(ws.WorkforceSimError, match="engine"):
+        ws.simulate(census=10, engine="spark")
+    with pytest.raises(ws.WorkforceSimError, match="configuration"):
+        ws.simulate(census=10, config={"simulation": {"no_such_key": 1}})
+    with pytest.raises(ws.WorkforceSimError, match="no table"):
+        ws.simulate(census=10, end_year=2025).table("nope")
+
+
+BATCH = """
+[batch]
+employees = 300
+seeds = { start = 1, count = 6 }
+detail = "none"
+
+[[scenario]]
+id = "baseline"
+label = "Baseline"
+
+[[scenario]]
+id = "ae_6"
+label = "Auto-enroll at 6%"
+[scenario.overlay.plan.auto_enrollment]
+scope = "all_eligible_employees"
+default_deferral_rate = 0.06
+"""
+
+
+ORDER = {
+    "batch_year_summary": ["scenario_id", "seed", "simulation_year"],
+    "batch_bands": ["scenario_id", "simulation_year", "metric"],
+}
+
+
+def sorted_table(result, name: str) -> pa.Table:
+    return result.table(name).sort_by([(k, "ascending") for k in ORDER[name]])
+
+
+def batch_file(tmp_path) -> Path:
+    spec = tmp_path / "b.toml"
+    spec.write_text(BATCH)
+    return spec
+
+
+def test_batch_returns_the_tables_of_the_cli_batch(tmp_path):
+    spec = batch_file(tmp_path)
+    result = ws.batch(spec, db=tmp_path / "py.duckdb")
+    subprocess.run([cli(), "batch", str(spec), "--db", str(tmp_path / "cli.duckdb")], check=True, capture_output=True)
+    cli_result = ws.BatchResult(tmp_path / "cli.duckdb")
+    assert "batch_year_summary" in result.tables()
+    for t in ORDER:
+        assert result.table(t).num_rows > 0
+        assert sorted_table(result, t).equals(sorted_table(cli_result, t)), t
+
+
+def test_ray_batch_equals_the_local_batch(tmp_path):
+    ray = pytest.importorskip("ray")
+    from workforce_sim import ray as wsray
+
+    spec = batch_file(tmp_path)
+    local = ws.batch(spec, db=tmp_path / "local.duckdb")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=3)
+    finally:
+        ray.shutdown()
+    for t in ORDER:
+        a, b = sorted_table(local, t), sorted_table(distributed, t)
+        assert a.num_rows == 2 * 6 * 5 or t != "batch_year_summary"
+        assert a.num_rows > 0
+        assert a.equals(b), t

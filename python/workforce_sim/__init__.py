@@ -1,0 +1,216 @@
+"""workforce-sim from Python: simulate a workforce and its 401(k) plan year by year.
+
+The simulation runs in the Rust core; every result table comes back as a ``pyarrow.Table``
+through the Arrow C stream interface (no row is converted one by one). The same census,
+configuration and seed give the same tables as ``workforce-sim simulate``, to the byte.
+
+>>> import workforce_sim as ws
+>>> run = ws.simulate(census=1000, end_year=2027)
+>>> run.year_summary.num_rows
+3
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+import pyarrow as pa
+
+from . import _native
+from ._native import WorkforceSimError
+
+__all__ = ["simulate", "batch", "Simulation", "BatchResult", "WorkforceSimError", "__version__"]
+__version__ = _native.version()
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class _Stream:
+    """An Arrow C stream capsule, offered through the Arrow PyCapsule interface."""
+
+    def __init__(self, capsule: Any) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self._capsule
+
+
+def _table(capsule: Any) -> pa.Table:
+    return pa.RecordBatchReader.from_stream(_Stream(capsule)).read_all()
+
+
+def _config_args(config: Union[None, PathLike, Mapping[str, Any]]) -> dict:
+    if config is None:
+        return {}
+    if isinstance(config, Mapping):
+        return {"config_json": json.dumps(config)}
+    return {"config_path": os.fspath(config)}
+
+
+def _census_args(census: Any, stack: list) -> dict:
+    """A census path, an employee count, or a table (pyarrow, Polars or pandas)."""
+    if census is None:
+        return {}
+    if isinstance(census, bool):
+        raise TypeError("census: a path, an employee count or a table, not a bool")
+    if isinstance(census, int):
+        return {"employees": census}
+    if isinstance(census, (str, os.PathLike)):
+        return {"census_path": os.fspath(census)}
+    table = _as_arrow(census)
+    # The core reads a census file (CSV or Parquet) with its validation by row and column;
+    # a table is handed over as a Parquet file in a temporary directory.
+    import pyarrow.parquet as pq
+
+    tmp = tempfile.TemporaryDirectory(prefix="workforce_sim_census_")
+    stack.append(tmp)
+    path = Path(tmp.name) / "census.parquet"
+    pq.write_table(table, path)
+    return {"census_path": str(path)}
+
+
+def _as_arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if hasattr(data, "to_arrow"):  # Polars
+        return data.to_arrow()
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data).read_all()
+    try:
+        import pandas as pd  # noqa: F401
+
+        return pa.Table.from_pandas(data, preserve_index=False)
+    except ImportError:  # pragma: no cover - pandas absent
+        pass
+    raise TypeError(f"census: cannot read a {type(data).__name__} as a table")
+
+
+class Simulation:
+    """A completed run: its tables as ``pyarrow.Table`` and its report.
+
+    Tables: ``events``, ``snapshot``, ``workforce_needs``, ``year_summary``, ``plan_ledger``,
+    ``employer_cost_by_cohort``, ``compliance_tests``, ``weekly_balances`` (rows only with
+    ``plan.ledger.balances = "weekly"``). Columns have the store's types: money as
+    ``decimal128(15, 2)``, rates as ``decimal128(7, 6)``, categories as dictionaries.
+    """
+
+    def __init__(self, native: Any, census_dir: list) -> None:
+        self._native = native
+        self._census_dir = census_dir  # keeps a handed-over census file for write_duckdb
+        self._tables: dict = {}
+
+    def table(self, name: str) -> pa.Table:
+        """One result table, every year in order."""
+        if name not in self._tables:
+            self._tables[name] = _table(self._native.arrow_stream(name))
+        return self._tables[name]
+
+    @property
+    def events(self) -> pa.Table:
+        return self.table("events")
+
+    @property
+    def snapshot(self) -> pa.Table:
+        return self.table("snapshot")
+
+    @property
+    def workforce_needs(self) -> pa.Table:
+        return self.table("workforce_needs")
+
+    @property
+    def year_summary(self) -> pa.Table:
+        return self.table("year_summary")
+
+    @property
+    def plan_ledger(self) -> pa.Table:
+        return self.table("plan_ledger")
+
+    @property
+    def report(self) -> dict:
+        """The run report: stage timings, year summaries, cohort costs, compliance tests."""
+        return json.loads(self._native.report_json())
+
+    @property
+    def config(self) -> dict:
+        """The validated configuration the run used."""
+        return json.loads(self._native.config_json())
+
+    def to_polars(self, name: str = "snapshot") -> Any:
+        """A table as a Polars DataFrame (needs ``polars``)."""
+        import polars as pl
+
+        return pl.from_arrow(self.table(name))
+
+    def to_pandas(self, name: str = "snapshot") -> Any:
+        """A table as a pandas DataFrame (needs ``pandas``)."""
+        return self.table(name).to_pandas()
+
+    def write_duckdb(self, path: PathLike, overwrite: bool = False) -> Path:
+        """Writes the run to a DuckDB file, as ``workforce-sim simulate --db`` does."""
+        self._native.write_duckdb(os.fspath(path), overwrite)
+        return Path(path)
+
+
+def simulate(
+    config: Union[None, PathLike, Mapping[str, Any]] = None,
+    census: Any = None,
+    seed: Optional[int] = None,
+    start_year: Optional[int] = None,
+    end_year: Optional[int] = None,
+    engine: str = "native",
+    threads: int = 0,
+) -> Simulation:
+    """Simulates in memory and returns the tables.
+
+    ``config``: None (the defaults), a TOML path, or a dict of the same keys.
+    ``census``: None (5,000 synthetic employees), an employee count, a CSV or Parquet path,
+    or a ``pyarrow.Table`` / Polars / pandas DataFrame with the census columns.
+    ``seed``, ``start_year``, ``end_year`` override the configuration's (the default
+    configuration's seed is 42). ``engine``: ``"native"``, ``"polars"`` or ``"sql"`` (the same
+    results). Raises ``WorkforceSimError`` with the command line's message (file, row,
+    column and rule for a bad census).
+    """
+    keep: list = []
+    args = {**_config_args(config), **_census_args(census, keep)}
+    native = _native.simulate(
+        seed=seed,
+        start_year=start_year,
+        end_year=end_year,
+        engine_name=engine,
+        threads=threads,
+        **args,
+    )
+    return Simulation(native, keep)
+
+
+class BatchResult:
+    """A batch's results database and its tables as ``pyarrow.Table`` (read by the core)."""
+
+    def __init__(self, db: PathLike) -> None:
+        self.db = Path(db)
+
+    def table(self, name: str) -> pa.Table:
+        """A table or view of the batch database, e.g. ``batch_runs``,
+        ``batch_year_summary``, ``batch_bands``, ``batch_thresholds``."""
+        return _table(_native.read_table(os.fspath(self.db), name))
+
+    def tables(self) -> list:
+        """The names of the database's tables and views."""
+        return _native.list_tables(os.fspath(self.db))
+
+
+def batch(
+    spec: PathLike,
+    db: Optional[PathLike] = None,
+    threads: int = 0,
+    overwrite: bool = False,
+) -> BatchResult:
+    """Runs a batch file (scenarios x seeds, bands, thresholds, comparison) into a DuckDB
+    file, as ``workforce-sim batch`` does, and returns its tables."""
+    target = Path(db) if db is not None else Path(spec).with_suffix(".duckdb")
+    _native.run_batch(os.fspath(spec), os.fspath(target), threads, None, overwrite)
+    return BatchResult(target)

@@ -1,0 +1,41 @@
+"""Type stubs of the extension module (the Rust core through PyO3)."""
+
+from os import PathLike
+from typing import Any, Optional, Sequence, Tuple, Union
+
+_Path = Union[str, PathLike[str]]
+
+class WorkforceSimError(Exception):
+    """A simulation, census, configuration or store error, with the command line's message."""
+
+class Simulation:
+    @staticmethod
+    def tables() -> list[str]: ...
+    def arrow_stream(self, table: str) -> Any:
+        """The Arrow C stream (PyCapsule ``arrow_array_stream``) of one table."""
+    def report_json(self) -> str: ...
+    def config_json(self) -> str: ...
+    def write_duckdb(self, path: _Path, overwrite: bool = False) -> None: ...
+
+def simulate(
+    config_path: Optional[_Path] = None,
+    config_json: Optional[str] = None,
+    census_path: Optional[_Path] = None,
+    employees: int = 5000,
+    seed: Optional[int] = None,
+    start_year: Optional[int] = None,
+    end_year: Optional[int] = None,
+    engine_name: str = "native",
+    threads: int = 0,
+) -> Simulation: ...
+def run_batch(
+    batch_path: _Path,
+    db: _Path,
+    threads: int = 0,
+    shard: Optional[Tuple[int, int]] = None,
+    overwrite: bool = False,
+) -> str: ...
+def merge_batches(parts: Sequence[_Path], db: _Path, overwrite: bool = False) -> str: ...
+def read_table(db: _Path, name: str) -> Any: ...
+def list_tables(db: _Path) -> list[str]: ...
+def version() -> str: ...
