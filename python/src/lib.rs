@@ -374,6 +374,26 @@ fn capsule_name() -> CString {
     CString::new("arrow_array_stream").expect("no NUL in the name")
 }
 
+/// The Rust call the Python call is compared with: the library's in-memory run of the
+/// default configuration (`workforce_sim::simulate_in_memory`, what `cargo bench --bench
+/// workflow -- in_memory` measures), its wall time in seconds, the census prepared outside
+/// the timing as the criterion bench does.
+#[pyfunction]
+#[pyo3(signature = (employees = 5000))]
+fn rust_in_memory_seconds(py: Python<'_>, employees: usize) -> PyResult<f64> {
+    guarded(py, move || {
+        let config = Config::default().validate().map_err(fail)?;
+        let input = census(&config, None, employees);
+        let prepared = workforce_sim::prepare_census(&config, &input).map_err(fail)?;
+        let t0 = std::time::Instant::now();
+        let run = workforce_sim::simulate_in_memory(&config, &prepared, &RunOptions::default())
+            .map_err(fail)?;
+        let seconds = t0.elapsed().as_secs_f64();
+        drop(run);
+        Ok(seconds)
+    })
+}
+
 /// The library's version.
 #[pyfunction]
 fn version() -> &'static str {
@@ -389,6 +409,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_batches, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(rust_in_memory_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())
 }
