@@ -268,20 +268,39 @@ fn simulate(
     })
 }
 
-/// Runs a batch file (scenarios × seeds) into a DuckDB file, as `workforce-sim batch`
-/// does (or one shard of it, `shard = (index, count)`), returning the database's path.
+/// Runs a batch (scenarios × seeds) into a DuckDB file, as `workforce-sim batch` does (or
+/// one shard of it, `shard = (index, count)`), returning the database's path. The batch is
+/// a TOML file, or a JSON object of the same keys (`batch_json`, a Python dict serialised by
+/// the package; paths in it are relative to the working directory).
 #[pyfunction]
-#[pyo3(signature = (batch_path, db, threads = 0, shard = None, overwrite = false))]
+#[pyo3(signature = (batch_path = None, db = None, threads = 0, shard = None, overwrite = false, batch_json = None))]
 fn run_batch(
     py: Python<'_>,
-    batch_path: PathBuf,
-    db: PathBuf,
+    batch_path: Option<PathBuf>,
+    db: Option<PathBuf>,
     threads: usize,
     shard: Option<(u32, u32)>,
     overwrite: bool,
+    batch_json: Option<String>,
 ) -> PyResult<PathBuf> {
+    let db = db.ok_or_else(|| WorkforceSimError::new_err("run_batch: db is required"))?;
     guarded(py, move || {
-        let batch = workforce_sim::batches::ValidBatch::load(&batch_path).map_err(fail)?;
+        let batch = match (batch_path, batch_json) {
+            (Some(path), _) => workforce_sim::batches::ValidBatch::load(&path).map_err(fail)?,
+            (None, Some(json)) => {
+                let value: serde_json::Value = serde_json::from_str(&json)
+                    .map_err(|e| WorkforceSimError::new_err(format!("batch: {e}")))?;
+                let text = toml::to_string(&value)
+                    .map_err(|e| WorkforceSimError::new_err(format!("batch: {e}")))?;
+                workforce_sim::batches::ValidBatch::parse(std::path::Path::new("<dict>"), &text)
+                    .map_err(fail)?
+            }
+            (None, None) => {
+                return Err(WorkforceSimError::new_err(
+                    "run_batch: give a batch file or a batch dict",
+                ))
+            }
+        };
         let shard = match shard {
             Some((index, count)) => Some(
                 format!("{index}/{count}")
@@ -299,6 +318,21 @@ fn run_batch(
         workforce_sim::batch::run_batch_to_database(&batch, &db, &options, &|_, _| {})
             .map_err(fail)?;
         Ok(db)
+    })
+}
+
+/// `alternative − base` per year and metric between two scenarios of a batch database,
+/// paired by seed (as `workforce-sim compare`), as JSON rows.
+#[pyfunction]
+fn compare_scenarios(
+    py: Python<'_>,
+    db: PathBuf,
+    base: String,
+    alternative: String,
+) -> PyResult<String> {
+    guarded(py, move || {
+        let d = workforce_sim::batch::compare_scenarios(&db, &base, &alternative).map_err(fail)?;
+        serde_json::to_string(&d).map_err(|e| WorkforceSimError::new_err(e.to_string()))
     })
 }
 
@@ -407,6 +441,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(run_batch, m)?)?;
     m.add_function(wrap_pyfunction!(merge_batches, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;
     m.add_function(wrap_pyfunction!(rust_in_memory_seconds, m)?)?;

@@ -172,6 +172,29 @@ def test_batch_returns_the_tables_of_the_cli_batch(tmp_path):
         assert sorted_table(result, t).equals(sorted_table(cli_result, t)), t
 
 
+def test_a_dict_batch_and_the_comparison(tmp_path):
+    import tomllib
+
+    spec = batch_file(tmp_path)
+    from_file = ws.batch(spec, db=tmp_path / "file.duckdb")
+    from_dict = ws.batch(tomllib.loads(BATCH), db=tmp_path / "dict.duckdb")
+    for t in ORDER:
+        assert sorted_table(from_file, t).equals(sorted_table(from_dict, t)), t
+    diff = from_file.compare("baseline", "ae_6")
+    assert diff.num_rows > 0 and {"year", "metric", "pairs", "mean", "p5", "p95"} <= set(diff.column_names)
+    assert all(p == 6 for p in diff.column("pairs").to_pylist())
+    out = subprocess.run(
+        [cli(), "compare", "--db", str(tmp_path / "file.duckdb"), "baseline", "ae_6", "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    import json
+
+    cli_rows = json.loads(out.stdout)
+    assert diff.to_pylist() == (cli_rows if isinstance(cli_rows, list) else cli_rows["differences"])
+
+
 def test_ray_batch_equals_the_local_batch(tmp_path):
     ray = pytest.importorskip("ray")
     from workforce_sim import ray as wsray

@@ -202,15 +202,28 @@ class BatchResult:
         """The names of the database's tables and views."""
         return _native.list_tables(os.fspath(self.db))
 
+    def compare(self, base: str, alternative: str) -> pa.Table:
+        """``alternative - base`` per year and metric, paired by seed, with the 5th, 50th
+        and 95th percentiles of the per-seed differences (as ``workforce-sim compare``)."""
+        rows = json.loads(_native.compare_scenarios(os.fspath(self.db), base, alternative))
+        return pa.Table.from_pylist(rows)
+
 
 def batch(
-    spec: PathLike,
+    spec: Union[PathLike, Mapping[str, Any]],
     db: Optional[PathLike] = None,
     threads: int = 0,
     overwrite: bool = False,
 ) -> BatchResult:
-    """Runs a batch file (scenarios x seeds, bands, thresholds, comparison) into a DuckDB
-    file, as ``workforce-sim batch`` does, and returns its tables."""
+    """Runs a batch (scenarios x seeds, bands, thresholds) into a DuckDB file, as
+    ``workforce-sim batch`` does, and returns its tables (``.compare(base, alt)`` pairs two
+    scenarios). ``spec`` is a batch TOML file or a dict of the same keys (then ``db`` is
+    required)."""
+    if isinstance(spec, Mapping):
+        if db is None:
+            raise TypeError("batch: a dict spec needs db=")
+        _native.run_batch(None, os.fspath(db), threads, None, overwrite, json.dumps(spec))
+        return BatchResult(db)
     target = Path(db) if db is not None else Path(spec).with_suffix(".duckdb")
     _native.run_batch(os.fspath(spec), os.fspath(target), threads, None, overwrite)
     return BatchResult(target)
