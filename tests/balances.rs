@@ -4,12 +4,12 @@
 //! the store, the CLI's history, Parquet and a resume.
 
 use crate::common;
-use crate::typed_events::{bin, employee, one_year};
+use crate::typed_events::{bin, employee, one_year, termination_at};
 
-use workforce_sim::balances::{self, friday_on_or_after, Account, WeeklyBalances};
+use workforce_sim::balances::{self, Account, WeeklyBalances};
 use workforce_sim::config::plan::{BalanceSnapshots, ContributionTiming};
-use workforce_sim::date::{self, days_from_civil, Day};
-use workforce_sim::events::{Detail, EventCategory, EventRow, EventType, Member};
+use workforce_sim::date::{self, days_from_civil, friday_on_or_after, Day};
+use workforce_sim::events::Member;
 use workforce_sim::plan_ledger::PlanEvent;
 use workforce_sim::{Config, ValidConfig};
 
@@ -116,20 +116,7 @@ fn golden_weekly_balances_at_a_termination() {
     prior.plan[0].employee_balance = 1_500.0;
     prior.plan[0].vested_pct = 0.2;
     let term = days_from_civil(2025, 6, 27);
-    let mut rows = [EventRow {
-        event_type: EventType::Termination,
-        category: EventCategory::Termination,
-        effective_date: term,
-        compensation_amount: Some(60_000.0),
-        previous_compensation: Some(60_000.0),
-        employee_deferral_rate: None,
-        prev_employee_deferral_rate: None,
-        employee_age: 40,
-        employee_tenure: 2,
-        level_id: 3,
-        event_probability: None,
-        detail: Detail::ExperiencedTermination,
-    }];
+    let mut rows = [termination_at(term)];
     let (s, l) = one_year(&config, &prior, &mut rows);
     let mut ev = workforce_sim::YearEvents::new(2025);
     ev.roster.push(Member::Prior(0));

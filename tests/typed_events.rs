@@ -192,6 +192,25 @@ pub(crate) fn employee(
 }
 
 /// The year's snapshot and plan ledger of a one-employee workforce with the given events.
+/// The experienced termination on `term` of the golden employee (age 40, tenure 2, level 3,
+/// 60,000 of pay).
+pub(crate) fn termination_at(term: workforce_sim::date::Day) -> EventRow {
+    EventRow {
+        event_type: EventType::Termination,
+        category: EventCategory::Termination,
+        effective_date: term,
+        compensation_amount: Some(60_000.0),
+        previous_compensation: Some(60_000.0),
+        employee_deferral_rate: None,
+        prev_employee_deferral_rate: None,
+        employee_age: 40,
+        employee_tenure: 2,
+        level_id: 3,
+        event_probability: None,
+        detail: Detail::ExperiencedTermination,
+    }
+}
+
 pub(crate) fn one_year(
     config: &workforce_sim::ValidConfig,
     prior: &Workforce,
@@ -334,20 +353,7 @@ fn golden_forfeiture_on_termination_by_source() {
     prior.plan[0].employer_match_balance = 4_000.0;
     prior.plan[0].vested_pct = 0.2;
     let term = days_from_civil(2025, 6, 30);
-    let mut rows = [EventRow {
-        event_type: EventType::Termination,
-        category: EventCategory::Termination,
-        effective_date: term,
-        compensation_amount: Some(60_000.0),
-        previous_compensation: Some(60_000.0),
-        employee_deferral_rate: None,
-        prev_employee_deferral_rate: None,
-        employee_age: 40,
-        employee_tenure: 2,
-        level_id: 3,
-        event_probability: None,
-        detail: Detail::ExperiencedTermination,
-    }];
+    let mut rows = [termination_at(term)];
     let (s, l) = one_year(&config, &prior, &mut rows);
     assert!(!s.active[0]);
     assert_eq!(s.current_tenure[0], 3);

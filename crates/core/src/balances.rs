@@ -29,20 +29,12 @@
 //! [`crate::rng::id_key`] of their id, so a store that keeps the rows in this order lets one
 //! participant's rows be found by the key's zone map without an index.
 
-use crate::date::{self, Day};
+use crate::date::{self, friday_on_or_after, Day};
 use crate::decimal::{from_cents, round2, to_cents};
 use crate::events::{Member, YearEvents};
 use crate::payload::{ContributionSource, EmployerSource};
 use crate::plan_ledger::{PlanEvent, PlanLedger};
 use crate::state::{PlanCarry, Snapshot, Workforce};
-
-/// Weekday number of a Friday in `(day + 3) mod 7` (1970-01-01 was a Thursday).
-const FRIDAY: i32 = 4;
-
-/// The first Friday on or after `day`.
-pub fn friday_on_or_after(day: Day) -> Day {
-    day + (FRIDAY - (day + 3).rem_euclid(7)).rem_euclid(7)
-}
 
 /// The weekly balance rows of one year, columnar, in the order the module doc gives.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -258,17 +250,6 @@ pub fn build(
         }
     }
     out
-}
-
-/// The account at the end of the employee's year: every money event of the year applied
-/// (what the snapshot's balance columns hold; a reconciliation for the tests).
-pub fn closing(opening: Account, events: &[PlanEvent]) -> Account {
-    let mut a = opening;
-    let mut share = 0.0;
-    for e in events {
-        a.apply(e, &mut share);
-    }
-    a
 }
 
 #[cfg(test)]

@@ -50,6 +50,14 @@ pub const fn year_of(day: Day) -> i32 {
     civil_from_days(day).0
 }
 
+/// Friday as `(day + 3) mod 7` (1970-01-01 was a Thursday).
+const FRIDAY: i32 = 4;
+
+/// The first Friday on or after `day` (pay-period ends and weekly balances fall on Fridays).
+pub const fn friday_on_or_after(day: Day) -> Day {
+    day + (FRIDAY - (day + 3).rem_euclid(7)).rem_euclid(7)
+}
+
 /// Whether `month`/`day` exist in `year`.
 pub fn is_valid(year: i32, month: u32, day: u32) -> bool {
     if !(1..=12).contains(&month) || day == 0 {

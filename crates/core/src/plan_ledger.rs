@@ -175,13 +175,9 @@ pub fn plan_event_id_string(id: u64) -> String {
     format!("PLN_{}_{:09}", id / 1_000_000_000, id % 1_000_000_000)
 }
 
-/// Friday as `(day + 3) % 7` (1970-01-01 was a Thursday).
-const FRIDAY: i32 = 4;
-
 /// The 26 biweekly pay-period ends of `year`: from the first Friday of January.
 pub fn pay_period_ends(year: i32) -> [Day; 26] {
-    let jan1 = date::jan1(year);
-    let first = jan1 + (FRIDAY - (jan1 + 3).rem_euclid(7)).rem_euclid(7);
+    let first = date::friday_on_or_after(date::jan1(year));
     std::array::from_fn(|k| first + 14 * k as i32)
 }
 
