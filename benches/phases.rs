@@ -5,7 +5,9 @@
 //! and `typed_jsonl` turn the year's ledger rows into typed events (4.3) and check them;
 //! `state_accumulation` is workforce + plan state and money, `workforce_accumulation` the
 //! workforce part alone. `weekly_balances` builds the year's Friday balances from the plan
-//! ledger. `participant_history` reads one employee from an n × 3 database.
+//! ledger. `encode_events` and `encode_snapshot` are the store's Arrow encoders of the
+//! year's events and snapshot (throughput: events, snapshot rows). `participant_history`
+//! reads one employee from an n × 3 database.
 //! Throughput is employees (events for ingest and JSON).
 //!
 //! The `balances` group answers one participant's weekly balances from a 100,000 × 10 run
@@ -27,7 +29,7 @@ use workforce_sim::engine::{Engine, YearContext};
 use workforce_sim::payload::TypedEvent;
 use workforce_sim::report::YearSummary;
 use workforce_sim::rules::parameters::YearParameters;
-use workforce_sim::store::{RunHeader, Store, YearTables};
+use workforce_sim::store::{EncodedYear, RunHeader, Store, YearTables};
 use workforce_sim::year::band_tables;
 use workforce_sim::{validation, GeneratorParams};
 
@@ -239,6 +241,27 @@ fn phases(c: &mut Criterion) {
                 BatchSize::PerIteration,
             )
         });
+        // The store's Arrow encoders alone (what the writer thread and the Python package
+        // run per year): the year's events, and its snapshot.
+        let tables = YearTables {
+            foundation: &foundation,
+            events: &events,
+            snapshot: &snapshot,
+            plan_ledger: &plan_ledger,
+            balances: &Default::default(),
+            compliance_tests: &[],
+            summary: &summary,
+            timings: &[],
+        };
+        for (name, table, elements) in [
+            ("encode_events", "events", ev_count),
+            ("encode_snapshot", "snapshot", snapshot.len() as u64),
+        ] {
+            group.throughput(Throughput::Elements(elements));
+            group.bench_function(BenchmarkId::new(name, n), |b| {
+                b.iter(|| black_box(EncodedYear::encode_table(&tables, table).unwrap()))
+            });
+        }
         // Participant history: one employee's events and yearly state from an n × 3 database.
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("history.duckdb");

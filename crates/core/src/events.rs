@@ -5,6 +5,7 @@
 //! are resolved only at the edges: [`YearEvents::record`] and the store.
 
 use crate::date::{Day, Iso};
+use crate::decimal::round_to_i64;
 use crate::rules::hiring::Hire;
 use serde::{Deserialize, Serialize};
 
@@ -151,59 +152,125 @@ pub enum Detail {
 /// formatting: 0.02 → "2.0", 0.05875 → "5.875".
 fn rate_pct(out: &mut String, rate: f64) {
     use std::fmt::Write;
-    let milli = (rate * 100_000.0).round() as i64; // thousandths of a percent
+    let milli = round_to_i64(rate * 100_000.0); // thousandths of a percent
     let (whole, mut frac, mut digits) = (milli / 1000, milli % 1000, 3);
     while digits > 1 && frac % 10 == 0 {
         frac /= 10;
         digits -= 1;
     }
-    let _ = write!(out, "{whole}.{frac:0digits$}%");
+    if milli < 0 {
+        let _ = write!(out, "{whole}.{frac:0digits$}%");
+        return;
+    }
+    push_digits(out, whole as u64, 1);
+    out.push('.');
+    push_digits(out, frac as u64, digits);
+    out.push('%');
+}
+
+/// Appends `n` in decimal with at least `width` digits, zero-padded: what `{n:0width$}`
+/// writes, without `fmt`'s machinery (the details text is rendered once per event).
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in buf.len()..width {
+        out.push('0');
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    out.extend(buf[start..].iter().map(|&b| char::from(b)));
+}
+
+/// Appends a percentage `x` (a fraction) with 4 decimals, as `{sign}{whole}.{frac:04}`.
+fn push_pct4(out: &mut String, x: f64) {
+    let u = round_to_i64(x * 1_000_000.0);
+    if u < 0 {
+        out.push('-');
+    }
+    let u = u.unsigned_abs();
+    push_digits(out, u / 10_000, 1);
+    out.push('.');
+    push_digits(out, u % 10_000, 4);
+}
+
+/// Appends a date as `YYYY-MM-DD` (what [`Iso`] displays).
+fn push_iso(out: &mut String, day: Day) {
+    let (y, m, d) = crate::date::civil_from_days(day);
+    if y < 0 {
+        use std::fmt::Write;
+        let _ = write!(out, "{}", Iso(day));
+        return;
+    }
+    push_digits(out, y as u64, 4);
+    out.push('-');
+    push_digits(out, u64::from(m), 2);
+    out.push('-');
+    push_digits(out, u64::from(d), 2);
 }
 
 impl Detail {
     /// The human-readable `event_details` text.
     pub fn render(&self, level: u8, out: &mut String) {
-        use std::fmt::Write;
+        // Integers and fixed-point percentages are written digit by digit (`fmt` is the
+        // slow path, and this runs once per event); the text is what the format strings in
+        // the comments write.
         out.clear();
-        // Percentages with 4 decimals through integer formatting (float formatting with a
-        // fixed precision is the slow path of `fmt`, and this runs once per ledger row).
-        let pct = |x: f64| {
-            let u = (x * 1_000_000.0).round() as i64;
-            let (sign, u) = if u < 0 { ("-", -u) } else { ("", u) };
-            (sign, u / 10_000, u % 10_000)
-        };
-        let _ = match *self {
-            Detail::ExperiencedTermination => write!(out, "deterministic_termination"),
-            Detail::NewHireDeparture => write!(out, "new_hire_departure"),
-            Detail::Hire => write!(out, "new hire at level {level}"),
+        match *self {
+            Detail::ExperiencedTermination => out.push_str("deterministic_termination"),
+            Detail::NewHireDeparture => out.push_str("new_hire_departure"),
+            // "new hire at level {level}"
+            Detail::Hire => {
+                out.push_str("new hire at level ");
+                push_digits(out, u64::from(level), 1);
+            }
+            // "promotion from level {from_level} to {level}: +{pct:.4}%"
             Detail::Promotion {
                 from_level,
                 increase_pct,
             } => {
-                let (s, i, f) = pct(increase_pct);
-                write!(
-                    out,
-                    "promotion from level {from_level} to {level}: +{s}{i}.{f:04}%"
-                )
+                out.push_str("promotion from level ");
+                push_digits(out, u64::from(from_level), 1);
+                out.push_str(" to ");
+                push_digits(out, u64::from(level), 1);
+                out.push_str(": +");
+                push_pct4(out, increase_pct);
+                out.push('%');
             }
+            // "merit {merit:.4}% + COLA {cola:.4}%"
             Detail::Raise { merit, cola } => {
-                let ((ms, mi, mf), (cs, ci, cf)) = (pct(merit), pct(cola));
-                write!(out, "merit {ms}{mi}.{mf:04}% + COLA {cs}{ci}.{cf:04}%")
+                out.push_str("merit ");
+                push_pct4(out, merit);
+                out.push_str("% + COLA ");
+                push_pct4(out, cola);
+                out.push('%');
             }
             Detail::Eligibility {
                 date,
                 waiting_period_days,
                 minimum_age,
-            } => write!(
-                out,
-                "{{\"eligibility_date\":\"{}\",\"waiting_period_days\":{waiting_period_days},\"minimum_age\":{minimum_age},\"reason\":\"age_and_service\",\"source\":\"plan_rules\"}}",
-                Iso(date)
-            ),
+            } => {
+                out.push_str("{\"eligibility_date\":\"");
+                push_iso(out, date);
+                out.push_str("\",\"waiting_period_days\":");
+                push_digits(out, u64::from(waiting_period_days), 1);
+                out.push_str(",\"minimum_age\":");
+                push_digits(out, u64::from(minimum_age), 1);
+                out.push_str(",\"reason\":\"age_and_service\",\"source\":\"plan_rules\"}");
+            }
             Detail::Enrollment { category, rate } => {
                 out.push_str(match category {
                     EventCategory::AutoEnrollment => "Auto-enrollment - ",
                     EventCategory::ProactiveVoluntary => "Proactive voluntary enrollment - ",
-                    EventCategory::YearOverYearVoluntary => "Year-over-year voluntary enrollment - ",
+                    EventCategory::YearOverYearVoluntary => {
+                        "Year-over-year voluntary enrollment - "
+                    }
                     _ => "Voluntary enrollment - ",
                 });
                 rate_pct(out, rate);
@@ -212,13 +279,11 @@ impl Detail {
                 } else {
                     " deferral"
                 });
-                Ok(())
             }
             Detail::OptOut { previous_rate } => {
                 out.push_str("Auto-enrollment opt-out: deferral ");
                 rate_pct(out, previous_rate);
                 out.push_str(" -> 0.0%");
-                Ok(())
             }
             Detail::MatchResponse { from, to } | Detail::Escalation { from, to } => {
                 out.push_str(if matches!(self, Detail::Escalation { .. }) {
@@ -229,9 +294,8 @@ impl Detail {
                 rate_pct(out, from);
                 out.push_str(" -> ");
                 rate_pct(out, to);
-                Ok(())
             }
-        };
+        }
     }
 }
 
@@ -538,7 +602,34 @@ pub fn iso(d: Day) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Detail;
+    use super::{push_digits, push_iso, push_pct4, Detail, Iso};
+
+    #[test]
+    fn digits_are_written_as_fmt_writes_them() {
+        let mut s = String::new();
+        for n in [0u64, 1, 9, 10, 99, 100, 2025, 65_535, 1_000_000, u64::MAX] {
+            for width in [1, 2, 4, 25] {
+                s.clear();
+                push_digits(&mut s, n, width);
+                assert_eq!(s, format!("{n:0width$}"));
+            }
+        }
+        for x in [0.0f64, 0.03, -0.015, 0.123_456_7, 1.5, -2.000_05, 12.345_65] {
+            s.clear();
+            push_pct4(&mut s, x);
+            let u = (x * 1_000_000.0).round() as i64;
+            let sign = if u < 0 { "-" } else { "" };
+            assert_eq!(
+                s,
+                format!("{sign}{}.{:04}", u.abs() / 10_000, u.abs() % 10_000)
+            );
+        }
+        for (y, m, d) in [(2006, 1, 1), (1999, 12, 31), (987, 3, 9)] {
+            s.clear();
+            push_iso(&mut s, crate::date::days_from_civil(y, m, d));
+            assert_eq!(s, Iso(crate::date::days_from_civil(y, m, d)).to_string());
+        }
+    }
 
     #[test]
     fn details_render_percentages_with_four_decimals() {

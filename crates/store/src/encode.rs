@@ -9,13 +9,14 @@ use duckdb::arrow::array::{
     Int16Array, Int32Array, Int64Array, StringArray, StringBuilder, UInt16Array, UInt64Array,
     UInt8Array,
 };
+use duckdb::arrow::buffer::BooleanBuffer;
 use duckdb::arrow::datatypes::UInt8Type;
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 use workforce_sim_core::census::staging::StagedRow;
 use workforce_sim_core::date::Day;
-use workforce_sim_core::decimal::to_cents;
+use workforce_sim_core::decimal::{round_to_i64, to_cents_fast as to_cents};
 use workforce_sim_core::engine::Foundation;
 use workforce_sim_core::events::YearEvents;
 use workforce_sim_core::plan_ledger::{PlanColumns, PlanLedger};
@@ -51,7 +52,7 @@ fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, Arro
         Decimal128Array::from_iter(
             values
                 .into_iter()
-                .map(|v| v.map(|x| (x * 1_000_000.0).round() as i128)),
+                .map(|v| v.map(|x| i128::from(round_to_i64(x * 1_000_000.0)))),
         ),
         7,
         6,
@@ -63,6 +64,55 @@ pub(crate) fn total(x: f64) -> i128 {
     format!("{x:.2}").replace('.', "").parse().unwrap_or(0)
 }
 
+/// The ENUM codes of one schema type: a value's position in the type's list, in DuckDB's
+/// order. The values are the enums' `&'static str` names: a name seen before is matched by
+/// its address (one integer compare per entry), a new one by text, then remembered (at most
+/// `MEMO` addresses, so text that is not static costs a search, never a growing scan).
+struct EnumCodes<'t> {
+    type_name: &'t str,
+    dict: &'static [&'static str],
+    seen: Vec<(*const u8, usize, u8)>,
+}
+
+impl<'t> EnumCodes<'t> {
+    const MEMO: usize = 64;
+
+    fn new(type_name: &'t str) -> Result<Self, ArrowError> {
+        let dict = crate::schema::enum_values(type_name)
+            .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no ENUM {type_name}")))?;
+        Ok(EnumCodes {
+            type_name,
+            dict,
+            seen: Vec::with_capacity(Self::MEMO),
+        })
+    }
+
+    fn code(&mut self, v: &str) -> Result<u8, ArrowError> {
+        if let Some(&(_, _, k)) = self
+            .seen
+            .iter()
+            .find(|(p, n, _)| *p == v.as_ptr() && *n == v.len())
+        {
+            return Ok(k);
+        }
+        let k = self.dict.iter().position(|d| *d == v).ok_or_else(|| {
+            ArrowError::InvalidArgumentError(format!("{v:?} is not a value of {}", self.type_name))
+        })? as u8;
+        if self.seen.len() < Self::MEMO {
+            self.seen.push((v.as_ptr(), v.len(), k));
+        }
+        Ok(k)
+    }
+
+    /// The dictionary array of `keys` over the type's values.
+    fn array(&self, keys: UInt8Array) -> Result<ArrayRef, ArrowError> {
+        let values = Arc::new(StringArray::from_iter_values(self.dict.iter().copied()));
+        Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
+            keys, values,
+        )?))
+    }
+}
+
 /// A column of one of the schema's ENUM types as an Arrow dictionary array whose
 /// dictionary is the ENUM's value list in DuckDB's order, so its keys are DuckDB's ENUM codes
 /// (the store copies them as they are; Parquet keeps them as dictionary-encoded strings).
@@ -70,24 +120,67 @@ fn enum_col<'a>(
     type_name: &str,
     values: impl Iterator<Item = Option<&'a str>>,
 ) -> Result<ArrayRef, ArrowError> {
-    let dict = crate::schema::enum_values(type_name)
-        .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no ENUM {type_name}")))?;
+    let mut codes = EnumCodes::new(type_name)?;
     let keys = values
-        .map(|v| match v {
-            None => Ok(None),
-            Some(v) => dict
-                .iter()
-                .position(|d| *d == v)
-                .map(|k| Some(k as u8))
-                .ok_or_else(|| {
-                    ArrowError::InvalidArgumentError(format!("{v:?} is not a value of {type_name}"))
-                }),
-        })
+        .map(|v| v.map(|v| codes.code(v)).transpose())
         .collect::<Result<UInt8Array, ArrowError>>()?;
-    let values = Arc::new(StringArray::from_iter_values(dict.iter().copied()));
-    Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
-        keys, values,
-    )?))
+    codes.array(keys)
+}
+
+/// [`enum_col`] of a column without nulls (its keys carry no validity buffer).
+fn enum_values_col<'a>(
+    type_name: &str,
+    values: impl Iterator<Item = &'a str>,
+) -> Result<ArrayRef, ArrowError> {
+    let mut codes = EnumCodes::new(type_name)?;
+    let keys = values
+        .map(|v| codes.code(v))
+        .collect::<Result<Vec<u8>, ArrowError>>()?;
+    codes.array(UInt8Array::from(keys))
+}
+
+/// Snapshot column builders over rows `0..n`, one value per row from `f` (generic, so the
+/// per-row call inlines; columns without nulls carry no validity buffer).
+fn cash_col(n: usize, f: impl Fn(usize) -> f64) -> Result<ArrayRef, ArrowError> {
+    decimal(
+        Decimal128Array::from_iter_values((0..n).map(|i| i128::from(to_cents(f(i))))),
+        15,
+        2,
+    )
+}
+
+fn ratio_col(n: usize, f: impl Fn(usize) -> f64) -> Result<ArrayRef, ArrowError> {
+    decimal(
+        Decimal128Array::from_iter_values(
+            (0..n).map(|i| i128::from(round_to_i64(f(i) * 1_000_000.0))),
+        ),
+        7,
+        6,
+    )
+}
+
+fn flag_col(n: usize, f: impl Fn(usize) -> bool) -> ArrayRef {
+    Arc::new(BooleanArray::new(BooleanBuffer::collect_bool(n, f), None))
+}
+
+fn day_col(n: usize, f: impl Fn(usize) -> Option<Day>) -> ArrayRef {
+    Arc::new(Date32Array::from_iter((0..n).map(f)))
+}
+
+fn small_col(n: usize, f: impl Fn(usize) -> i32) -> ArrayRef {
+    Arc::new(Int16Array::from_iter_values((0..n).map(|i| f(i) as i16)))
+}
+
+fn float_col(n: usize, f: impl Fn(usize) -> f64) -> ArrayRef {
+    Arc::new(Float64Array::from_iter_values((0..n).map(f)))
+}
+
+fn text_col(
+    type_name: &str,
+    n: usize,
+    f: impl Fn(usize) -> &'static str,
+) -> Result<ArrayRef, ArrowError> {
+    enum_values_col(type_name, (0..n).map(f))
 }
 
 fn strings<'a>(values: impl Iterator<Item = &'a str>) -> ArrayRef {
@@ -387,33 +480,17 @@ pub(crate) fn events_batch(
 pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
     let n = s.len();
     let idx = || 0..n;
-    let small = |f: &dyn Fn(usize) -> i32| -> ArrayRef {
-        Arc::new(Int16Array::from_iter_values(idx().map(|i| f(i) as i16)))
-    };
-    let boolean = |f: &dyn Fn(usize) -> bool| -> ArrayRef {
-        Arc::new(BooleanArray::from_iter(idx().map(|i| Some(f(i)))))
-    };
-    let day = |f: &dyn Fn(usize) -> Option<Day>| -> ArrayRef {
-        Arc::new(Date32Array::from_iter(idx().map(f)))
-    };
-    let cash = |f: &dyn Fn(usize) -> f64| money(idx().map(|i| Some(f(i))));
-    let ratio = |f: &dyn Fn(usize) -> f64| rate(idx().map(|i| Some(f(i))));
-    let text =
-        |ty: &str, f: &dyn Fn(usize) -> &'static str| enum_col(ty, idx().map(|i| Some(f(i))));
-    let float = |f: &dyn Fn(usize) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from_iter_values(idx().map(f)))
-    };
     let p = |i: usize| &s.plan[i];
     let go = || -> Result<RecordBatch, ArrowError> {
         RecordBatch::try_from_iter([
             ("employee_id", strings(idx().map(|i| &*s.employee_id[i]))),
             (
                 "current_compensation",
-                cash(&|i| s.current_compensation[i])?,
+                cash_col(n, |i| s.current_compensation[i])?,
             ),
             (
                 "prorated_annual_compensation",
-                cash(&|i| s.prorated_annual_compensation[i])?,
+                cash_col(n, |i| s.prorated_annual_compensation[i])?,
             ),
             (
                 "current_age",
@@ -426,7 +503,7 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ("level_id", Arc::new(UInt8Array::from(s.level_id.clone()))),
             (
                 "employment_status",
-                text("employment_status_t", &|i| {
+                text_col("employment_status_t", n, |i| {
                     if s.active[i] {
                         "active"
                     } else {
@@ -434,7 +511,7 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
                     }
                 })?,
             ),
-            ("termination_date", day(&|i| s.termination_date[i])),
+            ("termination_date", day_col(n, |i| s.termination_date[i])),
             (
                 "termination_reason",
                 enum_col(
@@ -444,7 +521,7 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "detailed_status_code",
-                text("detailed_status_t", &|i| s.detailed_status[i].as_str())?,
+                text_col("detailed_status_t", n, |i| s.detailed_status[i].as_str())?,
             ),
             (
                 "simulation_year",
@@ -452,7 +529,7 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "employee_eligibility_date",
-                day(&|i| Some(s.eligibility_date[i])),
+                day_col(n, |i| Some(s.eligibility_date[i])),
             ),
             (
                 "waiting_period_days",
@@ -464,7 +541,7 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "current_eligibility_status",
-                text("eligibility_status_t", &|i| {
+                text_col("eligibility_status_t", n, |i| {
                     if p(i).carry.eligible {
                         "eligible"
                     } else {
@@ -472,34 +549,37 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
                     }
                 })?,
             ),
-            ("plan_ineligible", boolean(&|i| p(i).carry.plan_ineligible)),
+            (
+                "plan_ineligible",
+                flag_col(n, |i| p(i).carry.plan_ineligible),
+            ),
             (
                 "plan_eligibility_date",
-                day(&|i| p(i).carry.plan_eligibility_date),
+                day_col(n, |i| p(i).carry.plan_eligibility_date),
             ),
-            ("is_enrolled_flag", boolean(&|i| p(i).carry.enrolled)),
+            ("is_enrolled_flag", flag_col(n, |i| p(i).carry.enrolled)),
             (
                 "employee_enrollment_date",
-                day(&|i| p(i).carry.enrollment_date),
+                day_col(n, |i| p(i).carry.enrollment_date),
             ),
             (
                 "enrollment_method",
-                text("enrollment_method_t", &|i| {
+                text_col("enrollment_method_t", n, |i| {
                     p(i).carry.enrollment_method.as_str()
                 })?,
             ),
-            ("ever_opted_out", boolean(&|i| p(i).carry.ever_opted_out)),
+            ("ever_opted_out", flag_col(n, |i| p(i).carry.ever_opted_out)),
             (
                 "current_deferral_rate",
-                ratio(&|i| p(i).carry.deferral_rate)?,
+                ratio_col(n, |i| p(i).carry.deferral_rate)?,
             ),
             (
                 "original_deferral_rate",
-                ratio(&|i| p(i).carry.original_deferral_rate)?,
+                ratio_col(n, |i| p(i).carry.original_deferral_rate)?,
             ),
             (
                 "participation_status",
-                text("participation_status_t", &|i| {
+                text_col("participation_status_t", n, |i| {
                     if p(i).participating() {
                         "participating"
                     } else {
@@ -509,15 +589,15 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "participation_status_detail",
-                text("participation_detail_t", &|i| p(i).participation_detail())?,
+                text_col("participation_detail_t", n, |i| p(i).participation_detail())?,
             ),
             (
                 "first_enrollment_year",
-                small(&|i| p(i).carry.first_enrollment_year),
+                small_col(n, |i| p(i).carry.first_enrollment_year),
             ),
             (
                 "last_rate_change_year",
-                small(&|i| p(i).carry.last_rate_change_year),
+                small_col(n, |i| p(i).carry.last_rate_change_year),
             ),
             (
                 "total_deferral_escalations",
@@ -527,89 +607,101 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "total_escalation_amount",
-                ratio(&|i| p(i).carry.total_escalation_amount)?,
+                ratio_col(n, |i| p(i).carry.total_escalation_amount)?,
             ),
             (
                 "last_escalation_date",
-                day(&|i| p(i).carry.last_escalation_date),
+                day_col(n, |i| p(i).carry.last_escalation_date),
             ),
             (
                 "auto_escalation_opt_out",
-                boolean(&|i| p(i).carry.census_escalation_opt_out),
+                flag_col(n, |i| p(i).carry.census_escalation_opt_out),
             ),
-            ("annual_hours_worked", float(&|i| p(i).annual_hours)),
+            ("annual_hours_worked", float_col(n, |i| p(i).annual_hours)),
             (
                 "contribution_deferral_rate",
-                ratio(&|i| p(i).contribution_rate)?,
+                ratio_col(n, |i| p(i).contribution_rate)?,
             ),
             (
                 "total_contribution_base_compensation",
-                cash(&|i| p(i).contribution_base)?,
+                cash_col(n, |i| p(i).contribution_base)?,
             ),
             (
                 "requested_contributions",
-                cash(&|i| p(i).requested_contribution)?,
+                cash_col(n, |i| p(i).requested_contribution)?,
             ),
             (
                 "prorated_annual_contributions",
-                cash(&|i| p(i).employee_contribution)?,
+                cash_col(n, |i| p(i).employee_contribution)?,
             ),
             (
                 "pre_tax_contributions",
-                cash(&|i| p(i).pre_tax_contribution)?,
+                cash_col(n, |i| p(i).pre_tax_contribution)?,
             ),
-            ("roth_contributions", cash(&|i| p(i).roth_contribution)?),
-            ("capped_excess", cash(&|i| p(i).capped_excess)?),
-            ("applied_irs_limit", cash(&|i| p(i).applied_limit)?),
+            (
+                "roth_contributions",
+                cash_col(n, |i| p(i).roth_contribution)?,
+            ),
+            ("capped_excess", cash_col(n, |i| p(i).capped_excess)?),
+            ("applied_irs_limit", cash_col(n, |i| p(i).applied_limit)?),
             (
                 "limit_type",
-                text("limit_type_t", &|i| match p(i).limit_type {
+                text_col("limit_type_t", n, |i| match p(i).limit_type {
                     LimitType::Base => "BASE",
                     LimitType::CatchUp => "CATCH_UP",
                     LimitType::SuperCatchUp => "SUPER_CATCH_UP",
                 })?,
             ),
-            ("irs_limit_reached", boolean(&|i| p(i).irs_limit_reached)),
+            ("irs_limit_reached", flag_col(n, |i| p(i).irs_limit_reached)),
             (
                 "match_eligibility",
-                text("employer_eligibility_t", &|i| {
+                text_col("employer_eligibility_t", n, |i| {
                     p(i).match_eligibility.as_str()
                 })?,
             ),
             (
                 "match_status",
-                text("match_status_t", &|i| p(i).match_status.as_str())?,
+                text_col("match_status_t", n, |i| p(i).match_status.as_str())?,
             ),
-            ("employer_match_amount", cash(&|i| p(i).employer_match)?),
+            (
+                "employer_match_amount",
+                cash_col(n, |i| p(i).employer_match)?,
+            ),
             (
                 "core_eligibility",
-                text("employer_eligibility_t", &|i| {
+                text_col("employer_eligibility_t", n, |i| {
                     p(i).core_eligibility.as_str()
                 })?,
             ),
-            ("employer_core_amount", cash(&|i| p(i).employer_core)?),
+            ("employer_core_amount", cash_col(n, |i| p(i).employer_core)?),
             (
                 "total_employer_contributions",
-                cash(&|i| p(i).employer_total())?,
+                cash_col(n, |i| p(i).employer_total())?,
             ),
-            ("employer_balance", cash(&|i| p(i).carry.employer_balance)?),
+            (
+                "employer_balance",
+                cash_col(n, |i| p(i).carry.employer_balance)?,
+            ),
             (
                 "employer_match_balance",
-                cash(&|i| p(i).carry.employer_match_balance)?,
+                cash_col(n, |i| p(i).carry.employer_match_balance)?,
             ),
-            ("employee_balance", cash(&|i| p(i).carry.employee_balance)?),
+            (
+                "employee_balance",
+                cash_col(n, |i| p(i).carry.employee_balance)?,
+            ),
             (
                 "employee_roth_balance",
-                cash(&|i| p(i).carry.employee_roth_balance)?,
+                cash_col(n, |i| p(i).carry.employee_roth_balance)?,
             ),
             (
                 "employee_catch_up_balance",
-                cash(&|i| p(i).carry.employee_catch_up_balance)?,
+                cash_col(n, |i| p(i).carry.employee_catch_up_balance)?,
             ),
-            ("vested_percentage", float(&|i| p(i).vested_pct)),
-            ("vested_balance", cash(&|i| p(i).vested_balance)?),
-            ("forfeiture_amount", cash(&|i| p(i).forfeiture)?),
-            ("is_hce", boolean(&|i| p(i).is_hce)),
+            ("vested_percentage", float_col(n, |i| p(i).vested_pct)),
+            ("vested_balance", cash_col(n, |i| p(i).vested_balance)?),
+            ("forfeiture_amount", cash_col(n, |i| p(i).forfeiture)?),
+            ("is_hce", flag_col(n, |i| p(i).is_hce)),
         ])
     };
     go().map_err(arrow("snapshot_records"))
