@@ -42,8 +42,8 @@ pub use error::{CensusError, ConfigError, EngineError, SimulationError};
 pub use events::YearEvents;
 pub use report::RunReport;
 pub use run::{
-    partial_path, prepare_census, resume_database, resume_output, simulate_in_memory, simulate_to,
-    simulate_to_database, Format, Output,
+    partial_path, prepare_census, resume_database, resume_output, simulate_each_year,
+    simulate_in_memory, simulate_to, simulate_to_database, Format, Output,
 };
 pub use state::{Snapshot, Workforce};
 pub use store::history::{participant_history, HistoryReader, ParticipantHistory};

@@ -108,6 +108,18 @@ pub fn simulate_in_memory(
     )?)
 }
 
+/// Simulates without a database on `options.engine`, handing each completed year to `keep`
+/// while the next one is simulated (see [`year::simulate_each_year`]); returns the report.
+pub fn simulate_each_year(
+    config: &ValidConfig,
+    census: &PreparedCensus,
+    options: &RunOptions,
+    keep: &mut (dyn FnMut(&year::YearOutput<'_>) -> Result<(), Error> + Send),
+) -> Result<RunReport, Error> {
+    let engine = build_engine(options.engine)?;
+    year::simulate_each_year(config, census, options, engine.as_ref(), keep)
+}
+
 /// Runs a whole simulation into a new DuckDB file at `db` (see [`simulate_to`]); an existing
 /// run there is replaced only if it is the same census and configuration.
 pub fn simulate_to_database(

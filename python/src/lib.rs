@@ -17,9 +17,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::Arc;
+use workforce_sim::balances::WeeklyBalances;
+use workforce_sim::engine::Foundation;
+use workforce_sim::nondiscrimination::ComplianceTest;
+use workforce_sim::plan_ledger::PlanLedger;
+use workforce_sim::report::YearSummary;
 use workforce_sim::store::{EncodedYear, YearTables};
-use workforce_sim::year::RunOptions;
+use workforce_sim::year::{RunOptions, YearOutput};
 use workforce_sim::{CensusInput, Config, EngineKind, GeneratorParams, ValidConfig};
+use workforce_sim::{RunReport, Snapshot, YearEvents};
 
 create_exception!(
     _native,
@@ -123,12 +130,85 @@ const TABLES: [&str; 8] = [
     "weekly_balances",
 ];
 
-/// A completed in-memory simulation and its run report. A table is encoded as Arrow record
-/// batches (the store's column types: money as decimal(15,2), rates as decimal(7,6),
-/// categories as dictionaries) when it is first asked for, its years in parallel.
+/// The tables encoded while the run goes on (the result's `events`, `snapshot`,
+/// `workforce_needs` and `year_summary`), in this order; the others when first asked for.
+const EAGER: [&str; 4] = ["events", "snapshot", "workforce_needs", "year_summary"];
+
+/// The [`EAGER`] tables of a run, each a batch per year.
+type EagerTables = [Vec<RecordBatch>; 4];
+
+/// One simulated year as the package keeps it, shared with the encoder thread.
+struct Year {
+    foundation: Foundation,
+    events: YearEvents,
+    snapshot: Snapshot,
+    plan_ledger: PlanLedger,
+    balances: WeeklyBalances,
+    compliance_tests: Vec<ComplianceTest>,
+    summary: YearSummary,
+}
+
+impl Year {
+    fn kept(y: &YearOutput<'_>) -> Year {
+        Year {
+            foundation: y.foundation.clone(),
+            events: y.events.clone(),
+            snapshot: y.snapshot.clone(),
+            plan_ledger: y.plan_ledger.clone(),
+            balances: y.balances.clone(),
+            compliance_tests: y.compliance_tests.to_vec(),
+            summary: y.summary.clone(),
+        }
+    }
+
+    fn tables(&self) -> YearTables<'_> {
+        YearTables {
+            foundation: &self.foundation,
+            events: &self.events,
+            snapshot: &self.snapshot,
+            plan_ledger: &self.plan_ledger,
+            balances: &self.balances,
+            compliance_tests: &self.compliance_tests,
+            summary: &self.summary,
+            timings: &[],
+        }
+    }
+
+    fn encode(&self, table: &str) -> PyResult<RecordBatch> {
+        EncodedYear::encode_table(&self.tables(), table)
+            .map_err(fail)?
+            .ok_or_else(|| WorkforceSimError::new_err(format!("no table {table:?}")))
+    }
+
+    /// The [`EAGER`] tables of the year; with `split`, events on one core and the rest on
+    /// another (for the last year, when the run no longer needs a core).
+    fn encode_eager(&self, split: bool) -> PyResult<[RecordBatch; 4]> {
+        let rest = || -> PyResult<[RecordBatch; 3]> {
+            Ok([
+                self.encode(EAGER[1])?,
+                self.encode(EAGER[2])?,
+                self.encode(EAGER[3])?,
+            ])
+        };
+        let (events, rest) = if split {
+            rayon::join(|| self.encode(EAGER[0]), rest)
+        } else {
+            (self.encode(EAGER[0]), rest())
+        };
+        let [snapshot, needs, summary] = rest?;
+        Ok([events?, snapshot, needs, summary])
+    }
+}
+
+/// A completed in-memory simulation and its run report. Its tables are Arrow record batches
+/// in the store's column types (money as decimal(15,2), rates as decimal(7,6), categories as
+/// dictionaries). The [`EAGER`] four are encoded on a second thread while the run goes on,
+/// each year as soon as it is simulated (the year loop itself runs on one core); the others
+/// when first asked for, their years in parallel.
 #[pyclass(module = "workforce_sim._native", frozen)]
 struct Simulation {
-    run: workforce_sim::InMemoryRun,
+    years: Vec<Arc<Year>>,
+    eager: EagerTables,
     report_json: String,
     config: ValidConfig,
     census_path: Option<PathBuf>,
@@ -145,28 +225,51 @@ impl Simulation {
                 TABLES.join(", ")
             )));
         }
-        let run = &self.run;
-        (0..run.years.len())
-            .into_par_iter()
-            .map(|k| {
-                let (f, e, s) = &run.years[k];
-                let r = &run.report.years[k];
-                let tables = YearTables {
-                    foundation: f,
-                    events: e,
-                    snapshot: s,
-                    plan_ledger: &run.plan_ledgers[k],
-                    balances: &run.balances[k],
-                    compliance_tests: &r.compliance_tests,
-                    summary: &r.summary,
-                    timings: &[],
-                };
-                EncodedYear::encode_table(&tables, table)
-                    .map_err(fail)?
-                    .ok_or_else(|| WorkforceSimError::new_err(format!("no table {table:?}")))
-            })
-            .collect()
+        if let Some(k) = EAGER.iter().position(|t| *t == table) {
+            return Ok(self.eager[k].clone());
+        }
+        self.years.par_iter().map(|y| y.encode(table)).collect()
     }
+}
+
+/// Runs the simulation on this thread while a second one encodes each finished year's
+/// [`EAGER`] tables (handed over through a channel, shared, not copied).
+fn run_and_encode(
+    config: &ValidConfig,
+    prepared: &workforce_sim::PreparedCensus,
+    options: &RunOptions,
+) -> PyResult<(Vec<Arc<Year>>, EagerTables, RunReport)> {
+    let total = config.years().count();
+    let (tx, rx) = std::sync::mpsc::channel::<Arc<Year>>();
+    std::thread::scope(|scope| {
+        let encoder = scope.spawn(move || -> PyResult<EagerTables> {
+            let mut out = EagerTables::default();
+            for (k, year) in rx.into_iter().enumerate() {
+                let batches = year.encode_eager(k + 1 == total)?;
+                for (column, batch) in out.iter_mut().zip(batches) {
+                    column.push(batch);
+                }
+            }
+            Ok(out)
+        });
+        let mut years = Vec::with_capacity(total);
+        let report = {
+            let kept = &mut years;
+            let mut keep = move |y: &YearOutput<'_>| -> Result<(), workforce_sim::Error> {
+                let year = Arc::new(Year::kept(y));
+                kept.push(Arc::clone(&year));
+                // A closed channel means the encoder stopped on an error, returned below.
+                let _ = tx.send(year);
+                Ok(())
+            };
+            workforce_sim::simulate_each_year(config, prepared, options, &mut keep)
+        };
+        let eager = encoder
+            .join()
+            .map_err(|_| WorkforceSimError::new_err("the table encoder panicked"))?;
+        let report = report.map_err(fail)?;
+        Ok((years, eager?, report))
+    })
 }
 
 /// An Arrow C stream of `batches` as a PyCapsule (the Arrow PyCapsule interface).
@@ -254,11 +357,12 @@ fn simulate(
             threads,
             ..RunOptions::default()
         };
-        let run = workforce_sim::simulate_in_memory(&config, &prepared, &options).map_err(fail)?;
-        let report_json = serde_json::to_string(&run.report)
+        let (years, eager, report) = run_and_encode(&config, &prepared, &options)?;
+        let report_json = serde_json::to_string(&report)
             .map_err(|e| WorkforceSimError::new_err(format!("report: {e}")))?;
         Ok(Simulation {
-            run,
+            years,
+            eager,
             report_json,
             config,
             census_path,
@@ -409,22 +513,25 @@ fn capsule_name() -> CString {
 }
 
 /// The Rust call the Python call is compared with: the library's in-memory run of the
-/// default configuration (`workforce_sim::simulate_in_memory`, what `cargo bench --bench
-/// workflow -- in_memory` measures), its wall time in seconds, the census prepared outside
-/// the timing as the criterion bench does.
+/// default configuration as a Rust program makes it, its wall time in seconds. The timing
+/// holds the same work as `workforce_sim.simulate()` does in Rust: the synthetic census
+/// (`workforce_sim::prepare_census`), the run (`workforce_sim::simulate_in_memory`, what
+/// `cargo bench --bench workflow -- in_memory` measures on a prepared census), and freeing
+/// the run (criterion's `iter` times the drop too). What the Python call adds is the hand-over:
+/// its arguments, the Arrow encoding of the tables and their import.
 #[pyfunction]
 #[pyo3(signature = (employees = 5000))]
 fn rust_in_memory_seconds(py: Python<'_>, employees: usize) -> PyResult<f64> {
     guarded(py, move || {
         let config = Config::default().validate().map_err(fail)?;
+        let t0 = std::time::Instant::now();
         let input = census(&config, None, employees);
         let prepared = workforce_sim::prepare_census(&config, &input).map_err(fail)?;
-        let t0 = std::time::Instant::now();
         let run = workforce_sim::simulate_in_memory(&config, &prepared, &RunOptions::default())
             .map_err(fail)?;
-        let seconds = t0.elapsed().as_secs_f64();
         drop(run);
-        Ok(seconds)
+        drop(prepared);
+        Ok(t0.elapsed().as_secs_f64())
     })
 }
 

@@ -78,6 +78,43 @@ def test_the_results_are_arrow_tables_with_the_store_types():
     assert run.events.num_rows > 0 and run.workforce_needs.num_rows == 1
 
 
+def test_the_readme_example_with_polars_and_pandas(tmp_path):
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pandas")
+    run = ws.simulate(census=400, seed=42, end_year=2027)
+    summary = pl.from_arrow(run.year_summary)
+    headcount = summary.select("simulation_year", "ending_headcount")
+    assert headcount["simulation_year"].to_list() == [2025, 2026, 2027]
+    # The year's ending headcount is its snapshot's active rows.
+    snap = run.to_polars("snapshot")
+    active = (
+        snap.filter(pl.col("employment_status") == "active")
+        .group_by("simulation_year")
+        .len()
+        .sort("simulation_year")
+    )
+    assert headcount["ending_headcount"].to_list() == active["len"].to_list()
+    events = run.to_pandas("events")
+    assert len(events) == run.events.num_rows and list(events.columns) == run.events.column_names
+    assert events["event_id"].is_unique
+    assert events["event_type"].astype(str).isin(["hire", "termination", "raise"]).any()
+    # A Polars census is the same census as its CSV file.
+    path = tmp_path / "census.csv"
+    pacsv.write_csv(pa.table({"employee_id": ["E1", "E2"], "employee_ssn": ["S1", "S2"],
+                              "employee_birth_date": ["1980-01-01", "1990-06-15"],
+                              "employee_hire_date": ["2015-03-01", "2020-01-15"],
+                              "employee_gross_compensation": [80000, 55000],
+                              "active": [True, True]}), path)
+    from_polars = ws.simulate(census=pl.read_csv(path), end_year=2025)
+    assert from_polars.snapshot.equals(ws.simulate(census=path, end_year=2025).snapshot)
+    # The plot (Polars draws with altair): a line over the three years.
+    pytest.importorskip("altair")
+    chart = headcount.plot.line(x="simulation_year", y="ending_headcount").to_dict()
+    assert chart["mark"]["type"] == "line"
+    (values,) = chart["datasets"].values()
+    assert [v["ending_headcount"] for v in values] == headcount["ending_headcount"].to_list()
+
+
 def test_write_duckdb_writes_what_the_cli_writes(tmp_path):
     run = ws.simulate(census=300, end_year=2026)
     ours = run.write_duckdb(tmp_path / "py.duckdb")

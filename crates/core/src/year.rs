@@ -467,6 +467,35 @@ pub fn simulate_in_memory_on(
     options: &RunOptions,
     engine: &dyn Engine,
 ) -> Result<InMemoryRun, SimulationError> {
+    let mut years = Vec::new();
+    let mut plan_ledgers = Vec::new();
+    let mut balances = Vec::new();
+    let report =
+        simulate_each_year::<SimulationError>(config, census, options, engine, &mut |y| {
+            years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
+            plan_ledgers.push(y.plan_ledger.clone());
+            balances.push(y.balances.clone());
+            Ok(())
+        })?;
+    Ok(InMemoryRun {
+        report,
+        years,
+        plan_ledgers,
+        balances,
+    })
+}
+
+/// Simulates without a database on `engine`, handing each completed year to `keep` as soon
+/// as its loop step ends (the caller keeps what it wants of it: [`simulate_in_memory_on`]
+/// clones every table; an embedding can hand the year to another thread while the next one
+/// is simulated). Returns the run report, every year's summary and compliance tests in it.
+pub fn simulate_each_year<E: From<SimulationError> + Send>(
+    config: &ValidConfig,
+    census: &PreparedCensus,
+    options: &RunOptions,
+    engine: &dyn Engine,
+    keep: &mut (dyn FnMut(&YearOutput<'_>) -> Result<(), E> + Send),
+) -> Result<RunReport, E> {
     let started = Instant::now();
     let mut report = new_report(
         config,
@@ -476,15 +505,7 @@ pub fn simulate_in_memory_on(
         census.staged.baseline.len() as u64,
         None,
     );
-    let mut years = Vec::new();
-    let mut plan_ledgers = Vec::new();
-    let mut balances = Vec::new();
-    let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), SimulationError> {
-        years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
-        plan_ledgers.push(y.plan_ledger.clone());
-        balances.push(y.balances.clone());
-        Ok(())
-    };
+    let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), E> { keep(y) };
     with_pool(options.threads, || {
         run_years(
             config,
@@ -497,10 +518,5 @@ pub fn simulate_in_memory_on(
         )
     })??;
     report.total_seconds = started.elapsed().as_secs_f64();
-    Ok(InMemoryRun {
-        report,
-        years,
-        plan_ledgers,
-        balances,
-    })
+    Ok(report)
 }
