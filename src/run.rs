@@ -109,7 +109,8 @@ pub fn simulate_in_memory(
 }
 
 /// Simulates without a database on `options.engine`, handing each completed year to `keep`
-/// while the next one is simulated (see [`year::simulate_each_year`]); returns the report.
+/// before the next one starts (see [`year::simulate_each_year`]; `keep` can pass it to
+/// another thread, as the Python package's encoder does); returns the report.
 pub fn simulate_each_year(
     config: &ValidConfig,
     census: &PreparedCensus,

@@ -16,7 +16,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 use workforce_sim_core::census::staging::StagedRow;
 use workforce_sim_core::date::Day;
-use workforce_sim_core::decimal::{round_to_i64, to_cents_fast as to_cents};
+use workforce_sim_core::decimal::{round_to_i64, to_cents_fast};
 use workforce_sim_core::engine::Foundation;
 use workforce_sim_core::events::YearEvents;
 use workforce_sim_core::plan_ledger::{PlanColumns, PlanLedger};
@@ -39,7 +39,11 @@ fn decimal(values: Decimal128Array, precision: u8, scale: i8) -> Result<ArrayRef
 
 fn money<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, ArrowError> {
     decimal(
-        Decimal128Array::from_iter(values.into_iter().map(|v| v.map(|x| to_cents(x) as i128))),
+        Decimal128Array::from_iter(
+            values
+                .into_iter()
+                .map(|v| v.map(|x| to_cents_fast(x) as i128)),
+        ),
         15,
         2,
     )
@@ -143,7 +147,7 @@ fn enum_values_col<'a>(
 /// per-row call inlines; columns without nulls carry no validity buffer).
 fn cash_col(n: usize, f: impl Fn(usize) -> f64) -> Result<ArrayRef, ArrowError> {
     decimal(
-        Decimal128Array::from_iter_values((0..n).map(|i| i128::from(to_cents(f(i))))),
+        Decimal128Array::from_iter_values((0..n).map(|i| i128::from(to_cents_fast(f(i))))),
         15,
         2,
     )
