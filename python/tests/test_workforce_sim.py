@@ -248,3 +248,34 @@ def test_ray_batch_equals_the_local_batch(tmp_path):
         assert a.num_rows == 2 * 6 * 5 or t != "batch_year_summary"
         assert a.num_rows > 0
         assert a.equals(b), t
+
+
+def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
+    ray = pytest.importorskip("ray")
+    from workforce_sim import ray as wsray
+
+    spec = tmp_path / "b.toml"
+    spec.write_text(BATCH.replace('detail = "none"', 'detail = "first_seed"'))
+    local = ws.batch(spec, db=tmp_path / "local.duckdb")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+        with pytest.raises(FileExistsError, match="shards"):
+            wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+    finally:
+        ray.shutdown()
+    for t in ORDER:
+        assert sorted_table(local, t).equals(sorted_table(distributed, t)), t
+
+    def kept(result):
+        runs = result.table("batch_runs").to_pylist()
+        return {(r["scenario_id"], r["seed"]): r["detail_database"] for r in runs if r["detail_database"]}
+
+    ours, theirs = kept(local), kept(distributed)
+    # The first seed of each scenario is kept in full, the same run in both.
+    assert set(ours) == set(theirs) == {("baseline", 1), ("ae_6", 1)}
+    for key, path in theirs.items():
+        assert Path(path).is_file() and ".shards" in path, path
+        for table in ["event_records", "snapshot_records"]:
+            a, b = read_stored(Path(ours[key]), table), read_stored(Path(path), table)
+            assert a.num_rows > 0 and a.equals(b), (key, table)

@@ -1,8 +1,9 @@
 """Batches on Ray: ``run_batch(spec)`` fans a batch's (scenario, seed) jobs out as Ray tasks,
 one deterministic shard of the job list per task (round robin, as ``--shard INDEX/COUNT``),
-each returning its shard's results database as bytes through Ray's object store, and merges
-them on the driver with the core's ``batch merge``: the tables are exactly those of the local
-batch, number for number (bands and thresholds are computed once, over all runs).
+each writing its shard's results database (and the runs it keeps in full) where the driver
+reads them, through Ray's object store from another machine, and merges them on the driver
+with the core's ``batch merge``: the tables are exactly those of the local batch, number for
+number (bands and thresholds are computed once, over all runs).
 
 Needs ``pip install workforce-sim[ray]``. ``address=None`` starts (or joins) a local Ray;
 pass a cluster address to run on a cluster whose workers have ``workforce_sim`` installed.
@@ -11,6 +12,7 @@ pass a cluster address to run on a cluster whose workers have ``workforce_sim`` 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Optional, Union
@@ -20,14 +22,25 @@ from . import BatchResult, _native
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def _shard(spec_text: bytes, spec_name: str, index: int, count: int) -> bytes:
-    """One shard of the batch, run on a Ray worker: the shard's DuckDB file as bytes."""
+def _shard(spec_text: bytes, spec_name: str, index: int, count: int, db: str, driver: str):
+    """One shard of the batch, run on a Ray worker, written at ``db`` (a path on the driver's
+    machine, so the runs it keeps in full are recorded where the driver finds them). On the
+    driver's node the files are left in place; on another node they come back as bytes
+    (the shard database and its ``.runs`` files) for the driver to write at the same paths.
+    """
+    import ray
+
+    path = Path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="workforce_sim_shard_") as tmp:
         spec = Path(tmp) / spec_name
         spec.write_bytes(spec_text)
-        db = Path(tmp) / f"shard-{index}-of-{count}.duckdb"
-        _native.run_batch(str(spec), str(db), 1, (index, count), False)
-        return db.read_bytes()
+        _native.run_batch(str(spec), str(path), 1, (index, count), True)
+    if ray.get_runtime_context().get_node_id() == driver:
+        return None
+    runs = path.with_name(path.name + ".runs")
+    kept = {f.name: f.read_bytes() for f in sorted(runs.glob("*.duckdb"))} if runs.is_dir() else {}
+    return path.read_bytes(), kept
 
 
 def run_batch(
@@ -40,25 +53,44 @@ def run_batch(
     """Runs the batch file ``spec`` on Ray and merges the shards into ``db`` (default: the
     batch file's name with ``.duckdb``). ``shards`` defaults to the cluster's CPU count.
 
-    The batch file's census path, if any, must be readable on every worker (a synthetic
-    census needs nothing). Returns the merged database's tables.
+    The shards are written in ``DB.shards/`` (as ``--shard K/N`` writes them); it is kept
+    when the batch keeps runs in full (``detail``), whose files it holds and
+    ``batch_runs.detail_database`` names, and removed otherwise. The batch file's census
+    path, if any, must be readable on every worker (a synthetic census needs nothing), and
+    a worker on another machine must be able to create ``DB.shards/`` at the same path.
+    Returns the merged database's tables.
     """
     import ray
 
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     spec = Path(spec)
-    target = Path(db) if db is not None else spec.with_suffix(".duckdb")
+    target = (Path(db) if db is not None else spec.with_suffix(".duckdb")).absolute()
+    work = target.with_name(target.name + ".shards")
+    if work.exists():
+        if not overwrite:
+            raise FileExistsError(f"{work} exists (a previous Ray batch): pass overwrite=True")
+        shutil.rmtree(work)
     count = shards or max(1, int(ray.cluster_resources().get("CPU", 1)))
     task = ray.remote(num_cpus=1)(_shard)
     text = spec.read_bytes()
-    futures = [task.remote(text, spec.name, k, count) for k in range(1, count + 1)]
-    parts = ray.get(futures)
-    with tempfile.TemporaryDirectory(prefix="workforce_sim_merge_") as tmp:
-        paths = []
-        for k, data in enumerate(parts, start=1):
-            p = Path(tmp) / f"shard-{k}-of-{count}.duckdb"
-            p.write_bytes(data)
-            paths.append(str(p))
-        _native.merge_batches(paths, os.fspath(target), overwrite)
+    driver = ray.get_runtime_context().get_node_id()
+    paths = [work / f"shard-{k}-of-{count}.duckdb" for k in range(1, count + 1)]
+    futures = [
+        task.remote(text, spec.name, k, count, str(p), driver)
+        for k, p in enumerate(paths, start=1)
+    ]
+    for path, returned in zip(paths, ray.get(futures)):
+        if returned is None:
+            continue  # written on this machine
+        data, kept = returned
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        runs = path.with_name(path.name + ".runs")
+        for name, run in kept.items():
+            runs.mkdir(exist_ok=True)
+            (runs / name).write_bytes(run)
+    _native.merge_batches([str(p) for p in paths], os.fspath(target), overwrite)
+    if not any(work.glob("*.runs")):
+        shutil.rmtree(work)
     return BatchResult(target)
