@@ -216,6 +216,17 @@ fn phases(c: &mut Criterion) {
             snapshot_rows: snapshot.len() as u64,
             ..Default::default()
         };
+        let balances = Default::default();
+        let tables = YearTables {
+            foundation: &foundation,
+            events: &events,
+            snapshot: &snapshot,
+            plan_ledger: &plan_ledger,
+            balances: &balances,
+            compliance_tests: &[],
+            summary: &summary,
+            timings: &[],
+        };
         group.throughput(Throughput::Elements(ev_count));
         group.bench_function(BenchmarkId::new("duckdb_ingest", n), |b| {
             b.iter_batched(
@@ -225,17 +236,7 @@ fn phases(c: &mut Criterion) {
                     s
                 },
                 |mut s| {
-                    s.write_year(&YearTables {
-                        foundation: &foundation,
-                        events: &events,
-                        snapshot: &snapshot,
-                        plan_ledger: &plan_ledger,
-                        balances: &Default::default(),
-                        compliance_tests: &[],
-                        summary: &summary,
-                        timings: &[],
-                    })
-                    .unwrap();
+                    s.write_year(&tables).unwrap();
                     s
                 },
                 BatchSize::PerIteration,
@@ -243,16 +244,6 @@ fn phases(c: &mut Criterion) {
         });
         // The store's Arrow encoders alone (what the writer thread and the Python package
         // run per year): the year's events, and its snapshot.
-        let tables = YearTables {
-            foundation: &foundation,
-            events: &events,
-            snapshot: &snapshot,
-            plan_ledger: &plan_ledger,
-            balances: &Default::default(),
-            compliance_tests: &[],
-            summary: &summary,
-            timings: &[],
-        };
         for (name, table, elements) in [
             ("encode_events", "events", ev_count),
             ("encode_snapshot", "snapshot", snapshot.len() as u64),

@@ -9,7 +9,8 @@ For the default run (5,000 synthetic employees, 2025-2029, the native engine), a
   importing the events, snapshot, workforce_needs and year_summary tables into pyarrow,
   and freeing the result.
 
-Prints the medians and the overhead (Python − Rust) as a share of the Rust run.
+Prints the medians (and the Python call's parts: the call, importing the four tables,
+freeing the result) and the overhead (Python − Rust) as a share of the Rust run.
 
     python3 python/bench/overhead.py [ROUNDS]
 """
@@ -27,19 +28,26 @@ def main() -> None:
 
     ws.simulate()  # warm-up: page in the library, the allocator's arenas
     _native.rust_in_memory_seconds()
-    rust, python = [], []
+    rust, python, parts = [], [], {"simulate()": [], "import": [], "free": []}
     for _ in range(rounds):
         rust.append(_native.rust_in_memory_seconds())
         t0 = time.perf_counter()
         run = ws.simulate()
+        t1 = time.perf_counter()
         for name in ("events", "snapshot", "workforce_needs", "year_summary"):
             run.table(name)
+        t2 = time.perf_counter()
         del run  # freed inside the timing, as the Rust call frees its run
-        python.append(time.perf_counter() - t0)
+        t3 = time.perf_counter()
+        python.append(t3 - t0)
+        for part, seconds in zip(parts.values(), (t1 - t0, t2 - t1, t3 - t2)):
+            part.append(seconds)
     r, p = statistics.median(rust), statistics.median(python)
     print(f"rounds: {rounds}")
     print(f"rust census + run + free, median:         {r * 1e3:.1f} ms")
     print(f"python call + 4 arrow tables + free, median: {p * 1e3:.1f} ms")
+    print("  of which, medians: " + ", ".join(
+        f"{k} {statistics.median(v) * 1e3:.1f} ms" for k, v in parts.items()))
     print(f"python overhead: {(p - r) * 1e3:.1f} ms = {100 * (p - r) / r:.1f}% of the run")
 
 
