@@ -8,6 +8,17 @@
 //! (the error, then each cause); a panic is caught at this boundary and raised as the same
 //! exception type, so none crosses into the interpreter.
 
+/// The extension's Rust allocations (the run's columns, the Arrow buffers handed to pyarrow)
+/// come from mimalloc, as Polars' Python package does with its own allocator. glibc's malloc,
+/// left at its defaults in the interpreter's process (the command line puts it in a steady
+/// state, [`workforce_sim::allocator`], but a library must not retune its host's allocator),
+/// returns a year's large columns to the kernel and takes fresh zeroed pages for the next,
+/// on both threads of a run at once. Only Rust code allocates and frees these blocks (Arrow's
+/// release callbacks are Rust's; DuckDB's C++ and the interpreter keep their own malloc).
+/// Measured with `python3 python/bench/overhead.py`, the README's figures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::ffi_stream::FFI_ArrowArrayStream;
 use duckdb::arrow::record_batch::{RecordBatch, RecordBatchIterator};
