@@ -170,22 +170,13 @@ fn rate_pct(out: &mut String, rate: f64) {
 
 /// Appends `n` in decimal with at least `width` digits, zero-padded: what `{n:0width$}`
 /// writes, without `fmt`'s machinery (the details text is rendered once per event).
-fn push_digits(out: &mut String, mut n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for _ in buf.len()..width {
+fn push_digits(out: &mut String, n: u64, width: usize) {
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n);
+    for _ in digits.len()..width {
         out.push('0');
     }
-    let start = i.min(buf.len().saturating_sub(width));
-    out.extend(buf[start..].iter().map(|&b| char::from(b)));
+    out.push_str(digits);
 }
 
 /// Appends a percentage `x` (a fraction) with 4 decimals, as `{sign}{whole}.{frac:04}`.
