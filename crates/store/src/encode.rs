@@ -9,7 +9,7 @@ use duckdb::arrow::array::{
     Int16Array, Int32Array, Int64Array, StringArray, StringBuilder, UInt16Array, UInt64Array,
     UInt8Array,
 };
-use duckdb::arrow::buffer::BooleanBuffer;
+use duckdb::arrow::buffer::{BooleanBuffer, NullBuffer};
 use duckdb::arrow::datatypes::UInt8Type;
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
@@ -18,7 +18,7 @@ use workforce_sim_core::census::staging::StagedRow;
 use workforce_sim_core::date::Day;
 use workforce_sim_core::decimal::{round_to_i64, to_cents_fast};
 use workforce_sim_core::engine::Foundation;
-use workforce_sim_core::events::YearEvents;
+use workforce_sim_core::events::{EventCategory, EventType, YearEvents};
 use workforce_sim_core::plan_ledger::{PlanColumns, PlanLedger};
 use workforce_sim_core::report::YearSummary;
 use workforce_sim_core::rules::irs_limits::LimitType;
@@ -37,30 +37,31 @@ fn decimal(values: Decimal128Array, precision: u8, scale: i8) -> Result<ArrayRef
     Ok(Arc::new(values.with_precision_and_scale(precision, scale)?))
 }
 
-fn money<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, ArrowError> {
-    decimal(
-        Decimal128Array::from_iter(
-            values
-                .into_iter()
-                .map(|v| v.map(|x| to_cents_fast(x) as i128)),
-        ),
-        15,
-        2,
-    )
+/// The values of an optional column of rows `0..n` (`get`), each mapped by `f` (0 where
+/// null), and its validity (`None` when no value is null). Collected over an exact range, so
+/// no builder call and no capacity check per row.
+fn optional<T: Default>(
+    n: usize,
+    get: impl Fn(usize) -> Option<f64>,
+    f: impl Fn(f64) -> T,
+) -> (Vec<T>, Option<NullBuffer>) {
+    let values = (0..n).map(|i| get(i).map_or_else(T::default, &f)).collect();
+    let nulls = (0..n)
+        .any(|i| get(i).is_none())
+        .then(|| NullBuffer::new(BooleanBuffer::collect_bool(n, |i| get(i).is_some())));
+    (values, nulls)
+}
+
+fn money(n: usize, get: impl Fn(usize) -> Option<f64>) -> Result<ArrayRef, ArrowError> {
+    let (cents, nulls) = optional(n, get, |x| i128::from(to_cents_fast(x)));
+    decimal(Decimal128Array::try_new(cents.into(), nulls)?, 15, 2)
 }
 
 /// Deferral rates at 6 decimals (the specification's DECIMAL(5,4) cannot hold rates such
 /// as the 23,500 / pay cap of a match response exactly, and the ledger must replay exactly).
-fn rate<I: IntoIterator<Item = Option<f64>>>(values: I) -> Result<ArrayRef, ArrowError> {
-    decimal(
-        Decimal128Array::from_iter(
-            values
-                .into_iter()
-                .map(|v| v.map(|x| i128::from(round_to_i64(x * 1_000_000.0)))),
-        ),
-        7,
-        6,
-    )
+fn rate(n: usize, get: impl Fn(usize) -> Option<f64>) -> Result<ArrayRef, ArrowError> {
+    let (micros, nulls) = optional(n, get, |x| i128::from(round_to_i64(x * 1_000_000.0)));
+    decimal(Decimal128Array::try_new(micros.into(), nulls)?, 7, 6)
 }
 
 /// A summary total at DECIMAL(18,2), rounded as its two-decimal rendering rounds.
@@ -69,17 +70,18 @@ pub(crate) fn total(x: f64) -> i128 {
 }
 
 /// The ENUM codes of one schema type: a value's position in the type's list, in DuckDB's
-/// order. The values are the enums' `&'static str` names: a name seen before is matched by
-/// its address (one integer compare per entry), a new one by text, then remembered (at most
-/// `MEMO` addresses, so text that is not static costs a search, never a growing scan).
+/// order. The values are the enums' `&'static str` names: a name seen before is found by its
+/// address in a small direct-mapped table (one slot read and compare, inline), a new one by
+/// text, then remembered in its slot (a name whose slot another took is found by text again,
+/// so text that is not static costs a search, never a growing scan).
 struct EnumCodes<'t> {
     type_name: &'t str,
     dict: &'static [&'static str],
-    seen: Vec<(*const u8, usize, u8)>,
+    slots: [(*const u8, usize, u8); EnumCodes::SLOTS],
 }
 
 impl<'t> EnumCodes<'t> {
-    const MEMO: usize = 64;
+    const SLOTS: usize = 32;
 
     fn new(type_name: &'t str) -> Result<Self, ArrowError> {
         let dict = crate::schema::enum_values(type_name)
@@ -87,24 +89,30 @@ impl<'t> EnumCodes<'t> {
         Ok(EnumCodes {
             type_name,
             dict,
-            seen: Vec::with_capacity(Self::MEMO),
+            slots: [(std::ptr::null(), 0, 0); Self::SLOTS],
         })
     }
 
+    fn slot(v: &str) -> usize {
+        ((v.as_ptr() as usize >> 3) ^ v.len()) % Self::SLOTS
+    }
+
+    #[inline]
     fn code(&mut self, v: &str) -> Result<u8, ArrowError> {
-        if let Some(&(_, _, k)) = self
-            .seen
-            .iter()
-            .find(|(p, n, _)| *p == v.as_ptr() && *n == v.len())
-        {
+        let (p, n, k) = self.slots[Self::slot(v)];
+        if p == v.as_ptr() && n == v.len() {
             return Ok(k);
         }
+        self.code_by_text(v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn code_by_text(&mut self, v: &str) -> Result<u8, ArrowError> {
         let k = self.dict.iter().position(|d| *d == v).ok_or_else(|| {
             ArrowError::InvalidArgumentError(format!("{v:?} is not a value of {}", self.type_name))
         })? as u8;
-        if self.seen.len() < Self::MEMO {
-            self.seen.push((v.as_ptr(), v.len(), k));
-        }
+        self.slots[Self::slot(v)] = (v.as_ptr(), v.len(), k);
         Ok(k)
     }
 
@@ -139,6 +147,34 @@ fn enum_values_col<'a>(
     let mut codes = EnumCodes::new(type_name)?;
     let keys = values
         .map(|v| codes.code(v))
+        .collect::<Result<Vec<u8>, ArrowError>>()?;
+    codes.array(UInt8Array::from(keys))
+}
+
+/// [`enum_values_col`] of a column of a Rust enum's values: each variant's code is found
+/// once by its name, then looked up by the variant's index (`index`, its discriminant), one
+/// array read per row instead of a search.
+fn variant_col<T: Copy>(
+    type_name: &str,
+    values: &[T],
+    index: impl Fn(T) -> usize,
+    name: impl Fn(T) -> &'static str,
+) -> Result<ArrayRef, ArrowError> {
+    let mut codes = EnumCodes::new(type_name)?;
+    let mut memo = [None::<u8>; 64];
+    let keys = values
+        .iter()
+        .map(|&v| {
+            let d = index(v);
+            if let Some(k) = memo.get(d).copied().flatten() {
+                return Ok(k);
+            }
+            let k = codes.code(name(v))?;
+            if let Some(m) = memo.get_mut(d) {
+                *m = Some(k);
+            }
+            Ok(k)
+        })
         .collect::<Result<Vec<u8>, ArrowError>>()?;
     codes.array(UInt8Array::from(keys))
 }
@@ -197,7 +233,7 @@ pub(crate) fn census_batch(
     census_year: i32,
 ) -> Result<RecordBatch, StoreError> {
     let r = || rows.iter();
-    let opt_money = |f: &dyn Fn(&StagedRow) -> f64| money(r().map(|s| Some(f(s))));
+    let opt_money = |f: &dyn Fn(&StagedRow) -> f64| money(rows.len(), |i| Some(f(&rows[i])));
     let go = || -> Result<RecordBatch, ArrowError> {
         RecordBatch::try_from_iter([
             (
@@ -341,7 +377,7 @@ pub(crate) fn hires_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
     let none_bool = || Arc::new(BooleanArray::from(vec![None::<bool>; n])) as ArrayRef;
     let none_f64 = || Arc::new(Float64Array::from(vec![None::<f64>; n])) as ArrayRef;
     let go = || -> Result<RecordBatch, ArrowError> {
-        let none_money = || money(std::iter::repeat_n(None, n));
+        let none_money = || money(n, |_| None);
         RecordBatch::try_from_iter([
             ("employee_id", strings(idx().map(|i| &*s.employee_id[i]))),
             ("employee_ssn", strings(idx().map(|i| &*s.employee_ssn[i]))),
@@ -420,9 +456,11 @@ pub(crate) fn events_batch(
             ),
             (
                 "event_type",
-                enum_col(
+                variant_col(
                     "event_type_t",
-                    idx().map(|i| Some(ev.event_type[i].as_str())),
+                    &ev.event_type,
+                    |t| t as usize,
+                    EventType::as_str,
                 )?,
             ),
             (
@@ -438,19 +476,19 @@ pub(crate) fn events_batch(
             ("event_details", Arc::new(details.finish())),
             (
                 "compensation_amount",
-                money(idx().map(|i| ev.compensation_amount[i]))?,
+                money(n, |i| ev.compensation_amount[i])?,
             ),
             (
                 "previous_compensation",
-                money(idx().map(|i| ev.previous_compensation[i]))?,
+                money(n, |i| ev.previous_compensation[i])?,
             ),
             (
                 "employee_deferral_rate",
-                rate(idx().map(|i| ev.employee_deferral_rate[i]))?,
+                rate(n, |i| ev.employee_deferral_rate[i])?,
             ),
             (
                 "prev_employee_deferral_rate",
-                rate(idx().map(|i| ev.prev_employee_deferral_rate[i]))?,
+                rate(n, |i| ev.prev_employee_deferral_rate[i])?,
             ),
             (
                 "employee_age",
@@ -461,15 +499,17 @@ pub(crate) fn events_batch(
                 Arc::new(UInt16Array::from(ev.employee_tenure.clone())),
             ),
             ("level_id", Arc::new(UInt8Array::from(ev.level_id.clone()))),
-            (
-                "event_probability",
-                Arc::new(Float64Array::from(ev.event_probability.clone())),
-            ),
+            ("event_probability", {
+                let (p, nulls) = optional(n, |i| ev.event_probability[i], |x| x);
+                Arc::new(Float64Array::try_new(p.into(), nulls)?)
+            }),
             (
                 "event_category",
-                enum_col(
+                variant_col(
                     "event_category_t",
-                    idx().map(|i| Some(ev.category[i].as_str())),
+                    &ev.category,
+                    |c| c as usize,
+                    EventCategory::as_str,
                 )?,
             ),
             (
@@ -756,15 +796,12 @@ pub(crate) fn plan_ledger_batch(
                 "source",
                 enum_col("money_source_t", idx().map(|i| c(i).source))?,
             ),
-            ("amount", money(idx().map(|i| c(i).amount))?),
-            ("ytd_amount", money(idx().map(|i| c(i).ytd_amount))?),
-            ("rate", rate(idx().map(|i| c(i).rate))?),
-            ("vested_match", money(idx().map(|i| c(i).vested_match))?),
-            ("vested_core", money(idx().map(|i| c(i).vested_core))?),
-            (
-                "applicable_limit",
-                money(idx().map(|i| c(i).applicable_limit))?,
-            ),
+            ("amount", money(n, |i| c(i).amount)?),
+            ("ytd_amount", money(n, |i| c(i).ytd_amount)?),
+            ("rate", rate(n, |i| c(i).rate)?),
+            ("vested_match", money(n, |i| c(i).vested_match)?),
+            ("vested_core", money(n, |i| c(i).vested_core)?),
+            ("applicable_limit", money(n, |i| c(i).applicable_limit)?),
             (
                 "hours",
                 Arc::new(Float64Array::from_iter(idx().map(|i| c(i).hours))),
