@@ -9,8 +9,12 @@ For the default run (5,000 synthetic employees, 2025-2029, the native engine), a
   importing the events, snapshot, workforce_needs and year_summary tables into pyarrow,
   and freeing the result.
 
-Prints the medians (and the Python call's parts: the call, importing the four tables,
-freeing the result) and the overhead (Python − Rust) as a share of the Rust run.
+Prints the medians, the overhead (Python − Rust) as a share of the Rust run, and the
+parts of each: the Rust call's census and run, and its free; the Python call's
+``simulate()``, importing the four tables, and freeing the result; and inside
+``simulate()``, the census and year loop (with the encoder on the other core beside it:
+compared with the Rust call's census and run, what the loop loses to it), the wait for the
+last year's tables after the loop, and the rest.
 
     python3 python/bench/overhead.py [ROUNDS]
 """
@@ -27,27 +31,42 @@ def main() -> None:
     from workforce_sim import _native
 
     ws.simulate()  # warm-up: page in the library, the allocator's arenas
-    _native.rust_in_memory_seconds()
-    rust, python, parts = [], [], {"simulate()": [], "import": [], "free": []}
+    _native.rust_in_memory_parts()
+    rust, python = [], []
+    rust_parts = {"census + run": [], "free": []}
+    parts = {"simulate()": [], "import": [], "free": []}
+    call = {"census + run beside the encoder": [], "wait for the last year's tables": [],
+            "the rest (arguments, result object)": []}
     for _ in range(rounds):
-        rust.append(_native.rust_in_memory_seconds())
+        run_s, free_s = _native.rust_in_memory_parts()
+        rust.append(run_s + free_s)
+        rust_parts["census + run"].append(run_s)
+        rust_parts["free"].append(free_s)
         t0 = time.perf_counter()
         run = ws.simulate()
         t1 = time.perf_counter()
         for name in ("events", "snapshot", "workforce_needs", "year_summary"):
             run.table(name)
         t2 = time.perf_counter()
+        loop, wait = run._native.handover_seconds()
         del run  # freed inside the timing, as the Rust call frees its run
         t3 = time.perf_counter()
         python.append(t3 - t0)
         for part, seconds in zip(parts.values(), (t1 - t0, t2 - t1, t3 - t2)):
             part.append(seconds)
+        for part, seconds in zip(call.values(), (loop, wait, t1 - t0 - loop - wait)):
+            part.append(seconds)
     r, p = statistics.median(rust), statistics.median(python)
+
+    def medians(d: dict) -> str:
+        return ", ".join(f"{k} {statistics.median(v) * 1e3:.1f} ms" for k, v in d.items())
+
     print(f"rounds: {rounds}")
     print(f"rust census + run + free, median:         {r * 1e3:.1f} ms")
+    print("  of which, medians: " + medians(rust_parts))
     print(f"python call + 4 arrow tables + free, median: {p * 1e3:.1f} ms")
-    print("  of which, medians: " + ", ".join(
-        f"{k} {statistics.median(v) * 1e3:.1f} ms" for k, v in parts.items()))
+    print("  of which, medians: " + medians(parts))
+    print("  simulate(), medians: " + medians(call))
     print(f"python overhead: {(p - r) * 1e3:.1f} ms = {100 * (p - r) / r:.1f}% of the run")
 
 

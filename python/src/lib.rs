@@ -225,6 +225,8 @@ struct Simulation {
     census_path: Option<PathBuf>,
     employees: usize,
     engine: EngineKind,
+    /// `(census and run, the wait for the encoder after the run)`, in seconds.
+    handover: (f64, f64),
 }
 
 impl Simulation {
@@ -243,13 +245,17 @@ impl Simulation {
     }
 }
 
+/// What [`run_and_encode`] returns: the kept years, their [`EAGER`] tables, the report, and
+/// the seconds the caller waited for the encoder after the year loop ended.
+type Encoded = (Vec<Arc<Year>>, EagerTables, RunReport, f64);
+
 /// Runs the simulation on this thread while a second one encodes each finished year's
 /// [`EAGER`] tables (handed over through a channel, shared, not copied).
 fn run_and_encode(
     config: &ValidConfig,
     prepared: &workforce_sim::PreparedCensus,
     options: &RunOptions,
-) -> PyResult<(Vec<Arc<Year>>, EagerTables, RunReport)> {
+) -> PyResult<Encoded> {
     let total = config.years().count();
     let (tx, rx) = std::sync::mpsc::channel::<Arc<Year>>();
     std::thread::scope(|scope| {
@@ -275,11 +281,12 @@ fn run_and_encode(
             };
             workforce_sim::simulate_each_year(config, prepared, options, &mut keep)
         };
+        let loop_end = std::time::Instant::now();
         let eager = encoder
             .join()
             .map_err(|_| WorkforceSimError::new_err("the table encoder panicked"))?;
         let report = report.map_err(fail)?;
-        Ok((years, eager?, report))
+        Ok((years, eager?, report, loop_end.elapsed().as_secs_f64()))
     })
 }
 
@@ -311,6 +318,13 @@ impl Simulation {
     /// The run report (timings, year summaries, cohort costs, compliance tests) as JSON.
     fn report_json(&self) -> String {
         self.report_json.clone()
+    }
+
+    /// `(census and run, wait)` in seconds: the call's census and year loop (the encoder
+    /// working beside it), then its wait for the encoder to finish the last year's tables.
+    /// What `python/bench/overhead.py` prints of the call.
+    fn handover_seconds(&self) -> (f64, f64) {
+        self.handover
     }
 
     /// The validated configuration the run used, as JSON.
@@ -361,6 +375,7 @@ fn simulate(
     let config = config(config_path, config_json, seed, start_year, end_year)?;
     let engine = engine(engine_name)?;
     guarded(py, move || {
+        let started = std::time::Instant::now();
         let input = census(&config, census_path.clone(), employees);
         let prepared = workforce_sim::prepare_census(&config, &input).map_err(fail)?;
         let options = RunOptions {
@@ -368,7 +383,8 @@ fn simulate(
             threads,
             ..RunOptions::default()
         };
-        let (years, eager, report) = run_and_encode(&config, &prepared, &options)?;
+        let (years, eager, report, wait) = run_and_encode(&config, &prepared, &options)?;
+        let handover = (started.elapsed().as_secs_f64() - wait, wait);
         let report_json = serde_json::to_string(&report)
             .map_err(|e| WorkforceSimError::new_err(format!("report: {e}")))?;
         Ok(Simulation {
@@ -379,6 +395,7 @@ fn simulate(
             census_path,
             employees,
             engine,
+            handover,
         })
     })
 }
@@ -533,6 +550,13 @@ fn capsule_name() -> CString {
 #[pyfunction]
 #[pyo3(signature = (employees = 5000))]
 fn rust_in_memory_seconds(py: Python<'_>, employees: usize) -> PyResult<f64> {
+    rust_in_memory_parts(py, employees).map(|(run, free)| run + free)
+}
+
+/// [`rust_in_memory_seconds`] in its two parts: `(census and run, freeing the run)`.
+#[pyfunction]
+#[pyo3(signature = (employees = 5000))]
+fn rust_in_memory_parts(py: Python<'_>, employees: usize) -> PyResult<(f64, f64)> {
     guarded(py, move || {
         let config = Config::default().validate().map_err(fail)?;
         let t0 = std::time::Instant::now();
@@ -540,9 +564,10 @@ fn rust_in_memory_seconds(py: Python<'_>, employees: usize) -> PyResult<f64> {
         let prepared = workforce_sim::prepare_census(&config, &input).map_err(fail)?;
         let run = workforce_sim::simulate_in_memory(&config, &prepared, &RunOptions::default())
             .map_err(fail)?;
+        let t1 = std::time::Instant::now();
         drop(run);
         drop(prepared);
-        Ok(t0.elapsed().as_secs_f64())
+        Ok(((t1 - t0).as_secs_f64(), t1.elapsed().as_secs_f64()))
     })
 }
 
@@ -563,6 +588,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;
     m.add_function(wrap_pyfunction!(rust_in_memory_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(rust_in_memory_parts, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())
 }
