@@ -13,8 +13,9 @@
 //! | default 5,000 × 5 into DuckDB | 0.66 s | 0.62 s | −6% |
 //! | 50,000 × 5 to Parquet | 1.79 s | 1.70 s | −5% |
 //!
-//! Peak RSS is +2%. No other allocator was available to measure offline (mimalloc is not in
-//! this build's registry).
+//! Peak RSS is +2%. The Python extension, which must not retune its host's glibc, takes
+//! mimalloc as its Rust allocator instead (`python/src/lib.rs`); the binary and the benches
+//! have not been measured with mimalloc.
 
 /// Puts glibc's allocator in its steady state for the whole process (no-op elsewhere). Call
 /// it first thing in `main`, before the large allocations.
