@@ -74,33 +74,11 @@ pub fn round_half_away_div(n: i128, d: i128) -> i128 {
     }
 }
 
-/// `y.round()` (half away from zero), computed without the libm call `f64::round` makes on
-/// x86-64 without SSE4.1 (it runs for every money value and rate the store encodes). Exact:
-/// below 2^52 the fraction `y - trunc(y)` is representable, so comparing it with ±0.5 rounds
-/// as `round` does; from 2^52 up every `f64` is an integer, and NaN and the infinities take
-/// `round` itself.
-#[inline]
-pub fn round_half_away(y: f64) -> f64 {
-    if y.abs() < 4_503_599_627_370_496.0 {
-        let t = y as i64;
-        let f = y - t as f64;
-        let r = if f >= 0.5 {
-            t + 1
-        } else if f <= -0.5 {
-            t - 1
-        } else {
-            t
-        };
-        // `-0.4` rounds to `-0.0`, as `round` gives it.
-        (r as f64).copysign(y)
-    } else {
-        y.round()
-    }
-}
-
-/// `y.round() as i64`: [`round_half_away`]'s comparison done in integers, without the
-/// branches and the conversion back to `f64` (the encoders call it for every money value and
-/// rate of a year). Exact below 2^52, as [`round_half_away`]; beyond, `round` itself.
+/// `y.round() as i64` (half away from zero), computed without the libm call `f64::round`
+/// makes on x86-64 without SSE4.1 (the encoders call it for every money value and rate of a
+/// year). Exact: below 2^52 the fraction `y - trunc(y)` is representable, so comparing it
+/// with ±0.5 rounds as `round` does; from 2^52 up every `f64` is an integer, and NaN and the
+/// infinities take `round` itself.
 #[inline]
 pub fn round_to_i64(y: f64) -> i64 {
     if y.abs() < 4_503_599_627_370_496.0 {
@@ -121,15 +99,6 @@ pub fn round2(x: f64) -> f64 {
 /// Money as integer cents (exact for any value produced by [`round2`]).
 #[inline]
 pub fn to_cents(x: f64) -> i64 {
-    (x * 100.0).round() as i64
-}
-
-/// [`to_cents`] through [`round_to_i64`] (the same value for every input): for the store's
-/// encoders, which turn every money value of a year into cents. The rules keep `f64::round`:
-/// inline, this costs more instructions than the library call, and the instruction gate
-/// counts them (`phases/state_accumulation` +2.4%).
-#[inline]
-pub fn to_cents_fast(x: f64) -> i64 {
     round_to_i64(x * 100.0)
 }
 
@@ -178,12 +147,13 @@ mod tests {
             values.push(((u * 1e6).floor() + 0.5) / 100.0 * 100.0);
         }
         for y in values {
-            let (fast, libm) = (round_half_away(y), y.round());
-            assert_eq!(fast.to_bits(), libm.to_bits(), "{y:e}");
             assert_eq!(round_to_i64(y), y.round() as i64, "{y:e}");
-            assert_eq!(to_cents_fast(y / 100.0), to_cents(y / 100.0), "{y:e}");
+            assert_eq!(
+                to_cents(y / 100.0),
+                (y / 100.0 * 100.0).round() as i64,
+                "{y:e}"
+            );
         }
-        assert!(round_half_away(f64::NAN).is_nan());
         assert_eq!(round_to_i64(f64::NAN), 0);
     }
 
