@@ -353,7 +353,9 @@ fn write(
 
 /// Merges the shard databases of one batch (every shard of a `--shard I/N` split, each
 /// once) into `db`: the database the unsharded batch writes, with the same runs in the same
-/// order and the same bands and threshold probabilities.
+/// order and the same bands and threshold probabilities, and the runs the shards kept in
+/// full (each in its `PART.runs/`, so shards may be moved before the merge) copied into
+/// `DB.runs/` (so they may be removed after it).
 pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<BatchReport, Error> {
     let started = Instant::now();
     refuse_existing(db, overwrite)?;
@@ -404,8 +406,14 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
         .map(|s| (s.id.clone(), s.label.clone()))
         .collect();
     let mut by_run: HashMap<(String, u64, String), (BatchRunRow, Vec<_>)> = HashMap::new();
-    for (_, part) in read {
-        for r in part.runs {
+    for (p, part) in read {
+        for mut r in part.runs {
+            // A shard keeps its runs in full in `PART.runs/`: read them from there, wherever
+            // the shard was written (another machine, another directory) before the merge.
+            r.detail = r.detail.map(|d| match Path::new(&d).file_name() {
+                Some(name) => detail_dir(p).join(name).display().to_string(),
+                None => d,
+            });
             let key = (r.scenario_id.clone(), r.seed, r.design.clone());
             by_run.insert(key, (r, Vec::new()));
         }
@@ -434,7 +442,7 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
             })?;
         years.sort_by_key(|y| y.year);
         fingerprints.push(row.config_fingerprint);
-        details.push(row.detail);
+        details.push(row.detail.map(PathBuf::from));
         runs.push(RunSummary {
             scenario: job.scenario,
             seed: job.seed,
@@ -443,7 +451,8 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
             seconds: row.seconds,
         });
     }
-    write(
+    let details = collect_details(&details, db, overwrite)?;
+    let report = write(
         &file,
         &scenarios,
         runs,
@@ -456,7 +465,49 @@ pub fn merge_batches(parts: &[PathBuf], db: &Path, overwrite: bool) -> Result<Ba
         overwrite,
         crate::Format::Duckdb,
         started,
-    )
+    )?;
+    if details.iter().any(Option::is_some) {
+        replace_dir(&partial_path(&detail_dir(db)), &detail_dir(db))?;
+    }
+    Ok(report)
+}
+
+/// Copies the runs the shards kept in full into `DB.runs.partial/` (put in place as
+/// `DB.runs` after the merged database), so that the merged batch names them where the
+/// unsharded batch does (`DB.runs/SCENARIO-seedK.duckdb`) and holds them whatever becomes of
+/// the shards. Returns each job's new path, if kept.
+fn collect_details(
+    kept: &[Option<PathBuf>],
+    db: &Path,
+    overwrite: bool,
+) -> Result<Vec<Option<String>>, Error> {
+    if kept.iter().all(Option::is_none) {
+        return Ok(vec![None; kept.len()]);
+    }
+    refuse_existing(&detail_dir(db), overwrite)?;
+    let (final_dir, dir) = (detail_dir(db), partial_path(&detail_dir(db)));
+    let io = |what: &'static str, p: &Path| {
+        let p = p.display().to_string();
+        move |e: std::io::Error| Error::Output(format!("{what} {p}: {e}"))
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(io("cannot remove", &dir))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
+    kept.iter()
+        .map(|k| {
+            let Some(from) = k else { return Ok(None) };
+            let name = from.file_name().ok_or_else(|| {
+                Error::Output(format!(
+                    "cannot merge: a shard names {} as a run kept in full",
+                    from.display()
+                ))
+            })?;
+            std::fs::copy(from, dir.join(name))
+                .map_err(io("cannot copy the run kept in full", from))?;
+            Ok(Some(final_dir.join(name).display().to_string()))
+        })
+        .collect()
 }
 
 /// Compares two scenarios of a batch database: alternative − base per year and metric,

@@ -446,6 +446,87 @@ fn first_seed_detail_runs_are_the_simulate_databases() {
 }
 
 #[test]
+fn merged_shards_hold_the_runs_kept_in_full_where_the_unsharded_batch_does() {
+    use workforce_sim::batch::{detail_dir, merge_batches};
+    use workforce_sim::batches::Shard;
+    let dir = common::tmp();
+    let b = batch(
+        dir.path(),
+        &BATCH.replace("detail = \"none\"", "detail = \"first_seed\""),
+    );
+    let whole = dir.path().join("whole.duckdb");
+    let w = run_batch_to_database(&b, &whole, &BatchOptions::default(), &|_, _| {}).unwrap();
+    let shards = dir.path().join("shards");
+    let parts: Vec<_> = (1..=2)
+        .map(|index| {
+            let part = shards.join(format!("part{index}.duckdb"));
+            let options = BatchOptions {
+                shard: Some(Shard { index, count: 2 }),
+                ..Default::default()
+            };
+            run_batch_to_database(&b, &part, &options, &|_, _| {}).unwrap();
+            part
+        })
+        .collect();
+    // Shards written elsewhere (another machine) and brought together before the merge.
+    let moved = dir.path().join("moved");
+    std::fs::rename(&shards, &moved).unwrap();
+    let parts: Vec<_> = parts
+        .iter()
+        .map(|p| moved.join(p.file_name().unwrap()))
+        .collect();
+    let merged = dir.path().join("merged.duckdb");
+    let m = merge_batches(&parts, &merged, false).unwrap();
+    // A second merge over the first is refused unless asked to overwrite.
+    let again = merge_batches(&parts, &merged, false)
+        .unwrap_err()
+        .to_string();
+    assert!(again.contains("exists"), "{again}");
+    merge_batches(&parts, &merged, true).unwrap();
+    // The shards may go: the merged batch holds its own copies, named as the whole batch
+    // names its runs.
+    std::fs::remove_dir_all(&moved).unwrap();
+    let names = |paths: &[std::path::PathBuf], db: &Path| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| {
+                assert_eq!(
+                    p.parent(),
+                    Some(detail_dir(db).as_path()),
+                    "{}",
+                    p.display()
+                );
+                p.file_name().unwrap().to_string_lossy().into_owned()
+            })
+            .collect()
+    };
+    assert_eq!(names(&w.detail, &whole), names(&m.detail, &merged));
+    assert_eq!(m.detail.len(), 2);
+    let stored = common::query_i64(
+        &merged,
+        &format!(
+            "SELECT count(*) FROM batch_runs WHERE detail_database LIKE '{}%'",
+            detail_dir(&merged).display()
+        ),
+    );
+    assert_eq!(stored, 2);
+    for (k, (x, y)) in w.detail.iter().zip(&m.detail).enumerate() {
+        let (a, c) = (
+            dir.path().join(format!("a{k}")),
+            dir.path().join(format!("c{k}")),
+        );
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&c).unwrap();
+        assert!(
+            common::results(x, &a) == common::results(y, &c),
+            "{}: the merged copy differs from the whole batch's run",
+            y.display()
+        );
+    }
+    assert!(!dir.path().join("merged.duckdb.runs.partial").exists());
+}
+
+#[test]
 fn a_parquet_batch_is_hive_partitioned_and_its_views_equal_the_database() {
     let dir = common::tmp();
     let b = batch(

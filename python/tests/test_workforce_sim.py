@@ -260,12 +260,21 @@ def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
-        with pytest.raises(FileExistsError, match="shards"):
+        with pytest.raises(FileExistsError, match="exists"):
             wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+        before = {t: sorted_table(distributed, t) for t in ORDER}
+        # A rerun that fails (every shard refuses the batch file) leaves the last good
+        # result whole: its tables, and the runs it keeps in full.
+        bad = tmp_path / "bad.toml"
+        bad.write_text(spec.read_text().replace("default_deferral_rate = 0.06", "default_deferral_rate = 6"))
+        with pytest.raises(Exception, match="deferral"):
+            wsray.run_batch(bad, db=tmp_path / "ray.duckdb", shards=2, overwrite=True)
+        assert not (tmp_path / "ray.duckdb.shards.partial").exists()
     finally:
         ray.shutdown()
     for t in ORDER:
         assert sorted_table(local, t).equals(sorted_table(distributed, t)), t
+        assert before[t].equals(sorted_table(distributed, t)), t
 
     def kept(result):
         runs = result.table("batch_runs").to_pylist()
@@ -275,7 +284,10 @@ def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
     # The first seed of each scenario is kept in full, the same run in both.
     assert set(ours) == set(theirs) == {("baseline", 1), ("ae_6", 1)}
     for key, path in theirs.items():
-        assert Path(path).is_file() and ".shards" in path, path
+        # Where the local batch puts them: DB.runs/SCENARIO-seedK.duckdb.
+        assert Path(path).is_file(), path
+        assert Path(path).parent == tmp_path / "ray.duckdb.runs", path
+        assert Path(path).name == Path(ours[key]).name, (path, ours[key])
         for table in ["event_records", "snapshot_records"]:
             a, b = read_stored(Path(ours[key]), table), read_stored(Path(path), table)
             assert a.num_rows > 0 and a.equals(b), (key, table)
