@@ -1,6 +1,8 @@
-//! End-to-end multi-year simulation per scenario: in memory, into a DuckDB file (the
-//! default), and into a DuckDB file with every stage materialised (the naive orchestration),
-//! so the report can show the orchestration overhead. Throughput is employee-years.
+//! End-to-end multi-year simulation per scenario: in memory, in memory with the Python
+//! package's Arrow tables (`arrow`: `simulate_to_arrow`, its events, snapshot, needs and
+//! summary encoded beside the loop), into a DuckDB file (the default), and into a DuckDB
+//! file with every stage materialised (the naive orchestration), so the report can show the
+//! orchestration overhead. Throughput is employee-years.
 //!
 //! The `persistence` group writes the same simulated years (5,000 x 5, and 100,000 x 10 with
 //! `WFS_BENCH_LARGE=1`; prepared once) side by side through: the store from the simulation's
@@ -23,7 +25,7 @@ use std::hint::black_box;
 use workforce_sim::store::{
     census_fingerprint, EncodedYear, ParquetOut, RunHeader, Store, YearTables, YearWriter,
 };
-use workforce_sim::{simulate_in_memory, simulate_to_database, RunOptions};
+use workforce_sim::{simulate_in_memory, simulate_to_arrow, simulate_to_database, RunOptions};
 
 #[global_allocator]
 static ALLOC: common::CountingAlloc = common::CountingAlloc;
@@ -34,6 +36,25 @@ fn options(naive: bool) -> RunOptions {
         materialize_stages: naive,
         ..Default::default()
     }
+}
+
+/// [`simulate_to_arrow`] and its four eager tables.
+fn arrow_tables(
+    config: &workforce_sim::ValidConfig,
+    census: &workforce_sim::PreparedCensus,
+) -> (workforce_sim::ArrowRun, usize) {
+    let run = simulate_to_arrow(config, census, &options(false)).expect("run");
+    let rows = workforce_sim::arrow_run::EAGER
+        .iter()
+        .map(|t| {
+            run.table(t)
+                .expect("table")
+                .iter()
+                .map(|b| b.num_rows())
+                .sum::<usize>()
+        })
+        .sum();
+    (run, rows)
 }
 
 fn workflow(c: &mut Criterion) {
@@ -63,6 +84,13 @@ fn workflow(c: &mut Criterion) {
         }
         group.bench_with_input(BenchmarkId::new("in_memory", s.name), &s, |b, _| {
             b.iter(|| black_box(simulate_in_memory(&config, census, &options(false)).expect("run")))
+        });
+        // The same run with its events, snapshot, needs and summary as Arrow record batches
+        // (encoded on a second thread beside the loop): what the Python package returns.
+        let (_, mem) = common::measure(|| arrow_tables(&config, census));
+        common::record("workflow", "arrow", s.name, mem, None, employee_years);
+        group.bench_with_input(BenchmarkId::new("arrow", s.name), &s, |b, _| {
+            b.iter(|| black_box(arrow_tables(&config, census)))
         });
         for (name, naive) in [("duckdb", false), ("duckdb_naive", true)] {
             let input = workforce_sim::CensusInput::Records {

@@ -20,6 +20,7 @@
 //! The rules are written down in `docs/rules.md`; each module cites its section there.
 
 pub mod allocator;
+pub mod arrow_run;
 pub mod batch;
 pub mod census_files;
 pub mod engines;
@@ -33,6 +34,7 @@ pub use workforce_sim_core::{
 pub use workforce_sim_store as store;
 pub use workforce_sim_store::history;
 
+pub use arrow_run::{simulate_to_arrow, ArrowRun};
 pub use census::generate::GeneratorParams;
 pub use census::CensusRecord;
 pub use config::{Config, ValidConfig};

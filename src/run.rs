@@ -108,17 +108,19 @@ pub fn simulate_in_memory(
     )?)
 }
 
-/// Simulates without a database on `options.engine`, handing each completed year to `keep`
-/// before the next one starts (see [`year::simulate_each_year`]; `keep` can pass it to
-/// another thread, as the Python package's encoder does); returns the report.
+/// Simulates without a database on `options.engine`, handing each year's events and
+/// snapshot to `accumulated` as soon as they are built and each completed year to `keep`
+/// before the next one starts (see [`year::simulate_each_year`]; either can pass them to
+/// another thread, as [`crate::arrow_run`]'s encoder does); returns the report.
 pub fn simulate_each_year(
     config: &ValidConfig,
     census: &PreparedCensus,
     options: &RunOptions,
+    accumulated: &mut year::AccumulatedHook<'_, Error>,
     keep: &mut (dyn FnMut(&year::YearOutput<'_>) -> Result<(), Error> + Send),
 ) -> Result<RunReport, Error> {
     let engine = build_engine(options.engine)?;
-    year::simulate_each_year(config, census, options, engine.as_ref(), keep)
+    year::simulate_each_year(config, census, options, engine.as_ref(), accumulated, keep)
 }
 
 /// Runs a whole simulation into a new DuckDB file at `db` (see [`simulate_to`]); an existing

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod arrow_run;
 mod bad_input;
 mod balances;
 mod batch;

@@ -28,16 +28,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use std::ffi::CString;
 use std::path::PathBuf;
-use std::sync::Arc;
-use workforce_sim::balances::WeeklyBalances;
-use workforce_sim::engine::Foundation;
-use workforce_sim::nondiscrimination::ComplianceTest;
-use workforce_sim::plan_ledger::PlanLedger;
-use workforce_sim::report::YearSummary;
-use workforce_sim::store::{EncodedYear, YearTables};
-use workforce_sim::year::{RunOptions, YearOutput};
-use workforce_sim::{CensusInput, Config, EngineKind, GeneratorParams, ValidConfig};
-use workforce_sim::{RunReport, Snapshot, YearEvents};
+use workforce_sim::year::RunOptions;
+use workforce_sim::{ArrowRun, CensusInput, Config, EngineKind, GeneratorParams, ValidConfig};
 
 create_exception!(
     _native,
@@ -129,165 +121,20 @@ fn census(config: &ValidConfig, path: Option<PathBuf>, employees: usize) -> Cens
     }
 }
 
-/// The tables of a simulation, by name, in year order.
-const TABLES: [&str; 8] = [
-    "events",
-    "snapshot",
-    "workforce_needs",
-    "year_summary",
-    "plan_ledger",
-    "employer_cost_by_cohort",
-    "compliance_tests",
-    "weekly_balances",
-];
-
-/// The tables encoded while the run goes on (the result's `events`, `snapshot`,
-/// `workforce_needs` and `year_summary`), in this order; the others when first asked for.
-const EAGER: [&str; 4] = ["events", "snapshot", "workforce_needs", "year_summary"];
-
-/// The [`EAGER`] tables of a run, each a batch per year.
-type EagerTables = [Vec<RecordBatch>; 4];
-
-/// One simulated year as the package keeps it, shared with the encoder thread.
-struct Year {
-    foundation: Foundation,
-    events: YearEvents,
-    snapshot: Snapshot,
-    plan_ledger: PlanLedger,
-    balances: WeeklyBalances,
-    compliance_tests: Vec<ComplianceTest>,
-    summary: YearSummary,
-}
-
-impl Year {
-    fn kept(y: &YearOutput<'_>) -> Year {
-        Year {
-            foundation: y.foundation.clone(),
-            events: y.events.clone(),
-            snapshot: y.snapshot.clone(),
-            plan_ledger: y.plan_ledger.clone(),
-            balances: y.balances.clone(),
-            compliance_tests: y.compliance_tests.to_vec(),
-            summary: y.summary.clone(),
-        }
-    }
-
-    fn tables(&self) -> YearTables<'_> {
-        YearTables {
-            foundation: &self.foundation,
-            events: &self.events,
-            snapshot: &self.snapshot,
-            plan_ledger: &self.plan_ledger,
-            balances: &self.balances,
-            compliance_tests: &self.compliance_tests,
-            summary: &self.summary,
-            timings: &[],
-        }
-    }
-
-    fn encode(&self, table: &str) -> PyResult<RecordBatch> {
-        EncodedYear::encode_table(&self.tables(), table)
-            .map_err(fail)?
-            .ok_or_else(|| WorkforceSimError::new_err(format!("no table {table:?}")))
-    }
-
-    /// The [`EAGER`] tables of the year; with `split`, events on one core and the rest on
-    /// another (for the last year, when the run no longer needs a core).
-    fn encode_eager(&self, split: bool) -> PyResult<[RecordBatch; 4]> {
-        let rest = || -> PyResult<[RecordBatch; 3]> {
-            Ok([
-                self.encode(EAGER[1])?,
-                self.encode(EAGER[2])?,
-                self.encode(EAGER[3])?,
-            ])
-        };
-        let (events, rest) = if split {
-            rayon::join(|| self.encode(EAGER[0]), rest)
-        } else {
-            (self.encode(EAGER[0]), rest())
-        };
-        let [snapshot, needs, summary] = rest?;
-        Ok([events?, snapshot, needs, summary])
-    }
-}
-
-/// A completed in-memory simulation and its run report. Its tables are Arrow record batches
-/// in the store's column types (money as decimal(15,2), rates as decimal(7,6), categories as
-/// dictionaries). The [`EAGER`] four are encoded on a second thread while the run goes on,
-/// each year as soon as it is simulated (the year loop itself runs on one core); the others
-/// when first asked for, their years in parallel.
+/// A completed in-memory simulation ([`workforce_sim::ArrowRun`]: its tables as Arrow record
+/// batches in the store's column types, the events, snapshot, workforce needs and year
+/// summary encoded on a second thread while the run went on) and what reruns it to a file.
 #[pyclass(module = "workforce_sim._native", frozen)]
 struct Simulation {
-    years: Vec<Arc<Year>>,
-    eager: EagerTables,
-    report_json: String,
+    run: ArrowRun,
+    /// The report as JSON, written when first asked for (most calls never read it).
+    report_json: std::sync::OnceLock<String>,
     config: ValidConfig,
     census_path: Option<PathBuf>,
     employees: usize,
     engine: EngineKind,
     /// `(census and run, the wait for the encoder after the run)`, in seconds.
     handover: (f64, f64),
-}
-
-impl Simulation {
-    fn batches(&self, table: &str) -> PyResult<Vec<RecordBatch>> {
-        use rayon::prelude::*;
-        if !TABLES.contains(&table) {
-            return Err(WorkforceSimError::new_err(format!(
-                "no table {table:?}; the tables are {}",
-                TABLES.join(", ")
-            )));
-        }
-        if let Some(k) = EAGER.iter().position(|t| *t == table) {
-            return Ok(self.eager[k].clone());
-        }
-        self.years.par_iter().map(|y| y.encode(table)).collect()
-    }
-}
-
-/// What [`run_and_encode`] returns: the kept years, their [`EAGER`] tables, the report, and
-/// the seconds the caller waited for the encoder after the year loop ended.
-type Encoded = (Vec<Arc<Year>>, EagerTables, RunReport, f64);
-
-/// Runs the simulation on this thread while a second one encodes each finished year's
-/// [`EAGER`] tables (handed over through a channel, shared, not copied).
-fn run_and_encode(
-    config: &ValidConfig,
-    prepared: &workforce_sim::PreparedCensus,
-    options: &RunOptions,
-) -> PyResult<Encoded> {
-    let total = config.years().count();
-    let (tx, rx) = std::sync::mpsc::channel::<Arc<Year>>();
-    std::thread::scope(|scope| {
-        let encoder = scope.spawn(move || -> PyResult<EagerTables> {
-            let mut out = EagerTables::default();
-            for (k, year) in rx.into_iter().enumerate() {
-                let batches = year.encode_eager(k + 1 == total)?;
-                for (column, batch) in out.iter_mut().zip(batches) {
-                    column.push(batch);
-                }
-            }
-            Ok(out)
-        });
-        let mut years = Vec::with_capacity(total);
-        let report = {
-            let kept = &mut years;
-            let mut keep = move |y: &YearOutput<'_>| -> Result<(), workforce_sim::Error> {
-                let year = Arc::new(Year::kept(y));
-                kept.push(Arc::clone(&year));
-                // A closed channel means the encoder stopped on an error, returned below.
-                let _ = tx.send(year);
-                Ok(())
-            };
-            workforce_sim::simulate_each_year(config, prepared, options, &mut keep)
-        };
-        let loop_end = std::time::Instant::now();
-        let eager = encoder
-            .join()
-            .map_err(|_| WorkforceSimError::new_err("the table encoder panicked"))?;
-        let report = report.map_err(fail)?;
-        Ok((years, eager?, report, loop_end.elapsed().as_secs_f64()))
-    })
 }
 
 /// An Arrow C stream of `batches` as a PyCapsule (the Arrow PyCapsule interface).
@@ -306,18 +153,23 @@ impl Simulation {
     /// The names of the result tables.
     #[staticmethod]
     fn tables() -> Vec<&'static str> {
-        TABLES.to_vec()
+        workforce_sim::arrow_run::TABLES.to_vec()
     }
 
     /// The Arrow C stream (PyCapsule) of one table, every year in order.
     fn arrow_stream<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyCapsule>> {
-        let batches = guarded(py, || self.batches(table))?;
+        let batches = guarded(py, || self.run.table(table).map_err(fail))?;
         stream(py, batches)
     }
 
     /// The run report (timings, year summaries, cohort costs, compliance tests) as JSON.
-    fn report_json(&self) -> String {
-        self.report_json.clone()
+    fn report_json(&self) -> PyResult<String> {
+        if let Some(json) = self.report_json.get() {
+            return Ok(json.clone());
+        }
+        let json = serde_json::to_string(&self.run.report)
+            .map_err(|e| WorkforceSimError::new_err(format!("report: {e}")))?;
+        Ok(self.report_json.get_or_init(|| json).clone())
     }
 
     /// `(census and run, wait)` in seconds: the call's census and year loop (the encoder
@@ -383,14 +235,14 @@ fn simulate(
             threads,
             ..RunOptions::default()
         };
-        let (years, eager, report, wait) = run_and_encode(&config, &prepared, &options)?;
-        let handover = (started.elapsed().as_secs_f64() - wait, wait);
-        let report_json = serde_json::to_string(&report)
-            .map_err(|e| WorkforceSimError::new_err(format!("report: {e}")))?;
+        let run = workforce_sim::simulate_to_arrow(&config, &prepared, &options).map_err(fail)?;
+        let handover = (
+            started.elapsed().as_secs_f64() - run.wait_seconds,
+            run.wait_seconds,
+        );
         Ok(Simulation {
-            years,
-            eager,
-            report_json,
+            run,
+            report_json: std::sync::OnceLock::new(),
             config,
             census_path,
             employees,
@@ -540,30 +392,43 @@ fn capsule_name() -> CString {
     CString::new("arrow_array_stream").expect("no NUL in the name")
 }
 
-/// The Rust call the Python call is compared with: the library's in-memory run of the
+/// The Rust calls the Python call is compared with: the library's in-memory run of the
 /// default configuration as a Rust program makes it, its wall time in seconds. The timing
 /// holds the same work as `workforce_sim.simulate()` does in Rust: the synthetic census
-/// (`workforce_sim::prepare_census`), the run (`workforce_sim::simulate_in_memory`, what
-/// `cargo bench --bench workflow -- in_memory` measures on a prepared census), and freeing
-/// the run (criterion's `iter` times the drop too). What the Python call adds is the hand-over:
-/// its arguments, the Arrow encoding of the tables and their import.
+/// (`workforce_sim::prepare_census`), the run, and freeing it (criterion's `iter` times the
+/// drop too). The run is `workforce_sim::simulate_in_memory` (`cargo bench --bench workflow
+/// -- in_memory`: the columns, no Arrow), or with `arrow` `workforce_sim::simulate_to_arrow`
+/// and its four eager tables (`-- workflow/arrow`: the same record batches the Python call
+/// hands over). Against the first the Python call adds the Arrow encoding and the
+/// hand-over; against the second only the hand-over: arguments, result object, import.
 #[pyfunction]
-#[pyo3(signature = (employees = 5000))]
-fn rust_in_memory_seconds(py: Python<'_>, employees: usize) -> PyResult<f64> {
-    rust_in_memory_parts(py, employees).map(|(run, free)| run + free)
+#[pyo3(signature = (employees = 5000, arrow = false))]
+fn rust_in_memory_seconds(py: Python<'_>, employees: usize, arrow: bool) -> PyResult<f64> {
+    rust_in_memory_parts(py, employees, arrow).map(|(run, free)| run + free)
 }
 
 /// [`rust_in_memory_seconds`] in its two parts: `(census and run, freeing the run)`.
 #[pyfunction]
-#[pyo3(signature = (employees = 5000))]
-fn rust_in_memory_parts(py: Python<'_>, employees: usize) -> PyResult<(f64, f64)> {
+#[pyo3(signature = (employees = 5000, arrow = false))]
+fn rust_in_memory_parts(py: Python<'_>, employees: usize, arrow: bool) -> PyResult<(f64, f64)> {
     guarded(py, move || {
         let config = Config::default().validate().map_err(fail)?;
+        let options = RunOptions::default();
         let t0 = std::time::Instant::now();
         let input = census(&config, None, employees);
         let prepared = workforce_sim::prepare_census(&config, &input).map_err(fail)?;
-        let run = workforce_sim::simulate_in_memory(&config, &prepared, &RunOptions::default())
-            .map_err(fail)?;
+        let run: Box<dyn Send> = if arrow {
+            let run =
+                workforce_sim::simulate_to_arrow(&config, &prepared, &options).map_err(fail)?;
+            let tables = workforce_sim::arrow_run::EAGER
+                .iter()
+                .map(|t| run.table(t))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(fail)?;
+            Box::new((run, tables))
+        } else {
+            Box::new(workforce_sim::simulate_in_memory(&config, &prepared, &options).map_err(fail)?)
+        };
         let t1 = std::time::Instant::now();
         drop(run);
         drop(prepared);

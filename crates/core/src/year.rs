@@ -247,9 +247,42 @@ pub enum Ledgers {
 pub fn run_years_with<E: From<SimulationError>>(
     config: &ValidConfig,
     engine: &dyn Engine,
+    prior: Workforce,
+    years: std::ops::RangeInclusive<i32>,
+    report: &mut RunReport,
+    sink: &mut YearSink<'_, E>,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    ledgers: Ledgers,
+) -> Result<Workforce, E> {
+    run_years_hooked(
+        config,
+        engine,
+        prior,
+        years,
+        report,
+        &mut |_, _| Ok(()),
+        sink,
+        progress,
+        ledgers,
+    )
+}
+
+/// Called with a year's events and snapshot as soon as the snapshot is accumulated, before
+/// the year's ledgers, validation and reporting, so that an embedding can start on them (the
+/// Python package's encoder does) while the loop finishes the year. The year may still fail
+/// validation after it, and then the run fails.
+pub type AccumulatedHook<'s, E> = dyn FnMut(&YearEvents, &Snapshot) -> Result<(), E> + Send + 's;
+
+/// [`run_years_with`], calling `accumulated` with each year's events and snapshot before
+/// the rest of the year is built (and `sink` once the year is complete).
+#[allow(clippy::too_many_arguments)]
+pub fn run_years_hooked<E: From<SimulationError>>(
+    config: &ValidConfig,
+    engine: &dyn Engine,
     mut prior: Workforce,
     years: std::ops::RangeInclusive<i32>,
     report: &mut RunReport,
+    accumulated: &mut AccumulatedHook<'_, E>,
     sink: &mut YearSink<'_, E>,
     progress: &mut (dyn FnMut(Progress) + Send),
     ledgers: Ledgers,
@@ -283,6 +316,7 @@ pub fn run_years_with<E: From<SimulationError>>(
         let snapshot = engine
             .accumulate(&ctx, &prior, &events)
             .map_err(SimulationError::from)?;
+        accumulated(&events, &snapshot)?;
         let plan_ledger = match ledgers {
             Ledgers::All => crate::plan_ledger::build(config, &prior, &events, &snapshot),
             Ledgers::WorkforceOnly => PlanLedger {
@@ -470,13 +504,19 @@ pub fn simulate_in_memory_on(
     let mut years = Vec::new();
     let mut plan_ledgers = Vec::new();
     let mut balances = Vec::new();
-    let report =
-        simulate_each_year::<SimulationError>(config, census, options, engine, &mut |y| {
+    let report = simulate_each_year::<SimulationError>(
+        config,
+        census,
+        options,
+        engine,
+        &mut |_, _| Ok(()),
+        &mut |y| {
             years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
             plan_ledgers.push(y.plan_ledger.clone());
             balances.push(y.balances.clone());
             Ok(())
-        })?;
+        },
+    )?;
     Ok(InMemoryRun {
         report,
         years,
@@ -485,8 +525,9 @@ pub fn simulate_in_memory_on(
     })
 }
 
-/// Simulates without a database on `engine`, handing each completed year to `keep` as soon
-/// as its loop step ends (the caller keeps what it wants of it: [`simulate_in_memory_on`]
+/// Simulates without a database on `engine`, handing each year's events and snapshot to
+/// `accumulated` as soon as they are built ([`AccumulatedHook`]) and each completed year to
+/// `keep` as soon as its loop step ends (the caller keeps what it wants of it: [`simulate_in_memory_on`]
 /// clones every table; an embedding can hand the year to another thread while the next one
 /// is simulated). Returns the run report, every year's summary and compliance tests in it.
 pub fn simulate_each_year<E: From<SimulationError> + Send>(
@@ -494,6 +535,7 @@ pub fn simulate_each_year<E: From<SimulationError> + Send>(
     census: &PreparedCensus,
     options: &RunOptions,
     engine: &dyn Engine,
+    accumulated: &mut AccumulatedHook<'_, E>,
     keep: &mut (dyn FnMut(&YearOutput<'_>) -> Result<(), E> + Send),
 ) -> Result<RunReport, E> {
     let started = Instant::now();
@@ -507,14 +549,16 @@ pub fn simulate_each_year<E: From<SimulationError> + Send>(
     );
     let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), E> { keep(y) };
     with_pool(options.threads, || {
-        run_years(
+        run_years_hooked(
             config,
             engine,
             census.staged.baseline.clone(),
             config.years(),
             &mut report,
+            accumulated,
             &mut sink,
             &mut |_| {},
+            Ledgers::All,
         )
     })??;
     report.total_seconds = started.elapsed().as_secs_f64();

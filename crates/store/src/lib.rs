@@ -21,6 +21,9 @@ mod resume;
 mod schema;
 pub mod typed_export;
 
+/// The Arrow crate the encoders build with (DuckDB's), for embeddings that take the
+/// record batches.
+pub use duckdb::arrow;
 pub use exec::set_database_threads;
 pub use history::{participant_history, ParticipantHistory};
 pub use parquet::DuckdbParquet;
@@ -446,6 +449,19 @@ impl EncodedYear {
             timings: encode::timings_batch(Some(year), y.timings)?,
             ending_headcount: y.summary.ending_headcount,
         })
+    }
+
+    /// The year's `events` table alone (the snapshot gives each event's employee id).
+    pub fn events_table(
+        events: &YearEvents,
+        snapshot: &Snapshot,
+    ) -> Result<RecordBatch, StoreError> {
+        encode::events_batch(events, snapshot)
+    }
+
+    /// The year's `snapshot` table alone.
+    pub fn snapshot_table(snapshot: &Snapshot) -> Result<RecordBatch, StoreError> {
+        encode::snapshot_batch(snapshot)
     }
 
     /// One table of a year, encoded alone (`events`, `snapshot`, `workforce_needs`,
