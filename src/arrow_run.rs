@@ -94,7 +94,7 @@ pub struct ArrowRun {
     eager: [Vec<RecordBatch>; 4],
     /// The run report (timings, year summaries, cohort costs, compliance tests).
     pub report: RunReport,
-    /// Seconds in the census and the year loop (the encoder working beside it).
+    /// Seconds in the year loop (the encoder working beside it).
     pub loop_seconds: f64,
     /// Seconds waited after the loop for the encoder to finish the last year's tables.
     pub wait_seconds: f64,

@@ -41,10 +41,21 @@ fn the_arrow_tables_are_the_stores_batches_of_the_same_run() {
                 );
             }
         }
-        let rows: usize = run.table(EAGER[0]).unwrap().iter().map(|b| b.num_rows()).sum();
+        let rows: usize = run
+            .table(EAGER[0])
+            .unwrap()
+            .iter()
+            .map(|b| b.num_rows())
+            .sum();
         let events: usize = reference.years.iter().map(|y| y.1.len()).sum();
-        assert!(rows == events && events > 1000, "{rows} event rows of {events}");
+        assert!(
+            rows == events && events > 1000,
+            "{rows} event rows of {events}"
+        );
         let err = run.table("event_records").unwrap_err().to_string();
-        assert!(err.contains("no table") && err.contains("snapshot"), "{err}");
+        assert!(
+            err.contains("no table") && err.contains("snapshot"),
+            "{err}"
+        );
     }
 }

@@ -269,8 +269,8 @@ pub fn run_years_with<E: From<SimulationError>>(
 
 /// Called with a year's events and snapshot as soon as the snapshot is accumulated, before
 /// the year's ledgers, validation and reporting, so that an embedding can start on them (the
-/// Python package's encoder does) while the loop finishes the year. The year may still fail
-/// validation after it, and then the run fails.
+/// facade's `simulate_to_arrow` encoder does) while the loop finishes the year. The year may
+/// still fail validation after it, and then the run fails.
 pub type AccumulatedHook<'s, E> = dyn FnMut(&YearEvents, &Snapshot) -> Result<(), E> + Send + 's;
 
 /// [`run_years_with`], calling `accumulated` with each year's events and snapshot before
