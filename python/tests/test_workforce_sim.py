@@ -291,3 +291,33 @@ def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
         for table in ["event_records", "snapshot_records"]:
             a, b = read_stored(Path(ours[key]), table), read_stored(Path(path), table)
             assert a.num_rows > 0 and a.equals(b), (key, table)
+
+
+def test_ray_shards_from_other_machines_come_back_through_the_object_store(tmp_path, monkeypatch):
+    """Every task taken for one on another node (the driver's node id is not theirs): each
+    writes its shard in a temporary directory of its own and returns it as bytes, which the
+    driver writes and merges; tables and the runs kept in full equal the local batch's."""
+    ray = pytest.importorskip("ray")
+    from workforce_sim import ray as wsray
+
+    spec = tmp_path / "b.toml"
+    spec.write_text(BATCH.replace('detail = "none"', 'detail = "first_seed"'))
+    local = ws.batch(spec, db=tmp_path / "local.duckdb")
+    monkeypatch.setattr(wsray, "_driver_node", lambda: "a-node-that-runs-no-task")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = wsray.run_batch(spec, db=tmp_path / "remote.duckdb", shards=2)
+    finally:
+        ray.shutdown()
+    for t in ORDER:
+        assert sorted_table(local, t).equals(sorted_table(remote, t)), t
+    runs = [r for r in remote.table("batch_runs").to_pylist() if r["detail_database"]]
+    assert len(runs) == 2
+    for r in runs:
+        path = Path(r["detail_database"])
+        assert path.parent == tmp_path / "remote.duckdb.runs", path
+        theirs = tmp_path / "local.duckdb.runs" / path.name
+        for table in ["event_records", "snapshot_records"]:
+            a, b = read_stored(theirs, table), read_stored(path, table)
+            assert a.num_rows > 0 and a.equals(b), (path, table)
+    assert not (tmp_path / "remote.duckdb.shards.partial").exists()

@@ -43,6 +43,13 @@ def _shard(spec_text: bytes, spec_name: str, index: int, count: int, db: str, dr
         return path.read_bytes(), kept
 
 
+def _driver_node() -> str:
+    """The Ray node id of the driver: a task on another node sends its shard back as bytes."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
+
+
 def run_batch(
     spec: PathLike,
     address: Optional[str] = None,
@@ -78,7 +85,7 @@ def run_batch(
     count = shards or max(1, int(ray.cluster_resources().get("CPU", 1)))
     task = ray.remote(num_cpus=1)(_shard)
     text = spec.read_bytes()
-    driver = ray.get_runtime_context().get_node_id()
+    driver = _driver_node()
     paths = [work / f"shard-{k}-of-{count}.duckdb" for k in range(1, count + 1)]
     work.mkdir(parents=True)
     try:
