@@ -21,7 +21,9 @@ use workforce_sim_core::engine::Foundation;
 use workforce_sim_core::events::{EventCategory, EventType, YearEvents};
 use workforce_sim_core::plan_ledger::{PlanColumns, PlanLedger};
 use workforce_sim_core::report::YearSummary;
+use workforce_sim_core::rules::employer_eligibility::EmployerEligibility;
 use workforce_sim_core::rules::irs_limits::LimitType;
+use workforce_sim_core::state::plan::{EnrollmentMethod, MatchStatus};
 use workforce_sim_core::state::{DetailedStatus, Snapshot};
 
 /// An Arrow error while building a batch: a bug in this module (columns of one batch
@@ -161,20 +163,21 @@ fn enum_values_col<'a>(
     codes.array(UInt8Array::from(keys))
 }
 
-/// [`enum_values_col`] of a column of a Rust enum's values: each variant's code is found
-/// once by its name, then looked up by the variant's index (`index`, its discriminant), one
-/// array read per row instead of a search.
+/// [`enum_values_col`] of rows `0..n` whose values are a Rust enum's (or a flag's), `get`:
+/// each variant's code is found once by its name, then looked up by the variant's index
+/// (`index`, its discriminant), one array read per row instead of a search.
 fn variant_col<T: Copy>(
     type_name: &str,
-    values: &[T],
+    n: usize,
+    get: impl Fn(usize) -> T,
     index: impl Fn(T) -> usize,
     name: impl Fn(T) -> &'static str,
 ) -> Result<ArrayRef, ArrowError> {
     let mut codes = EnumCodes::new(type_name)?;
     let mut memo = [None::<u8>; 64];
-    let keys = values
-        .iter()
-        .map(|&v| {
+    let keys = (0..n)
+        .map(|i| {
+            let v = get(i);
             let d = index(v);
             if let Some(k) = memo.get(d).copied().flatten() {
                 return Ok(k);
@@ -222,6 +225,23 @@ fn small_col(n: usize, f: impl Fn(usize) -> i32) -> ArrayRef {
 
 fn float_col(n: usize, f: impl Fn(usize) -> f64) -> ArrayRef {
     Arc::new(Float64Array::from_iter_values((0..n).map(f)))
+}
+
+/// A two-valued ENUM column from a flag: `if_true` where `get` holds, else `if_false`.
+fn flag_text_col(
+    type_name: &str,
+    n: usize,
+    get: impl Fn(usize) -> bool,
+    if_true: &'static str,
+    if_false: &'static str,
+) -> Result<ArrayRef, ArrowError> {
+    variant_col(type_name, n, get, usize::from, |b| {
+        if b {
+            if_true
+        } else {
+            if_false
+        }
+    })
 }
 
 fn text_col(
@@ -467,7 +487,8 @@ pub(crate) fn events_batch(
                 "event_type",
                 variant_col(
                     "event_type_t",
-                    &ev.event_type,
+                    n,
+                    |i| ev.event_type[i],
                     |t| t as usize,
                     EventType::as_str,
                 )?,
@@ -516,7 +537,8 @@ pub(crate) fn events_batch(
                 "event_category",
                 variant_col(
                     "event_category_t",
-                    &ev.category,
+                    n,
+                    |i| ev.category[i],
                     |c| c as usize,
                     EventCategory::as_str,
                 )?,
@@ -556,13 +578,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ("level_id", Arc::new(UInt8Array::from(s.level_id.clone()))),
             (
                 "employment_status",
-                text_col("employment_status_t", n, |i| {
-                    if s.active[i] {
-                        "active"
-                    } else {
-                        "terminated"
-                    }
-                })?,
+                flag_text_col(
+                    "employment_status_t",
+                    n,
+                    |i| s.active[i],
+                    "active",
+                    "terminated",
+                )?,
             ),
             ("termination_date", day_col(n, |i| s.termination_date[i])),
             (
@@ -574,7 +596,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "detailed_status_code",
-                text_col("detailed_status_t", n, |i| s.detailed_status[i].as_str())?,
+                variant_col(
+                    "detailed_status_t",
+                    n,
+                    |i| s.detailed_status[i],
+                    |d| d as usize,
+                    DetailedStatus::as_str,
+                )?,
             ),
             (
                 "simulation_year",
@@ -594,13 +622,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "current_eligibility_status",
-                text_col("eligibility_status_t", n, |i| {
-                    if p(i).carry.eligible {
-                        "eligible"
-                    } else {
-                        "pending"
-                    }
-                })?,
+                flag_text_col(
+                    "eligibility_status_t",
+                    n,
+                    |i| p(i).carry.eligible,
+                    "eligible",
+                    "pending",
+                )?,
             ),
             (
                 "plan_ineligible",
@@ -617,9 +645,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "enrollment_method",
-                text_col("enrollment_method_t", n, |i| {
-                    p(i).carry.enrollment_method.as_str()
-                })?,
+                variant_col(
+                    "enrollment_method_t",
+                    n,
+                    |i| p(i).carry.enrollment_method,
+                    |m| m as usize,
+                    EnrollmentMethod::as_str,
+                )?,
             ),
             ("ever_opted_out", flag_col(n, |i| p(i).carry.ever_opted_out)),
             (
@@ -632,13 +664,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "participation_status",
-                text_col("participation_status_t", n, |i| {
-                    if p(i).participating() {
-                        "participating"
-                    } else {
-                        "not_participating"
-                    }
-                })?,
+                flag_text_col(
+                    "participation_status_t",
+                    n,
+                    |i| p(i).participating(),
+                    "participating",
+                    "not_participating",
+                )?,
             ),
             (
                 "participation_status_detail",
@@ -699,22 +731,38 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ("applied_irs_limit", cash_col(n, |i| p(i).applied_limit)?),
             (
                 "limit_type",
-                text_col("limit_type_t", n, |i| match p(i).limit_type {
-                    LimitType::Base => "BASE",
-                    LimitType::CatchUp => "CATCH_UP",
-                    LimitType::SuperCatchUp => "SUPER_CATCH_UP",
-                })?,
+                variant_col(
+                    "limit_type_t",
+                    n,
+                    |i| p(i).limit_type,
+                    |t| t as usize,
+                    |t| match t {
+                        LimitType::Base => "BASE",
+                        LimitType::CatchUp => "CATCH_UP",
+                        LimitType::SuperCatchUp => "SUPER_CATCH_UP",
+                    },
+                )?,
             ),
             ("irs_limit_reached", flag_col(n, |i| p(i).irs_limit_reached)),
             (
                 "match_eligibility",
-                text_col("employer_eligibility_t", n, |i| {
-                    p(i).match_eligibility.as_str()
-                })?,
+                variant_col(
+                    "employer_eligibility_t",
+                    n,
+                    |i| p(i).match_eligibility,
+                    |e| e as usize,
+                    EmployerEligibility::as_str,
+                )?,
             ),
             (
                 "match_status",
-                text_col("match_status_t", n, |i| p(i).match_status.as_str())?,
+                variant_col(
+                    "match_status_t",
+                    n,
+                    |i| p(i).match_status,
+                    |m| m as usize,
+                    MatchStatus::as_str,
+                )?,
             ),
             (
                 "employer_match_amount",
@@ -722,9 +770,13 @@ pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
             ),
             (
                 "core_eligibility",
-                text_col("employer_eligibility_t", n, |i| {
-                    p(i).core_eligibility.as_str()
-                })?,
+                variant_col(
+                    "employer_eligibility_t",
+                    n,
+                    |i| p(i).core_eligibility,
+                    |e| e as usize,
+                    EmployerEligibility::as_str,
+                )?,
             ),
             ("employer_core_amount", cash_col(n, |i| p(i).employer_core)?),
             (
