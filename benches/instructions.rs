@@ -18,7 +18,6 @@ use workforce_sim::engine::Decisions;
 use workforce_sim::engine::{Engine, Foundation, YearContext};
 use workforce_sim::events::YearEvents;
 use workforce_sim::rules::bands::BandTable;
-use workforce_sim::rules::parameters::YearParameters;
 use workforce_sim::year::band_tables;
 use workforce_sim::{Config, GeneratorParams, PreparedCensus, RunOptions, ValidConfig, Workforce};
 
@@ -35,13 +34,7 @@ pub struct Prepared {
 
 impl Prepared {
     fn ctx(&self) -> YearContext<'_> {
-        YearContext {
-            config: &self.config,
-            year: 2025,
-            params: YearParameters::new(&self.config, 2025),
-            age_bands: &self.bands.0,
-            tenure_bands: &self.bands.1,
-        }
+        YearContext::new(&self.config, 2025, &self.bands.0, &self.bands.1)
     }
     fn prior(&self) -> &Workforce {
         &self.census.staged.baseline
@@ -66,13 +59,7 @@ fn census_only(n: usize) -> (ValidConfig, PreparedCensus) {
 fn prepare(n: usize) -> Prepared {
     let (config, census) = census_only(n);
     let bands = band_tables(&config);
-    let ctx = YearContext {
-        config: &config,
-        year: 2025,
-        params: YearParameters::new(&config, 2025),
-        age_bands: &bands.0,
-        tenure_bands: &bands.1,
-    };
+    let ctx = YearContext::new(&config, 2025, &bands.0, &bands.1);
     let prior = &census.staged.baseline;
     let foundation = NativeEngine.foundation(&ctx, prior).expect("foundation");
     let decisions = native::decide(&ctx, prior, &foundation);

@@ -28,7 +28,6 @@ use workforce_sim::engine::publish::publish;
 use workforce_sim::engine::{Engine, YearContext};
 use workforce_sim::payload::TypedEvent;
 use workforce_sim::report::YearSummary;
-use workforce_sim::rules::parameters::YearParameters;
 use workforce_sim::store::{EncodedYear, RunHeader, Store, YearTables};
 use workforce_sim::year::band_tables;
 use workforce_sim::{validation, GeneratorParams};
@@ -54,13 +53,7 @@ fn phases(c: &mut Criterion) {
         };
         let census = scenario.census();
         let prior = &census.staged.baseline;
-        let ctx = YearContext {
-            config: &config,
-            year: 2025,
-            params: YearParameters::new(&config, 2025),
-            age_bands: &age,
-            tenure_bands: &tenure,
-        };
+        let ctx = YearContext::new(&config, 2025, &age, &tenure);
         let engine = NativeEngine;
         let foundation = engine.foundation(&ctx, prior).expect("foundation");
         let decisions = native::decide(&ctx, prior, &foundation);

@@ -23,7 +23,7 @@ mod common;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use workforce_sim::store::{
-    census_fingerprint, EncodedYear, ParquetOut, RunHeader, Store, YearTables, YearWriter,
+    census_fingerprint, EncodedYear, ParquetOut, RunHeader, Store, YearTables,
 };
 use workforce_sim::{simulate_in_memory, simulate_to_arrow, simulate_to_database, RunOptions};
 
@@ -255,7 +255,7 @@ fn persistence(c: &mut Criterion) {
                     )
                     .expect("create");
                     for y in &encoded {
-                        out.write(y).expect("year");
+                        out.write_year(y).expect("year");
                     }
                     black_box(out.finish(0.0).expect("finish"));
                     dir
@@ -321,8 +321,8 @@ fn limit_path(db: &std::path::Path, years: &[Vec<(&'static str, std::path::PathB
 }
 
 fn batch(c: &mut Criterion) {
+    use workforce_sim::batch::ValidBatch;
     use workforce_sim::batch::{run_batch_to_database, BatchOptions};
-    use workforce_sim::batches::ValidBatch;
     let mut group = c.benchmark_group("batch");
     group.sample_size(10);
     let (seeds, employees) = if common::quick() {

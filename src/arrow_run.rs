@@ -7,6 +7,7 @@
 //! The tables are the store's, to the byte: money as decimal(15,2), rates as decimal(7,6),
 //! categories as dictionaries whose keys are the store's ENUM codes, one batch per year.
 
+use crate::engines::build_engine;
 use crate::Error;
 use std::sync::Arc;
 use workforce_sim_core::balances::WeeklyBalances;
@@ -17,7 +18,7 @@ use workforce_sim_core::nondiscrimination::ComplianceTest;
 use workforce_sim_core::plan_ledger::PlanLedger;
 use workforce_sim_core::report::{RunReport, YearSummary};
 use workforce_sim_core::state::Snapshot;
-use workforce_sim_core::year::{PreparedCensus, RunOptions, YearOutput};
+use workforce_sim_core::year::{PreparedCensus, RunOptions, YearLoop, YearOutput};
 use workforce_sim_store::arrow::record_batch::RecordBatch;
 use workforce_sim_store::{EncodedYear, YearTables};
 
@@ -176,7 +177,7 @@ pub fn simulate_to_arrow(
             let pending = std::sync::Mutex::new(None::<Accumulated>);
             let pending = &pending;
             let tx_early = tx.clone();
-            let mut accumulated =
+            let accumulated =
                 move |events: &YearEvents, snapshot: &Snapshot| -> Result<(), Error> {
                     let a = Arc::new((events.clone(), snapshot.clone()));
                     if let Ok(mut p) = pending.lock() {
@@ -187,7 +188,7 @@ pub fn simulate_to_arrow(
                     Ok(())
                 };
             let kept = &mut years;
-            let mut keep = move |y: &YearOutput<'_>| -> Result<(), Error> {
+            let keep = move |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), Error> {
                 let a = pending
                     .lock()
                     .ok()
@@ -200,11 +201,14 @@ pub fn simulate_to_arrow(
                 let _ = tx.send(Handed::Kept(year));
                 Ok(())
             };
-            let report =
-                crate::simulate_each_year(config, census, options, &mut accumulated, &mut keep);
-            drop(keep); // the senders: the encoder ends with the last year
-            drop(accumulated);
-            report
+            // The loop owns the senders and drops them when it ends: the encoder ends with
+            // the last year.
+            build_engine(options.engine).and_then(|engine| {
+                YearLoop::new(config, engine.as_ref())
+                    .on_accumulated(accumulated)
+                    .on_year(keep)
+                    .run_census(census, options)
+            })
         };
         let loop_end = std::time::Instant::now();
         let eager = encoder

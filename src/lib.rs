@@ -4,9 +4,11 @@
 //! produces immutable events and a year-end snapshot built from last year's state plus this
 //! year's events (the accumulator pattern). Results go to an embedded DuckDB file.
 //!
-//! This crate is the facade over the workspace: the model ([`workforce_sim_core`], re-exported
-//! module by module), the store ([`store`]), the optional Polars and SQL engines, and the
-//! command line (`src/main.rs`, a thin shell over this library).
+//! This crate is the facade over the workspace: re-exports of the model
+//! ([`workforce_sim_core`], module by module), the store and its run pipeline ([`store`]),
+//! batches ([`batch`]); engine selection ([`engines`]: the optional Polars and SQL engines);
+//! the runs on a chosen engine ([`run`], [`arrow_run`]); and one [`Error`]. The command line
+//! (`src/main.rs` and `src/cli/`) is a thin shell over this library.
 //!
 //! ```no_run
 //! use workforce_sim::{Config, CensusInput, GeneratorParams, RunOptions, simulate_to_database};
@@ -21,15 +23,14 @@
 
 pub mod allocator;
 pub mod arrow_run;
-pub mod batch;
 pub mod census_files;
 pub mod engines;
 pub mod run;
 
-pub use workforce_sim_batch as batches;
+pub use workforce_sim_batch as batch;
 pub use workforce_sim_core::{
     balances, census, cohort_cost, config, date, decimal, digest, engine, error, events, model,
-    nondiscrimination, payload, plan_ledger, report, rng, rules, state, validation, year,
+    nondiscrimination, payload, place, plan_ledger, report, rng, rules, state, validation, year,
 };
 pub use workforce_sim_store as store;
 pub use workforce_sim_store::history;
@@ -44,13 +45,13 @@ pub use error::{CensusError, ConfigError, EngineError, SimulationError};
 pub use events::YearEvents;
 pub use report::RunReport;
 pub use run::{
-    partial_path, prepare_census, resume_database, resume_output, simulate_each_year,
-    simulate_in_memory, simulate_to, simulate_to_database, Format, Output,
+    partial_path, prepare_census, resume_database, resume_output, simulate_in_memory, simulate_to,
+    simulate_to_database, Format, Output,
 };
 pub use state::{Snapshot, Workforce};
 pub use store::history::{participant_history, HistoryReader, ParticipantHistory};
 pub use store::StoreError;
-pub use year::{CensusInput, InMemoryRun, PreparedCensus, Progress, RunOptions};
+pub use year::{CensusInput, InMemoryRun, PreparedCensus, Progress, RunOptions, YearLoop};
 
 /// Every failure of a run through the facade: the simulation's own (configuration, census,
 /// invariants, engines), the store's, and resume's.
@@ -81,6 +82,20 @@ pub enum Error {
 impl From<workforce_sim_batch::BatchError> for Error {
     fn from(e: workforce_sim_batch::BatchError) -> Self {
         Error::Batch(Box::new(e))
+    }
+}
+
+impl From<workforce_sim_store::pipeline::RunError> for Error {
+    fn from(e: workforce_sim_store::pipeline::RunError) -> Self {
+        use workforce_sim_store::pipeline::RunError;
+        match e {
+            RunError::Simulation(e) => Error::Simulation(e),
+            RunError::Store(e) => Error::Store(e),
+            RunError::Resume(m) => Error::Resume(m),
+            RunError::Exists(m) => Error::Exists(m),
+            RunError::Output(m) => Error::Output(m),
+            RunError::WriterStopped => Error::WriterStopped,
+        }
     }
 }
 

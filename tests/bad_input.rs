@@ -2,6 +2,7 @@
 //! no database file is created and an existing one is left unchanged.
 
 use crate::common;
+use crate::util::TestCommand;
 
 use std::path::{Path, PathBuf};
 use workforce_sim::{simulate_to_database, CensusInput, Config, Error, SimulationError};
@@ -518,16 +519,13 @@ fn every_entry_point_rejects_a_broken_configuration_without_a_panic() {
         // The CLI: a clear message and a non-zero exit, even with RUST_BACKTRACE=1.
         if let Ok(text) = toml::to_string(&config) {
             let path = write(dir.path(), "broken.toml", &text);
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+            let stderr = TestCommand::new()
                 .args(["simulate", "--employees", "50", "--config"])
                 .arg(&path)
                 .arg("--db")
                 .arg(dir.path().join("never.duckdb"))
                 .env("RUST_BACKTRACE", "1")
-                .output()
-                .unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(1), "{name}: exit code; {stderr}");
+                .fails();
             assert!(stderr.starts_with("error: "), "{name}: {stderr}");
             assert!(!stderr.contains("panicked"), "{name}: {stderr}");
             assert!(!stderr.contains("Stack backtrace"), "{name}: {stderr}");

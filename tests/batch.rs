@@ -2,10 +2,11 @@
 //! ordered and a single seed has none; bad batch files are refused before anything runs.
 
 use crate::common;
+use crate::util::TestCommand;
 
 use std::path::Path;
+use workforce_sim::batch::{bands, jobs, run_batch, Metric, ValidBatch};
 use workforce_sim::batch::{run_batch_to_database, BatchOptions};
-use workforce_sim::batches::{bands, jobs, run_batch, Metric, ValidBatch};
 use workforce_sim::{simulate_in_memory, CensusInput, GeneratorParams};
 
 const BATCH: &str = r#"
@@ -68,7 +69,7 @@ fn a_batch_run_is_the_simulate_run_of_its_scenario_and_seed() {
     );
     // Any thread count gives the same runs.
     let one = run_batch(&b, &jobs(&b), 1, &|_, _| {}).unwrap();
-    let years = |r: &[workforce_sim::batches::RunSummary]| -> Vec<_> {
+    let years = |r: &[workforce_sim::batch::RunSummary]| -> Vec<_> {
         r.iter()
             .map(|x| (x.scenario, x.seed, x.years.clone()))
             .collect()
@@ -172,15 +173,12 @@ fn bad_batch_files_are_refused_and_write_nothing() {
         ),
     ] {
         std::fs::write(&path, &text).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+        let stderr = TestCommand::new()
             .arg("batch")
             .arg(&path)
             .arg("--db")
             .arg(&db)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{says}: accepted");
+            .fails();
         assert!(stderr.contains(says), "{says}: {stderr}");
         assert!(!db.exists(), "{says}: a database was written");
     }
@@ -197,19 +195,12 @@ fn the_example_batch_runs_from_the_cli() {
         .replace("employees = 5000", "employees = 300");
     let path = dir.path().join("batch.toml");
     std::fs::write(&path, text).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+    let stdout = TestCommand::new()
         .arg("batch")
         .arg(&path)
         .arg("--db")
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+        .stdout();
     assert!(
         stdout.contains("ae_all_6") && stdout.contains("employer_cost"),
         "{stdout}"
@@ -265,7 +256,7 @@ fn batch_tables(db: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn merged_shards_equal_the_unsharded_batch() {
     use workforce_sim::batch::merge_batches;
-    use workforce_sim::batches::Shard;
+    use workforce_sim::batch::Shard;
     let dir = common::tmp();
     let b = batch(
         dir.path(),
@@ -319,18 +310,12 @@ fn a_bad_shard_spec_is_refused_and_writes_nothing() {
     std::fs::write(&path, BATCH).unwrap();
     let db = dir.path().join("s.duckdb");
     for spec in ["5/4", "0/2", "1/0", "x"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+        let stderr = TestCommand::new()
             .args(["batch", "--shard", spec, "--db"])
             .arg(&db)
             .arg(&path)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{spec} accepted");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("INDEX/COUNT"),
-            "{spec}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .fails();
+        assert!(stderr.contains("INDEX/COUNT"), "{spec}: {stderr}");
         assert!(!db.exists());
     }
 }
@@ -447,8 +432,8 @@ fn first_seed_detail_runs_are_the_simulate_databases() {
 
 #[test]
 fn merged_shards_hold_the_runs_kept_in_full_where_the_unsharded_batch_does() {
+    use workforce_sim::batch::Shard;
     use workforce_sim::batch::{detail_dir, merge_batches};
-    use workforce_sim::batches::Shard;
     let dir = common::tmp();
     let b = batch(
         dir.path(),
@@ -572,7 +557,7 @@ fn a_parquet_batch_is_hive_partitioned_and_its_views_equal_the_database() {
 /// the one it depends on alone explains all of it; the shares land in `batch_attribution`.
 #[test]
 fn variance_attribution_varies_one_subsystem_at_a_time() {
-    use workforce_sim::batches::{resample_seed, Design, Subsystem};
+    use workforce_sim::batch::{resample_seed, Design, Subsystem};
     let dir = common::tmp();
     let text = BATCH
         .replace("seeds = [7, 3, 11]", "seeds = { start = 1, count = 5 }")

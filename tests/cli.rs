@@ -1,18 +1,13 @@
 //! The command line as a user runs it from the README.
 
 use crate::common;
-
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
-}
+use crate::util::TestCommand;
 
 #[test]
 fn simulate_writes_a_queryable_database_and_a_report() {
     let dir = common::tmp();
     let db = dir.path().join("out.duckdb");
-    let out = bin()
+    let table = TestCommand::new()
         .args([
             "simulate",
             "--employees",
@@ -22,14 +17,7 @@ fn simulate_writes_a_queryable_database_and_a_report() {
             "--db",
         ])
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let table = String::from_utf8(out.stdout).unwrap();
+        .stdout();
     assert!(
         table.contains("2025") && table.contains("2027") && table.contains("event_generation"),
         "{table}"
@@ -56,30 +44,18 @@ fn json_report_and_census_round_trip_through_csv_and_parquet() {
     let dir = common::tmp();
     for ext in ["csv", "parquet"] {
         let census = dir.path().join(format!("census.{ext}"));
-        let out = bin()
+        TestCommand::new()
             .args(["census", "generate", "--employees", "400", "--out"])
             .arg(&census)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .stdout();
         let db = dir.path().join(format!("{ext}.duckdb"));
-        let out = bin()
+        let out = TestCommand::new()
             .args(["simulate", "--json", "--end-year", "2026", "--census"])
             .arg(&census)
             .arg("--db")
             .arg(&db)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            .stdout();
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(report["years"].as_array().unwrap().len(), 2);
         assert_eq!(report["census_rows"], 400);
     }
@@ -105,15 +81,12 @@ fn bad_census_exits_non_zero_with_the_location() {
     let census = dir.path().join("bad.csv");
     std::fs::write(&census, "employee_id,employee_ssn,employee_birth_date,employee_hire_date,employee_gross_compensation\nE1,S1,1980-01-01,2010-01-01,-3\n").unwrap();
     let db = dir.path().join("x.duckdb");
-    let out = bin()
+    let err = TestCommand::new()
         .args(["simulate", "--census"])
         .arg(&census)
         .arg("--db")
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+        .fails();
     assert!(
         err.contains("line 2, column employee_gross_compensation"),
         "{err}"
@@ -127,16 +100,10 @@ fn kill_9_then_resume_from_the_cli() {
     let db = dir.path().join("r.duckdb");
     let seen = crate::resume::kill_after(&db, &["--employees", "20000"], 2);
     assert_eq!(seen, vec![2025, 2026]);
-    let out = bin()
+    TestCommand::new()
         .args(["simulate", "--resume", "--db"])
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .stdout();
     assert_eq!(
         common::query_i64(&db, "SELECT max(simulation_year) FROM year_summary"),
         2029
@@ -148,13 +115,11 @@ fn bad_config_exits_non_zero_naming_the_key() {
     let dir = common::tmp();
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, "[workforce]\nnew_hire_termination_rate = 2\n").unwrap();
-    let out = bin()
+    let err = TestCommand::new()
         .args(["simulate", "--employees", "10", "--config"])
         .arg(&cfg)
         .arg("--db")
         .arg(dir.path().join("x.duckdb"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("workforce.new_hire_termination_rate"));
+        .fails();
+    assert!(err.contains("workforce.new_hire_termination_rate"), "{err}");
 }

@@ -5,6 +5,7 @@
 //! rows (JSON, as written to the store) with the first mismatches shown; snapshots by value.
 
 use crate::common;
+use crate::util::TestCommand;
 
 use workforce_sim::config::plan::AutoEnrollmentScope;
 use workforce_sim::config::{PromotionDistribution, RaiseTiming};
@@ -437,16 +438,10 @@ fn cli_engines_write_the_same_database() {
     let mut results = Vec::new();
     for engine in ["native", "sql", "polars"] {
         let db = dir.path().join(format!("{engine}.duckdb"));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+        TestCommand::new()
             .args(["simulate", "--engine", engine, "--db"])
             .arg(&db)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{engine}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .stdout();
         let tables = common::results(&db, dir.path());
         assert!(tables.iter().all(|(_, bytes)| bytes.len() > 100));
         // The run's metadata records which engine ran; everything else in it but the run id,

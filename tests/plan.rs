@@ -3,6 +3,7 @@
 //! cases through the accumulator, bad plan configuration, and the participant history.
 
 use crate::common;
+use crate::util::TestCommand;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -426,15 +427,12 @@ fn bad_plan_configuration_writes_nothing() {
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[plan.employer_match]\ncap = 2.0\n").unwrap();
     let db = dir.path().join("out.duckdb");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+    let err = TestCommand::new()
         .args(["simulate", "--employees", "50", "--config"])
         .arg(&cfg)
         .arg("--db")
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+        .fails();
     assert!(err.contains("plan.employer_match.cap"), "{err}");
     assert!(!db.exists());
 }
@@ -492,23 +490,14 @@ fn participant_history_from_the_database() {
         .unwrap()
         .is_empty());
 
-    let bin = env!("CARGO_BIN_EXE_workforce-sim");
-    let out = std::process::Command::new(bin)
+    let table = TestCommand::new()
         .args(["history", &id, "--db"])
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&id));
-    let out = std::process::Command::new(bin)
+        .stdout();
+    assert!(table.contains(&id), "{table}");
+    let err = TestCommand::new()
         .args(["history", "NOBODY", "--db"])
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no employee NOBODY"));
+        .fails();
+    assert!(err.contains("no employee NOBODY"), "{err}");
 }

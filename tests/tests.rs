@@ -2,6 +2,7 @@
 //! linked once (each module is a concern; `common` holds the shared helpers).
 
 mod common;
+mod util;
 
 mod arrow_run;
 mod bad_input;
@@ -12,6 +13,7 @@ mod determinism;
 mod digests;
 mod golden;
 mod invariants;
+mod modules;
 mod parity;
 mod plan;
 mod resume;

@@ -29,7 +29,7 @@ use pyo3::types::PyCapsule;
 use std::ffi::CString;
 use std::path::PathBuf;
 use workforce_sim::year::RunOptions;
-use workforce_sim::{ArrowRun, CensusInput, Config, EngineKind, GeneratorParams, ValidConfig};
+use workforce_sim::{ArrowRun, CensusInput, Config, EngineKind, ValidConfig};
 
 create_exception!(
     _native,
@@ -113,11 +113,7 @@ fn engine(name: &str) -> PyResult<EngineKind> {
 fn census(config: &ValidConfig, path: Option<PathBuf>, employees: usize) -> CensusInput {
     match path {
         Some(p) => CensusInput::File(p),
-        None => CensusInput::Synthetic(GeneratorParams::new(
-            employees,
-            workforce_sim::date::year_of(config.census_plan_year().1),
-            config.simulation.random_seed,
-        )),
+        None => CensusInput::synthetic(config, employees, config.simulation.random_seed),
     }
 }
 
@@ -270,13 +266,13 @@ fn run_batch(
     let db = db.ok_or_else(|| WorkforceSimError::new_err("run_batch: db is required"))?;
     guarded(py, move || {
         let batch = match (batch_path, batch_json) {
-            (Some(path), _) => workforce_sim::batches::ValidBatch::load(&path).map_err(fail)?,
+            (Some(path), _) => workforce_sim::batch::ValidBatch::load(&path).map_err(fail)?,
             (None, Some(json)) => {
                 let value: serde_json::Value = serde_json::from_str(&json)
                     .map_err(|e| WorkforceSimError::new_err(format!("batch: {e}")))?;
                 let text = toml::to_string(&value)
                     .map_err(|e| WorkforceSimError::new_err(format!("batch: {e}")))?;
-                workforce_sim::batches::ValidBatch::parse(std::path::Path::new("<dict>"), &text)
+                workforce_sim::batch::ValidBatch::parse(std::path::Path::new("<dict>"), &text)
                     .map_err(fail)?
             }
             (None, None) => {
@@ -288,7 +284,7 @@ fn run_batch(
         let shard = match shard {
             Some((index, count)) => Some(
                 format!("{index}/{count}")
-                    .parse::<workforce_sim::batches::Shard>()
+                    .parse::<workforce_sim::batch::Shard>()
                     .map_err(WorkforceSimError::new_err)?,
             ),
             None => None,

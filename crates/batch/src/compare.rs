@@ -5,7 +5,7 @@
 
 use crate::ensemble::percentile;
 use crate::metrics::Metric;
-use crate::runner::RunSummary;
+use crate::summary::RunSummary;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -33,7 +33,7 @@
 //! file: an unknown key or a broken rule is reported with its scenario id and key before any
 //! run starts.
 
-use crate::attribution::{resample_seed, Design, Subsystem};
+use crate::design::{resample_seed, Design, Subsystem};
 use crate::metrics::Metric;
 use crate::BatchError;
 use serde::{Deserialize, Serialize};
@@ -207,7 +207,7 @@ pub struct ThresholdSpec {
 }
 
 /// A validated threshold.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Threshold {
     pub metric: Metric,
     pub year: i32,

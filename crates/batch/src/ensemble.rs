@@ -11,12 +11,14 @@
 
 use crate::config::Threshold;
 use crate::metrics::Metric;
-use crate::runner::RunSummary;
+use crate::summary::RunSummary;
 use std::collections::BTreeMap;
 
 /// The band of one scenario, year and metric.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Band {
+    /// The scenario's index in the batch (written by id: [`crate::ByScenario`]).
+    #[serde(skip)]
     pub scenario: usize,
     pub year: i32,
     pub metric: Metric,
@@ -31,9 +33,12 @@ pub struct Band {
 }
 
 /// The probability of one threshold for one scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ThresholdResult {
+    /// The scenario's index in the batch (written by id: [`crate::ByScenario`]).
+    #[serde(skip)]
     pub scenario: usize,
+    #[serde(flatten)]
     pub threshold: Threshold,
     pub runs: usize,
     pub probability: f64,

@@ -10,19 +10,30 @@
 //! by subsystem ([`attribution`]): how much of each metric's spread the census, termination,
 //! hiring, promotion, raise and plan-behaviour draws explain.
 //!
+//! Its outputs ([`write`], [`merge`], [`stored`]): the batch database (DuckDB or Parquet),
+//! the fan charts and the runs kept in full, each written beside and put in place whole;
+//! shards merged; comparisons read back from stored batches and runs.
+//!
 //! A run (s, k) is exactly `simulate` with scenario s's configuration and seed k: the same
 //! census (the synthetic one generated with seed k, or the batch's census file), the same
 //! engine, so the same summaries to the cent.
 
 pub mod attribution;
+pub mod by_scenario;
 pub mod chart;
 pub mod compare;
 pub mod config;
+pub mod design;
 pub mod ensemble;
+pub mod merge;
 pub mod metrics;
 pub mod runner;
+pub mod stored;
+pub mod summary;
+pub mod write;
 
 pub use attribution::{attribution, resample_seed, Design, Share, Subsystem};
+pub use by_scenario::{by_scenario, ByScenario};
 pub use chart::fan_chart;
 pub use compare::{compare, Difference};
 pub use config::{
@@ -30,8 +41,12 @@ pub use config::{
     ScenarioSpec, Seeds, Threshold, ThresholdSpec, ValidBatch,
 };
 pub use ensemble::{bands, thresholds, Band, ThresholdResult};
+pub use merge::merge_batches;
 pub use metrics::Metric;
-pub use runner::{job_list, jobs, run_batch, Job, RunSummary, Shard};
+pub use runner::{job_list, jobs, run_batch, Job, Shard};
+pub use stored::{compare_runs, compare_scenarios};
+pub use summary::RunSummary;
+pub use write::{charts_dir, detail_dir, run_batch_to_database, BatchOptions, BatchReport};
 
 use std::path::PathBuf;
 
@@ -59,4 +74,15 @@ pub enum BatchError {
     },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    /// A run kept in full failed (its own results database).
+    #[error(transparent)]
+    Detail(#[from] workforce_sim_store::pipeline::RunError),
+    #[error(transparent)]
+    Store(#[from] workforce_sim_store::StoreError),
+    /// The output holds something this batch would replace.
+    #[error("{0}")]
+    Exists(String),
+    /// A file operation on the output, or a merge or comparison of stored batches, failed.
+    #[error("{0}")]
+    Output(String),
 }

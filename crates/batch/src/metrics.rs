@@ -4,7 +4,9 @@
 use workforce_sim_core::report::YearSummary;
 
 /// One per-year metric of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Written by its [`Metric::name`] (JSON output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(into = "&'static str")]
 pub enum Metric {
     Headcount,
     Hires,
@@ -87,6 +89,12 @@ impl Metric {
             Metric::Forfeitures => money(s.forfeitures),
             Metric::HceCount => s.hce_count as f64,
         }
+    }
+}
+
+impl From<Metric> for &'static str {
+    fn from(m: Metric) -> Self {
+        m.name()
     }
 }
 

@@ -3,18 +3,17 @@
 //! parallel execution over the cores, each run on one worker; results come back in job
 //! order whatever the thread count.
 
-use crate::attribution::Design;
 use crate::config::{Attribution, BatchCensus, ValidBatch};
+use crate::design::Design;
+pub use crate::summary::RunSummary;
 use crate::BatchError;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use workforce_sim_core::census::generate::GeneratorParams;
 use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::engine::native::NativeEngine;
-use workforce_sim_core::report::YearSummary;
 use workforce_sim_core::year::{
-    self, new_report, CensusInput, PreparedCensus, RunOptions, YearOutput,
+    self, new_report, CensusInput, Ledgers, PreparedCensus, RunOptions, YearLoop,
 };
 use workforce_sim_core::SimulationError;
 use workforce_sim_store::DuckdbParquet;
@@ -26,17 +25,6 @@ pub struct Job {
     pub scenario: usize,
     pub seed: u64,
     pub design: Design,
-}
-
-/// What a run keeps: its per-year summaries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunSummary {
-    pub scenario: usize,
-    pub seed: u64,
-    pub design: Design,
-    pub years: Vec<YearSummary>,
-    /// Wall time of the run (census and years).
-    pub seconds: f64,
 }
 
 /// Every job of a batch: see [`job_list`].
@@ -103,6 +91,11 @@ impl std::str::FromStr for Shard {
 }
 
 impl Shard {
+    /// How many of `total` jobs are this shard's.
+    pub fn len_of(self, total: usize) -> usize {
+        (total + (self.count - self.index) as usize) / self.count as usize
+    }
+
     /// This shard's jobs, in job order.
     pub fn jobs(self, all: &[Job]) -> Vec<Job> {
         all.iter()
@@ -135,7 +128,7 @@ pub fn run_batch(
         .scenarios
         .iter()
         .map(|s| match &batch.census {
-            BatchCensus::File(path) => year::prepare_census_with(
+            BatchCensus::File(path) => PreparedCensus::prepare(
                 &s.config,
                 &CensusInput::File(path.clone()),
                 Some(&DuckdbParquet),
@@ -187,10 +180,8 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
     let census = match source {
         Source::Staged(c) => c,
         Source::Synthetic(employees) => {
-            let base_year = workforce_sim_core::date::year_of(config.census_plan_year().1);
-            let input =
-                CensusInput::Synthetic(GeneratorParams::new(*employees, base_year, census_seed));
-            generated = year::prepare_census_with(&config, &input, None).map_err(fail)?;
+            let input = CensusInput::synthetic(&config, *employees, census_seed);
+            generated = PreparedCensus::prepare(&config, &input, None).map_err(fail)?;
             &generated
         }
     };
@@ -206,21 +197,12 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
         census.staged.baseline.len() as u64,
         None,
     );
-    let mut sink =
-        |_: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), SimulationError> { Ok(()) };
     // Only the year summaries are kept: the plan's money ledger is not built (its money is
     // in the summaries).
-    year::run_years_with(
-        &config,
-        &NativeEngine,
-        census.staged.baseline.clone(),
-        config.years(),
-        &mut report,
-        &mut sink,
-        &mut |_| {},
-        year::Ledgers::WorkforceOnly,
-    )
-    .map_err(fail)?;
+    YearLoop::<SimulationError>::new(&config, &NativeEngine)
+        .ledgers(Ledgers::WorkforceOnly)
+        .run(census.staged.baseline.clone(), config.years(), &mut report)
+        .map_err(fail)?;
     Ok(RunSummary {
         scenario: job.scenario,
         seed: job.seed,
@@ -253,5 +235,9 @@ mod tests {
             .collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        for i in 1..=3 {
+            let s = Shard { index: i, count: 3 };
+            assert_eq!(s.len_of(all.len()), s.jobs(&all).len(), "shard {i}/3");
+        }
     }
 }

@@ -9,7 +9,7 @@
 //!
 //! | layer | modules |
 //! |---|---|
-//! | foundations | [`date`], [`decimal`], [`rng`], [`error`] |
+//! | foundations | [`date`], [`decimal`], [`rng`], [`error`], [`place`] (files written whole) |
 //! | vocabulary | [`model`] (job levels, bands, IRS limits, match tiers, vesting schedules, the hire record) |
 //! | configuration | [`config`] (typed, validated into [`config::ValidConfig`]) |
 //! | rules | [`rules`] (one pure module per domain concept) |
@@ -33,6 +33,7 @@ pub mod events;
 pub mod model;
 pub mod nondiscrimination;
 pub mod payload;
+pub mod place;
 pub mod plan_ledger;
 pub mod report;
 pub mod rng;
@@ -49,6 +50,4 @@ pub use error::{CensusError, ConfigError, EngineError, SimulationError};
 pub use events::YearEvents;
 pub use report::RunReport;
 pub use state::{Snapshot, Workforce};
-pub use year::{
-    prepare_census, simulate_in_memory, CensusInput, InMemoryRun, PreparedCensus, RunOptions,
-};
+pub use year::{CensusInput, InMemoryRun, PreparedCensus, RunOptions, YearLoop};

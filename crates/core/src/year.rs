@@ -1,7 +1,8 @@
 //! The year loop (docs/rules.md 6): for each year in order the stages foundation → event
 //! generation → state accumulation → validation → reporting → persistence, each timed. Year N
-//! reads only year N−1's state. Persistence is the caller's sink (the store crate writes each
-//! year in one transaction); [`simulate_in_memory`] keeps every year instead.
+//! reads only year N−1's state. There is one loop, [`YearLoop`]; persistence is its sink (the
+//! store writes each year in one transaction), and [`InMemoryRun::simulate`] keeps every year
+//! instead.
 
 use crate::balances::WeeklyBalances;
 use crate::census::generate::{self, GeneratorParams};
@@ -16,7 +17,6 @@ use crate::events::{EventCategory, EventType, YearEvents};
 use crate::plan_ledger::PlanLedger;
 use crate::report::{RunReport, Stage, StageTiming, YearReport, YearSummary};
 use crate::rules::bands::BandTable;
-use crate::rules::parameters::YearParameters;
 use crate::state::{Snapshot, Workforce};
 use crate::validation::{validate_plan_ledger, validate_year};
 use std::path::{Path, PathBuf};
@@ -44,50 +44,54 @@ pub struct PreparedCensus {
     pub warnings: Vec<String>,
 }
 
-/// Reads and stages the census (CSV files only: a Parquet census needs
-/// [`prepare_census_with`] and a [`ParquetCensus`], which the facade passes). Fails before
-/// anything is written anywhere.
-pub fn prepare_census(
-    config: &ValidConfig,
-    input: &CensusInput,
-) -> Result<PreparedCensus, SimulationError> {
-    prepare_census_with(config, input, None)
+impl CensusInput {
+    /// The synthetic census of `employees` employees that a run of `config` starts from:
+    /// generated for the configuration's census year with `seed`.
+    pub fn synthetic(config: &ValidConfig, employees: usize, seed: u64) -> CensusInput {
+        CensusInput::Synthetic(GeneratorParams::new(employees, config.census_year(), seed))
+    }
 }
 
-/// [`prepare_census`] with a Parquet reader for census files.
-pub fn prepare_census_with(
-    config: &ValidConfig,
-    input: &CensusInput,
-    parquet: Option<&dyn ParquetCensus>,
-) -> Result<PreparedCensus, SimulationError> {
-    let (records, source, warnings) = match input {
-        CensusInput::Synthetic(p) => (
-            generate::generate(p)?,
-            format!("synthetic:{}@{}#{}", p.employees, p.base_year, p.seed),
-            Vec::new(),
-        ),
-        CensusInput::File(path) => {
-            let imported = import::read_census(path, config.census_plan_year().1, parquet)?;
-            (
-                imported.records,
-                path.display().to_string(),
-                imported.warnings,
-            )
+impl PreparedCensus {
+    /// Reads, validates and stages the census. A Parquet census file needs `parquet` (the
+    /// store's reader: the core links no Parquet library); without one it is an error.
+    /// Fails before anything is written anywhere.
+    pub fn prepare(
+        config: &ValidConfig,
+        input: &CensusInput,
+        parquet: Option<&dyn ParquetCensus>,
+    ) -> Result<PreparedCensus, SimulationError> {
+        let (records, source, warnings) = match input {
+            CensusInput::Synthetic(p) => (
+                generate::generate(p)?,
+                format!("synthetic:{}@{}#{}", p.employees, p.base_year, p.seed),
+                Vec::new(),
+            ),
+            CensusInput::File(path) => {
+                let imported = import::read_census(path, config.census_plan_year().1, parquet)?;
+                (
+                    imported.records,
+                    path.display().to_string(),
+                    imported.warnings,
+                )
+            }
+            CensusInput::Records { records, source } => {
+                (records.clone(), source.clone(), Vec::new())
+            }
+        };
+        let staged = staging::stage(&records, config);
+        if staged.baseline.is_empty() {
+            return Err(CensusError::Empty {
+                path: PathBuf::from(&source),
+            }
+            .into());
         }
-        CensusInput::Records { records, source } => (records.clone(), source.clone(), Vec::new()),
-    };
-    let staged = staging::stage(&records, config);
-    if staged.baseline.is_empty() {
-        return Err(CensusError::Empty {
-            path: PathBuf::from(&source),
-        }
-        .into());
+        Ok(PreparedCensus {
+            staged,
+            source,
+            warnings,
+        })
     }
-    Ok(PreparedCensus {
-        staged,
-        source,
-        warnings,
-    })
 }
 
 /// Options that do not change results.
@@ -208,30 +212,6 @@ fn summarize(
 pub type YearSink<'s, E> =
     dyn FnMut(&YearOutput<'_>, &[(String, f64)]) -> Result<(), E> + Send + 's;
 
-/// Runs years `years` from `prior` (the start-of-year workforce of the first of them) on
-/// `engine`, handing each year's output to `sink` (persistence; its error type is the
-/// caller's) and its timings to `report`.
-pub fn run_years<E: From<SimulationError>>(
-    config: &ValidConfig,
-    engine: &dyn Engine,
-    prior: Workforce,
-    years: std::ops::RangeInclusive<i32>,
-    report: &mut RunReport,
-    sink: &mut YearSink<'_, E>,
-    progress: &mut (dyn FnMut(Progress) + Send),
-) -> Result<Workforce, E> {
-    run_years_with(
-        config,
-        engine,
-        prior,
-        years,
-        report,
-        sink,
-        progress,
-        Ledgers::All,
-    )
-}
-
 /// Which ledgers a year loop builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ledgers {
@@ -242,90 +222,154 @@ pub enum Ledgers {
     WorkforceOnly,
 }
 
-/// [`run_years`], choosing which ledgers are built.
-#[allow(clippy::too_many_arguments)]
-pub fn run_years_with<E: From<SimulationError>>(
-    config: &ValidConfig,
-    engine: &dyn Engine,
-    prior: Workforce,
-    years: std::ops::RangeInclusive<i32>,
-    report: &mut RunReport,
-    sink: &mut YearSink<'_, E>,
-    progress: &mut (dyn FnMut(Progress) + Send),
-    ledgers: Ledgers,
-) -> Result<Workforce, E> {
-    run_years_hooked(
-        config,
-        engine,
-        prior,
-        years,
-        report,
-        &mut |_, _| Ok(()),
-        sink,
-        progress,
-        ledgers,
-    )
-}
-
 /// Called with a year's events and snapshot as soon as the snapshot is accumulated, before
 /// the year's ledgers, validation and reporting, so that an embedding can start on them (the
 /// facade's `simulate_to_arrow` encoder does) while the loop finishes the year. The year may
 /// still fail validation after it, and then the run fails.
 pub type AccumulatedHook<'s, E> = dyn FnMut(&YearEvents, &Snapshot) -> Result<(), E> + Send + 's;
 
-/// [`run_years_with`], calling `accumulated` with each year's events and snapshot before
-/// the rest of the year is built (and `sink` once the year is complete).
-#[allow(clippy::too_many_arguments)]
-pub fn run_years_hooked<E: From<SimulationError>>(
-    config: &ValidConfig,
-    engine: &dyn Engine,
-    mut prior: Workforce,
-    years: std::ops::RangeInclusive<i32>,
-    report: &mut RunReport,
-    accumulated: &mut AccumulatedHook<'_, E>,
-    sink: &mut YearSink<'_, E>,
-    progress: &mut (dyn FnMut(Progress) + Send),
+/// The one year loop (docs/rules.md 6), built once per run: the engine, which ledgers to
+/// build, a hook on each accumulated year, the sink of each completed year and a progress
+/// callback. Every way of running years (into a store, in memory, to Arrow, a batch's
+/// summary-only runs) is this loop with other parts.
+///
+/// ```no_run
+/// # use workforce_sim_core::{year::{YearLoop, PreparedCensus, RunOptions}, ValidConfig, SimulationError};
+/// # fn f(config: &ValidConfig, census: &PreparedCensus) -> Result<(), SimulationError> {
+/// let engine = workforce_sim_core::engine::native::NativeEngine;
+/// let mut headcounts = Vec::new();
+/// let report = YearLoop::<SimulationError>::new(config, &engine)
+///     .on_year(|y, _| {
+///         headcounts.push(y.summary.ending_headcount);
+///         Ok(())
+///     })
+///     .run_census(census, &RunOptions::default())?;
+/// # Ok(()) }
+/// ```
+pub struct YearLoop<'a, E> {
+    config: &'a ValidConfig,
+    engine: &'a dyn Engine,
     ledgers: Ledgers,
-) -> Result<Workforce, E> {
-    let (age_bands, tenure_bands) = band_tables(config);
-    let years_total = years.clone().count();
-    for (done, year) in years.enumerate() {
-        let mut timings: Vec<(Stage, f64)> = Vec::with_capacity(6);
-        let mut clock = Instant::now();
-        let mut lap = |stage: Stage, timings: &mut Vec<(Stage, f64)>| {
-            let now = Instant::now();
-            timings.push((stage, (now - clock).as_secs_f64()));
-            clock = now;
-        };
-        let _span = tracing::info_span!("year", year).entered();
-        let ctx = YearContext {
+    accumulated: Box<AccumulatedHook<'a, E>>,
+    sink: Box<YearSink<'a, E>>,
+    progress: Box<dyn FnMut(Progress) + Send + 'a>,
+}
+
+impl<'a, E: From<SimulationError> + 'a> YearLoop<'a, E> {
+    /// The loop on `engine` with every ledger, no hook, a sink that keeps nothing and no
+    /// progress callback.
+    pub fn new(config: &'a ValidConfig, engine: &'a dyn Engine) -> Self {
+        YearLoop {
             config,
-            year,
-            params: YearParameters::new(config, year),
-            age_bands: &age_bands,
-            tenure_bands: &tenure_bands,
-        };
-        let foundation = engine
-            .foundation(&ctx, &prior)
-            .map_err(SimulationError::from)?;
-        lap(Stage::Foundation, &mut timings);
-        let events = engine
-            .generate(&ctx, &prior, &foundation)
-            .map_err(SimulationError::from)?;
-        lap(Stage::EventGeneration, &mut timings);
-        let snapshot = engine
-            .accumulate(&ctx, &prior, &events)
-            .map_err(SimulationError::from)?;
-        accumulated(&events, &snapshot)?;
-        let plan_ledger = match ledgers {
-            Ledgers::All => crate::plan_ledger::build(config, &prior, &events, &snapshot),
-            Ledgers::WorkforceOnly => PlanLedger {
-                year,
-                ..PlanLedger::default()
-            },
-        };
-        let balances =
-            if ledgers == Ledgers::All && config.plan.ledger.balances == BalanceSnapshots::Weekly {
+            engine,
+            ledgers: Ledgers::All,
+            accumulated: Box::new(|_, _| Ok(())),
+            sink: Box::new(|_, _| Ok(())),
+            progress: Box::new(|_| {}),
+        }
+    }
+
+    /// Which ledgers each year builds (default [`Ledgers::All`]).
+    pub fn ledgers(mut self, ledgers: Ledgers) -> Self {
+        self.ledgers = ledgers;
+        self
+    }
+
+    /// Calls `hook` with each year's events and snapshot as soon as they are accumulated
+    /// ([`AccumulatedHook`]).
+    pub fn on_accumulated(
+        mut self,
+        hook: impl FnMut(&YearEvents, &Snapshot) -> Result<(), E> + Send + 'a,
+    ) -> Self {
+        self.accumulated = Box::new(hook);
+        self
+    }
+
+    /// Hands each completed year, with its stage timings, to `sink` (persistence, or
+    /// whatever the caller keeps of it) before the next year starts.
+    pub fn on_year(
+        mut self,
+        sink: impl FnMut(&YearOutput<'_>, &[(String, f64)]) -> Result<(), E> + Send + 'a,
+    ) -> Self {
+        self.sink = Box::new(sink);
+        self
+    }
+
+    /// Calls `progress` after each year has gone to the sink.
+    pub fn on_progress(mut self, progress: impl FnMut(Progress) + Send + 'a) -> Self {
+        self.progress = Box::new(progress);
+        self
+    }
+
+    /// Runs a whole census on a pool of `options.threads` workers: a new report, every
+    /// configured year from the staged baseline. Returns the report, every year's summary
+    /// and compliance tests in it.
+    pub fn run_census(self, census: &PreparedCensus, options: &RunOptions) -> Result<RunReport, E>
+    where
+        E: Send,
+    {
+        let started = Instant::now();
+        let mut report = new_report(
+            self.config,
+            options,
+            &census.source,
+            census.staged.rows.len() as u64,
+            census.staged.baseline.len() as u64,
+            None,
+        );
+        let years = self.config.years();
+        let baseline = census.staged.baseline.clone();
+        with_pool(options.threads, || self.run(baseline, years, &mut report))??;
+        report.total_seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Runs years `years` from `prior` (the start-of-year workforce of the first of them),
+    /// each year's stage timings into `report`; returns the workforce after the last year.
+    pub fn run(
+        mut self,
+        mut prior: Workforce,
+        years: std::ops::RangeInclusive<i32>,
+        report: &mut RunReport,
+    ) -> Result<Workforce, E> {
+        let config = self.config;
+        let (age_bands, tenure_bands) = band_tables(config);
+        let years_total = years.clone().count();
+        for (done, year) in years.enumerate() {
+            let mut timings: Vec<(Stage, f64)> = Vec::with_capacity(6);
+            let mut clock = Instant::now();
+            let mut lap = |stage: Stage, timings: &mut Vec<(Stage, f64)>| {
+                let now = Instant::now();
+                timings.push((stage, (now - clock).as_secs_f64()));
+                clock = now;
+            };
+            let _span = tracing::info_span!("year", year).entered();
+            let ctx = YearContext::new(config, year, &age_bands, &tenure_bands);
+            let foundation = self
+                .engine
+                .foundation(&ctx, &prior)
+                .map_err(SimulationError::from)?;
+            lap(Stage::Foundation, &mut timings);
+            let events = self
+                .engine
+                .generate(&ctx, &prior, &foundation)
+                .map_err(SimulationError::from)?;
+            lap(Stage::EventGeneration, &mut timings);
+            let snapshot = self
+                .engine
+                .accumulate(&ctx, &prior, &events)
+                .map_err(SimulationError::from)?;
+            (self.accumulated)(&events, &snapshot)?;
+            let all = self.ledgers == Ledgers::All;
+            let plan_ledger = if all {
+                crate::plan_ledger::build(config, &prior, &events, &snapshot)
+            } else {
+                PlanLedger {
+                    year,
+                    ..PlanLedger::default()
+                }
+            };
+            let balances = if all && config.plan.ledger.balances == BalanceSnapshots::Weekly {
                 crate::balances::build(&prior, &events, &snapshot, &plan_ledger)
             } else {
                 WeeklyBalances {
@@ -333,76 +377,77 @@ pub fn run_years_hooked<E: From<SimulationError>>(
                     ..WeeklyBalances::default()
                 }
             };
-        lap(Stage::StateAccumulation, &mut timings);
-        let mut validation = validate_year(&prior, &foundation, &events, &snapshot, config);
-        if ledgers == Ledgers::All {
-            validation
-                .violations
-                .extend(validate_plan_ledger(config, &snapshot, &plan_ledger));
+            lap(Stage::StateAccumulation, &mut timings);
+            let mut validation = validate_year(&prior, &foundation, &events, &snapshot, config);
+            if all {
+                validation
+                    .violations
+                    .extend(validate_plan_ledger(config, &snapshot, &plan_ledger));
+            }
+            lap(Stage::Validation, &mut timings);
+            if !validation.passed() {
+                return Err(SimulationError::Invariants(validation.violations).into());
+            }
+            let summary = summarize(&prior, &foundation, &events, &snapshot);
+            let (compliance_tests, nhce) = if config.plan.enabled {
+                let (t, n) = crate::nondiscrimination::tests(config, &snapshot, prior.prior_nhce);
+                (t, Some(n))
+            } else {
+                (Vec::new(), None)
+            };
+            lap(Stage::Reporting, &mut timings);
+            let named: Vec<(String, f64)> = timings
+                .iter()
+                .map(|(s, t)| (s.as_str().to_string(), *t))
+                .collect();
+            (self.sink)(
+                &YearOutput {
+                    foundation: &foundation,
+                    events: &events,
+                    snapshot: &snapshot,
+                    plan_ledger: &plan_ledger,
+                    balances: &balances,
+                    compliance_tests: &compliance_tests,
+                    summary: &summary,
+                },
+                &named,
+            )?;
+            lap(Stage::Persistence, &mut timings);
+            tracing::debug!(
+                events = events.len(),
+                active = summary.ending_headcount,
+                "year committed"
+            );
+            report
+                .stages
+                .extend(timings.into_iter().map(|(stage, seconds)| StageTiming {
+                    year: Some(year),
+                    stage,
+                    seconds,
+                }));
+            let growth = if summary.starting_headcount > 0 {
+                summary.ending_headcount as f64 / summary.starting_headcount as f64 - 1.0
+            } else {
+                0.0
+            };
+            (self.progress)(Progress {
+                year,
+                years_done: done + 1,
+                years_total,
+                ending_headcount: summary.ending_headcount,
+            });
+            report.years.push(YearReport {
+                summary,
+                growth,
+                validation_warnings: validation.warnings,
+                cohort_costs: crate::cohort_cost::by_hire_cohort(&snapshot),
+                compliance_tests,
+            });
+            prior = snapshot.next_workforce();
+            prior.prior_nhce = nhce;
         }
-        lap(Stage::Validation, &mut timings);
-        if !validation.passed() {
-            return Err(SimulationError::Invariants(validation.violations).into());
-        }
-        let summary = summarize(&prior, &foundation, &events, &snapshot);
-        let (compliance_tests, nhce) = if config.plan.enabled {
-            let (t, n) = crate::nondiscrimination::tests(config, &snapshot, prior.prior_nhce);
-            (t, Some(n))
-        } else {
-            (Vec::new(), None)
-        };
-        lap(Stage::Reporting, &mut timings);
-        let named: Vec<(String, f64)> = timings
-            .iter()
-            .map(|(s, t)| (s.as_str().to_string(), *t))
-            .collect();
-        sink(
-            &YearOutput {
-                foundation: &foundation,
-                events: &events,
-                snapshot: &snapshot,
-                plan_ledger: &plan_ledger,
-                balances: &balances,
-                compliance_tests: &compliance_tests,
-                summary: &summary,
-            },
-            &named,
-        )?;
-        lap(Stage::Persistence, &mut timings);
-        tracing::debug!(
-            events = events.len(),
-            active = summary.ending_headcount,
-            "year committed"
-        );
-        report
-            .stages
-            .extend(timings.into_iter().map(|(stage, seconds)| StageTiming {
-                year: Some(year),
-                stage,
-                seconds,
-            }));
-        let growth = if summary.starting_headcount > 0 {
-            summary.ending_headcount as f64 / summary.starting_headcount as f64 - 1.0
-        } else {
-            0.0
-        };
-        progress(Progress {
-            year,
-            years_done: done + 1,
-            years_total,
-            ending_headcount: summary.ending_headcount,
-        });
-        report.years.push(YearReport {
-            summary,
-            growth,
-            validation_warnings: validation.warnings,
-            cohort_costs: crate::cohort_cost::by_hire_cohort(&snapshot),
-            compliance_tests,
-        });
-        prior = snapshot.next_workforce();
-        prior.prior_nhce = nhce;
+        Ok(prior)
     }
-    Ok(prior)
 }
 
 /// A report for a new run (no years yet); the caller fills in what it knows beyond this.
@@ -478,89 +523,31 @@ pub struct InMemoryRun {
     pub balances: Vec<WeeklyBalances>,
 }
 
-/// Simulates without a database on the native engine, keeping every year's events and
-/// snapshot (the facade's `simulate_in_memory` runs any engine).
-pub fn simulate_in_memory(
-    config: &ValidConfig,
-    census: &PreparedCensus,
-    options: &RunOptions,
-) -> Result<InMemoryRun, SimulationError> {
-    simulate_in_memory_on(
-        config,
-        census,
-        options,
-        &crate::engine::native::NativeEngine,
-    )
-}
-
-/// [`simulate_in_memory`] on a given engine (`options.engine` should name it: the report
-/// records it).
-pub fn simulate_in_memory_on(
-    config: &ValidConfig,
-    census: &PreparedCensus,
-    options: &RunOptions,
-    engine: &dyn Engine,
-) -> Result<InMemoryRun, SimulationError> {
-    let mut years = Vec::new();
-    let mut plan_ledgers = Vec::new();
-    let mut balances = Vec::new();
-    let report = simulate_each_year::<SimulationError>(
-        config,
-        census,
-        options,
-        engine,
-        &mut |_, _| Ok(()),
-        &mut |y| {
-            years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
-            plan_ledgers.push(y.plan_ledger.clone());
-            balances.push(y.balances.clone());
-            Ok(())
-        },
-    )?;
-    Ok(InMemoryRun {
-        report,
-        years,
-        plan_ledgers,
-        balances,
-    })
-}
-
-/// Simulates without a database on `engine`, handing each year's events and snapshot to
-/// `accumulated` as soon as they are built ([`AccumulatedHook`]) and each completed year to
-/// `keep` as soon as its loop step ends (the caller keeps what it wants of it: [`simulate_in_memory_on`]
-/// clones every table; an embedding can hand the year to another thread while the next one
-/// is simulated). Returns the run report, every year's summary and compliance tests in it.
-pub fn simulate_each_year<E: From<SimulationError> + Send>(
-    config: &ValidConfig,
-    census: &PreparedCensus,
-    options: &RunOptions,
-    engine: &dyn Engine,
-    accumulated: &mut AccumulatedHook<'_, E>,
-    keep: &mut (dyn FnMut(&YearOutput<'_>) -> Result<(), E> + Send),
-) -> Result<RunReport, E> {
-    let started = Instant::now();
-    let mut report = new_report(
-        config,
-        options,
-        &census.source,
-        census.staged.rows.len() as u64,
-        census.staged.baseline.len() as u64,
-        None,
-    );
-    let mut sink = |y: &YearOutput<'_>, _: &[(String, f64)]| -> Result<(), E> { keep(y) };
-    with_pool(options.threads, || {
-        run_years_hooked(
-            config,
-            engine,
-            census.staged.baseline.clone(),
-            config.years(),
-            &mut report,
-            accumulated,
-            &mut sink,
-            &mut |_| {},
-            Ledgers::All,
-        )
-    })??;
-    report.total_seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+impl InMemoryRun {
+    /// Simulates without a database on `engine` (`options.engine` should name it: the report
+    /// records it), keeping every year's events, snapshot and ledgers.
+    pub fn simulate(
+        config: &ValidConfig,
+        census: &PreparedCensus,
+        options: &RunOptions,
+        engine: &dyn Engine,
+    ) -> Result<InMemoryRun, SimulationError> {
+        let mut years = Vec::new();
+        let mut plan_ledgers = Vec::new();
+        let mut balances = Vec::new();
+        let report = YearLoop::<SimulationError>::new(config, engine)
+            .on_year(|y, _| {
+                years.push((y.foundation.clone(), y.events.clone(), y.snapshot.clone()));
+                plan_ledgers.push(y.plan_ledger.clone());
+                balances.push(y.balances.clone());
+                Ok(())
+            })
+            .run_census(census, options)?;
+        Ok(InMemoryRun {
+            report,
+            years,
+            plan_ledgers,
+            balances,
+        })
+    }
 }

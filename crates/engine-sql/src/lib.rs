@@ -1319,28 +1319,20 @@ mod tests {
     /// Three years with `sql` beside the native engine, each step compared.
     fn run_against_native(sql: &SqlEngine, employees: usize) {
         use workforce_sim_core::engine::native::NativeEngine;
-        use workforce_sim_core::rules::parameters::YearParameters;
-        use workforce_sim_core::year::{band_tables, prepare_census, CensusInput};
+        use workforce_sim_core::year::{band_tables, CensusInput, PreparedCensus};
         let mut config = workforce_sim_core::Config::default();
         config.simulation.end_year = config.simulation.start_year + 2;
         let config = config.validate().unwrap();
-        let census = prepare_census(
+        let census = PreparedCensus::prepare(
             &config,
-            &CensusInput::Synthetic(workforce_sim_core::GeneratorParams::new(
-                employees, 2024, 17,
-            )),
+            &CensusInput::synthetic(&config, employees, 17),
+            None,
         )
         .unwrap();
         let (age_bands, tenure_bands) = band_tables(&config);
         let mut prior = census.staged.baseline.clone();
         for year in config.years() {
-            let ctx = YearContext {
-                config: &config,
-                year,
-                params: YearParameters::new(&config, year),
-                age_bands: &age_bands,
-                tenure_bands: &tenure_bands,
-            };
+            let ctx = YearContext::new(&config, year, &age_bands, &tenure_bands);
             let f = NativeEngine.foundation(&ctx, &prior).unwrap();
             assert_eq!(
                 sql.foundation(&ctx, &prior).unwrap(),

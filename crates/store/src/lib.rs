@@ -15,10 +15,12 @@ mod exec;
 pub mod history;
 pub mod parquet;
 pub mod parquet_out;
+pub mod pipeline;
 pub mod place;
 mod raw;
 mod resume;
 mod schema;
+pub mod sink;
 pub mod typed_export;
 
 /// The Arrow crate the encoders build with (DuckDB's), for embeddings that take the
@@ -30,6 +32,7 @@ pub use parquet::DuckdbParquet;
 pub use parquet_out::ParquetOut;
 pub use resume::{stored_run, ResumePoint, StoredRun};
 pub use schema::TABLES;
+pub use sink::{Format, RunSink, SinkOptions};
 pub use typed_export::write_typed_events;
 
 use duckdb::arrow::record_batch::RecordBatch;
@@ -112,26 +115,26 @@ pub struct YearTables<'a> {
 /// A DuckDB database file opened for a run.
 pub struct Store {
     exec: Executor,
-}
-
-/// Where the writer thread puts each encoded year: a DuckDB file ([`Store`]) or a Parquet
-/// directory ([`ParquetOut`]). One call per year, each committed whole or not at all.
-pub trait YearWriter: Send {
-    fn write(&mut self, y: &EncodedYear) -> Result<(), StoreError>;
-}
-
-impl YearWriter for Store {
-    fn write(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
-        self.write_encoded(y)
-    }
+    /// Opened with DuckDB's statement log on ([`Store::open_audited`]).
+    audited: bool,
+    /// Every year's stages also to their own tables ([`sink::SinkOptions`]).
+    materialize: bool,
 }
 
 impl Store {
+    fn over(exec: Executor) -> Store {
+        Store {
+            exec,
+            audited: false,
+            materialize: false,
+        }
+    }
+
     /// Opens (or creates) a database file.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let exec = Executor::open(path)?;
         settings(&exec)?;
-        Ok(Store { exec })
+        Ok(Store::over(exec))
     }
 
     /// Opens a database file with DuckDB's own query log on (see [`Store::audited_statements`]).
@@ -139,7 +142,10 @@ impl Store {
         let exec = Executor::open(path)?;
         exec.enable_audit()?;
         settings(&exec)?;
-        Ok(Store { exec })
+        Ok(Store {
+            audited: true,
+            ..Store::over(exec)
+        })
     }
 
     /// The number of statements DuckDB itself logged on a store opened with
@@ -151,9 +157,7 @@ impl Store {
 
     /// An in-memory database (tests, benches).
     pub fn in_memory() -> Result<Store, StoreError> {
-        Ok(Store {
-            exec: Executor::in_memory()?,
-        })
+        Ok(Store::over(Executor::in_memory()?))
     }
 
     pub fn path(&self) -> &Path {
@@ -190,7 +194,7 @@ impl Store {
             "write run metadata",
             [metadata_insert(meta, census.len()).as_str()],
         )?;
-        let census_year = workforce_sim_core::date::year_of(meta.config.census_plan_year().1);
+        let census_year = meta.config.census_year();
         x.insert(
             "write census",
             "employees",

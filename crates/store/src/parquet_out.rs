@@ -15,7 +15,7 @@
 //! `results.duckdb` (`run_metadata.last_committed_year`). The views show committed years
 //! only, and a resume removes the partitions of any year after the last committed one.
 
-use crate::{EncodedYear, RunHeader, Store, StoreError, YearWriter};
+use crate::{EncodedYear, RunHeader, Store, StoreError};
 use duckdb::arrow::record_batch::RecordBatch;
 use std::path::{Path, PathBuf};
 use workforce_sim_core::census::staging::StagedRow;
@@ -100,7 +100,7 @@ impl ParquetOut {
             config: meta.config.clone(),
             views: false,
         };
-        let census_year = workforce_sim_core::date::year_of(meta.config.census_plan_year().1);
+        let census_year = meta.config.census_year();
         let batch = crate::encode::census_batch(census, census_year)?;
         let staging = out.staging(census_year);
         stage("employees", &batch, &staging)?;
@@ -136,7 +136,7 @@ impl ParquetOut {
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io(&staging, "cannot remove"))?;
         }
-        let census_year = workforce_sim_core::date::year_of(point.config.census_plan_year().1);
+        let census_year = point.config.census_year();
         let last = point.last_committed_year.unwrap_or(census_year);
         for (table, _) in PARTITIONED {
             let root = dir.join(table);
@@ -241,10 +241,10 @@ fn stage(table: &str, batch: &RecordBatch, staging: &Path) -> Result<(), StoreEr
     Ok(())
 }
 
-impl YearWriter for ParquetOut {
+impl ParquetOut {
     /// Stages the year's files, renames them into their partitions, then commits the year
     /// in `results.duckdb`.
-    fn write(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+    pub fn write_year(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
         let staging = self.staging(y.year);
         let t0 = std::time::Instant::now();
         let files = [

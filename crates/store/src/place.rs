@@ -2,22 +2,13 @@
 //! (`PATH.partial`) and renamed over `PATH` only when whole, so the last good result stays
 //! readable until then. A directory is replaced in three steps (the old one aside as
 //! `PATH.replaced`, the new one in, the old one removed); a crash between them is undone by
-//! [`restore_replaced`].
+//! [`restore_replaced`]. Files are written whole by the core's `place::write_whole`,
+//! re-exported here.
 
 use crate::StoreError;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// `path` with `suffix` appended to its last component (`a.duckdb` + `.wal`).
-pub fn beside(path: &Path, suffix: &str) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(suffix);
-    PathBuf::from(p)
-}
-
-/// `PATH.partial`: where an output is written until it completes.
-pub fn partial_path(path: &Path) -> PathBuf {
-    beside(path, ".partial")
-}
+pub use workforce_sim_core::place::{beside, partial_path, write_whole};
 
 fn failed(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
     let (path, what) = (path.to_path_buf(), what.to_string());

@@ -20,9 +20,7 @@ pub fn write_typed_events(db: &Path, out: &mut dyn std::io::Write) -> Result<u64
     if !db.exists() {
         return Err(state("no such database file".into()));
     }
-    let store = Store {
-        exec: Executor::open_read_only(db)?,
-    };
+    let store = Store::over(Executor::open_read_only(db)?);
     let point = store.resume_point()?;
     let config = &point.config;
     let x = &store.exec;

@@ -567,21 +567,18 @@ pub fn write_census(
         message,
     };
     let format = CensusFormat::from_path(path)?;
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-    ));
-    let result = match format {
-        CensusFormat::Csv => write_csv(&tmp, records).map_err(|e| io(e.to_string())),
-        CensusFormat::Parquet => no_parquet(path, parquet)?.write(&tmp, records).map_err(io),
+    let parquet = match format {
+        CensusFormat::Csv => None,
+        CensusFormat::Parquet => Some(no_parquet(path, parquet)?),
     };
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| io(e.to_string())),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    crate::place::write_whole(
+        path,
+        |partial| match parquet {
+            None => write_csv(partial, records).map_err(|e| io(e.to_string())),
+            Some(p) => p.write(partial, records).map_err(io),
+        },
+        |e| io(e.to_string()),
+    )
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

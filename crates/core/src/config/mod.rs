@@ -807,6 +807,12 @@ impl ValidConfig {
         self.census_plan_year
     }
 
+    /// The census year: the calendar year the census plan year ends in (a synthetic census
+    /// hires up to its Dec 31).
+    pub fn census_year(&self) -> i32 {
+        date::year_of(self.census_plan_year.1)
+    }
+
     /// The IRS limits of `year`: the exact row, else the nearest year in the table (e.g. for
     /// the HCE look-back to the census year). Validation requires a row for every simulated
     /// year, so the table is never empty here.

@@ -81,6 +81,25 @@ pub struct YearContext<'a> {
     pub tenure_bands: &'a BandTable,
 }
 
+impl<'a> YearContext<'a> {
+    /// The context of `year`: its parameters resolved from `config`, the band tables the
+    /// run built once ([`crate::year::band_tables`]).
+    pub fn new(
+        config: &'a ValidConfig,
+        year: i32,
+        age_bands: &'a BandTable,
+        tenure_bands: &'a BandTable,
+    ) -> Self {
+        YearContext {
+            config,
+            year,
+            params: YearParameters::new(config, year),
+            age_bands,
+            tenure_bands,
+        }
+    }
+}
+
 /// An event-generation engine.
 pub trait Engine: Send + Sync {
     fn kind(&self) -> EngineKind;

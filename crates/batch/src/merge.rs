@@ -1,0 +1,177 @@
+//! Merging a sharded batch: the databases of every shard of one `--shard I/N` split into
+//! the database the unsharded batch writes, with its runs kept in full copied beside it.
+
+use crate::attribution::Design;
+use crate::config::{attribution_plan, seed_list, threshold_list, BatchFile};
+use crate::runner::{job_list, RunSummary};
+use crate::write::{charts_dir, detail_dir, refuse_existing, write, BatchReport, BatchWrite};
+use crate::BatchError;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use workforce_sim_store::batch_out::{read_batch, BatchRunRow};
+use workforce_sim_store::place::{partial_path, replace_dir};
+use workforce_sim_store::Format;
+
+/// Merges the shard databases of one batch (every shard of a `--shard I/N` split, each
+/// once) into `db`: the database the unsharded batch writes, with the same runs in the same
+/// order and the same bands and threshold probabilities, and the runs the shards kept in
+/// full (each in its `PART.runs/`, so shards may be moved before the merge) copied into
+/// `DB.runs/` (so they may be removed after it).
+pub fn merge_batches(
+    parts: &[PathBuf],
+    db: &Path,
+    overwrite: bool,
+) -> Result<BatchReport, BatchError> {
+    let started = Instant::now();
+    refuse_existing(db, overwrite)?;
+    refuse_existing(&charts_dir(db), overwrite)?;
+    let bad = |m: String| BatchError::Output(format!("cannot merge: {m}"));
+    if parts.is_empty() {
+        return Err(bad("no shard databases given".into()));
+    }
+    let read: Vec<_> = parts
+        .iter()
+        .map(|p| read_batch(p).map(|b| (p, b)))
+        .collect::<Result<_, _>>()?;
+    let json = &read[0].1.batch_json;
+    let mut shards = Vec::new();
+    for (p, part) in &read {
+        if &part.batch_json != json {
+            return Err(bad(format!(
+                "{} is a shard of another batch than {}",
+                p.display(),
+                parts[0].display()
+            )));
+        }
+        let Some(s) = part.shard else {
+            return Err(bad(format!(
+                "{} is a whole batch, not a shard",
+                p.display()
+            )));
+        };
+        shards.push(s);
+    }
+    let count = shards[0].1;
+    let mut indices: Vec<u32> = shards.iter().map(|s| s.0).collect();
+    indices.sort_unstable();
+    if shards.iter().any(|s| s.1 != count) || indices != (1..=count).collect::<Vec<_>>() {
+        return Err(bad(format!(
+            "the shards given are {:?} of {count}: every shard 1..{count} must be given once",
+            indices
+        )));
+    }
+    let file: BatchFile = serde_json::from_str(json)
+        .map_err(|e| bad(format!("the stored batch file does not read back: {e}")))?;
+    let seeds = seed_list(&file.batch.seeds).map_err(bad)?;
+    let wanted = threshold_list(&file.thresholds).map_err(bad)?;
+    let plan = attribution_plan(&file, &seeds).map_err(bad)?;
+    let scenarios: Vec<(String, String)> = file
+        .scenarios
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone()))
+        .collect();
+    let mut by_run: HashMap<(String, u64, String), (BatchRunRow, Vec<_>)> = HashMap::new();
+    for (p, part) in read {
+        for mut r in part.runs {
+            // A shard keeps its runs in full in `PART.runs/`: read them from there, wherever
+            // the shard was written (another machine, another directory) before the merge.
+            r.detail = r.detail.map(|d| match Path::new(&d).file_name() {
+                Some(name) => detail_dir(p).join(name).display().to_string(),
+                None => d,
+            });
+            let key = (r.scenario_id.clone(), r.seed, r.design.clone());
+            by_run.insert(key, (r, Vec::new()));
+        }
+        let ensemble = part
+            .years
+            .into_iter()
+            .map(|(id, seed, y)| (id, seed, Design::Ensemble.name().to_string(), y));
+        for (id, seed, design, y) in ensemble.chain(part.attribution_years) {
+            if let Some(run) = by_run.get_mut(&(id, seed, design)) {
+                run.1.push(y);
+            }
+        }
+    }
+    let mut runs = Vec::new();
+    let mut fingerprints = Vec::new();
+    let mut details = Vec::new();
+    for job in job_list(scenarios.len(), &seeds, plan.as_ref()) {
+        let (id, design) = (&scenarios[job.scenario].0, job.design.name());
+        let (row, mut years) = by_run
+            .remove(&(id.clone(), job.seed, design.to_string()))
+            .ok_or_else(|| {
+                bad(format!(
+                    "the {design} run of scenario {id}, seed {}, is in no shard",
+                    job.seed
+                ))
+            })?;
+        years.sort_by_key(|y| y.year);
+        fingerprints.push(row.config_fingerprint);
+        details.push(row.detail.map(PathBuf::from));
+        runs.push(RunSummary {
+            scenario: job.scenario,
+            seed: job.seed,
+            design: job.design,
+            years,
+            seconds: row.seconds,
+        });
+    }
+    let details = collect_details(&details, db, overwrite)?;
+    let report = write(BatchWrite {
+        file: &file,
+        scenarios: &scenarios,
+        runs,
+        fingerprints: &fingerprints,
+        details: &details,
+        wanted: &wanted,
+        plan: plan.as_ref(),
+        shard: None,
+        db,
+        overwrite,
+        format: Format::Duckdb,
+        started,
+    })?;
+    if details.iter().any(Option::is_some) {
+        replace_dir(&partial_path(&detail_dir(db)), &detail_dir(db))?;
+    }
+    Ok(report)
+}
+
+/// Copies the runs the shards kept in full into `DB.runs.partial/` (put in place as
+/// `DB.runs` after the merged database), so that the merged batch names them where the
+/// unsharded batch does (`DB.runs/SCENARIO-seedK.duckdb`) and holds them whatever becomes of
+/// the shards. Returns each job's new path, if kept.
+fn collect_details(
+    kept: &[Option<PathBuf>],
+    db: &Path,
+    overwrite: bool,
+) -> Result<Vec<Option<String>>, BatchError> {
+    if kept.iter().all(Option::is_none) {
+        return Ok(vec![None; kept.len()]);
+    }
+    refuse_existing(&detail_dir(db), overwrite)?;
+    let (final_dir, dir) = (detail_dir(db), partial_path(&detail_dir(db)));
+    let io = |what: &'static str, p: &Path| {
+        let p = p.display().to_string();
+        move |e: std::io::Error| BatchError::Output(format!("{what} {p}: {e}"))
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(io("cannot remove", &dir))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
+    kept.iter()
+        .map(|k| {
+            let Some(from) = k else { return Ok(None) };
+            let name = from.file_name().ok_or_else(|| {
+                BatchError::Output(format!(
+                    "cannot merge: a shard names {} as a run kept in full",
+                    from.display()
+                ))
+            })?;
+            std::fs::copy(from, dir.join(name))
+                .map_err(io("cannot copy the run kept in full", from))?;
+            Ok(Some(final_dir.join(name).display().to_string()))
+        })
+        .collect()
+}

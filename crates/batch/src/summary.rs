@@ -1,0 +1,16 @@
+//! What a batch keeps of each run: its per-year summaries. A leaf module, read by the
+//! statistics (ensembles, attribution, comparison) and written by the runner.
+
+use crate::design::Design;
+use workforce_sim_core::report::YearSummary;
+
+/// What a run keeps: its per-year summaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub scenario: usize,
+    pub seed: u64,
+    pub design: Design,
+    pub years: Vec<YearSummary>,
+    /// Wall time of the run (census and years).
+    pub seconds: f64,
+}

@@ -1,0 +1,282 @@
+//! The command line's arguments (clap derive): one type per command, each flag documented
+//! where a user reads it (`--help`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use workforce_sim::{EngineKind, Format};
+
+/// `--format` values.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// One DuckDB file (--db).
+    Duckdb,
+    /// Hive-partitioned Parquet files and a results.duckdb of views (--out DIR).
+    Parquet,
+}
+
+/// `--balances` values (`plan.ledger.balances`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BalancesArg {
+    /// No balance table (year-end balances are in the snapshot).
+    None,
+    /// Each participant's balances by source on every Friday: the weekly_balances table.
+    Weekly,
+}
+
+/// `--engine` values (the library's [`EngineKind`], which knows nothing of clap).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Native,
+    Polars,
+    Sql,
+}
+
+impl From<EngineArg> for EngineKind {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Native => EngineKind::Native,
+            EngineArg::Polars => EngineKind::Polars,
+            EngineArg::Sql => EngineKind::Sql,
+        }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "workforce-sim",
+    version,
+    about = "Simulate a workforce and its 401(k) plan year by year into an embedded DuckDB file"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a multi-year simulation (default: 5,000 synthetic employees, 2025-2029, seed 42).
+    Simulate(SimulateArgs),
+    /// Run a batch file: every scenario with every seed, in parallel; per-year summaries,
+    /// ensemble bands and threshold probabilities into a DuckDB file. `batch merge` combines
+    /// the databases of `--shard I/N` runs.
+    Batch(BatchArgs),
+    /// Compare two scenarios of a batch (paired by seed, with the interval of the
+    /// differences), or two single-run databases: alternative minus base, per year and metric.
+    Compare(CompareArgs),
+    /// Census files: generate a synthetic census.
+    #[command(subcommand)]
+    Census(CensusCommand),
+    /// Schemas of the outputs: `schema events` prints the JSON Schema of a typed event
+    /// (docs/rules.md 4.3).
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Check a JSON Lines file of typed events: one error per bad line (line, field, rule),
+    /// exit 1 if any line is bad.
+    Validate(ValidateArgs),
+    /// Every event of a run, the workforce ledger and the plan's money ledger, as typed
+    /// events (JSON Lines, one per event; the JSON Schema is `schema events`).
+    Events(EventsArgs),
+    /// One employee's events and yearly state across a run, from a results database.
+    History(HistoryArgs),
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Size of the synthetic census (default 5,000; not with --census). With --resume it
+    /// must be the run's.
+    #[arg(long, conflicts_with = "census")]
+    pub employees: Option<usize>,
+    /// Census file to import (.csv or .parquet) instead of a synthetic one.
+    #[arg(long)]
+    pub census: Option<PathBuf>,
+    /// First simulated year (overrides the config file).
+    #[arg(long)]
+    pub start_year: Option<i32>,
+    /// Last simulated year, inclusive (overrides the config file).
+    #[arg(long)]
+    pub end_year: Option<i32>,
+    /// Random seed (overrides the config file).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also write each participant's balances by source on every Friday (the
+    /// weekly_balances table; overrides plan.ledger.balances).
+    #[arg(long, value_enum)]
+    pub balances: Option<BalancesArg>,
+    /// TOML configuration; every key optional, unknown keys rejected.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// DuckDB database file for the results (--format duckdb).
+    #[arg(long, default_value = "simulation.duckdb")]
+    pub db: PathBuf,
+    /// How the results are stored: one DuckDB file, or Parquet files for other engines.
+    #[arg(long, value_enum, default_value = "duckdb")]
+    pub format: FormatArg,
+    /// Output directory of --format parquet: events/simulation_year=2025/part-0.parquet,
+    /// ..., and results.duckdb with views over them.
+    #[arg(long, required_if_eq("format", "parquet"))]
+    pub out: Option<PathBuf>,
+    /// Worker threads (0 = one per core); results are identical for any value.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Continue an interrupted run from its last committed year (the unfinished DB.partial
+    /// of a new run, or DB itself). --census, --employees, --seed and --config must then
+    /// be the run's own, or are an error.
+    #[arg(long, conflicts_with = "overwrite")]
+    pub resume: bool,
+    /// Replace an existing run of another census or configuration (without it, that is an
+    /// error that says what is there). The old run stays until the new one completes.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Print the run report as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Event generation engine: native Rust (the fast path), Polars lazy expressions or DuckDB
+    /// SQL. Every engine gives byte-identical results.
+    #[arg(long, value_enum, default_value = "native")]
+    pub engine: EngineArg,
+    /// Also write every stage's output to its own table in its own transaction (the naive
+    /// orchestration, for comparing overheads; results are identical).
+    #[arg(long)]
+    pub materialize_stages: bool,
+    /// Have DuckDB log every statement it runs and print that count beside the store's own
+    /// (a check that every statement goes through the store's counted executor).
+    #[arg(long)]
+    pub audit_sql: bool,
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub merge: Option<BatchCommand>,
+    /// The batch file (TOML; see examples/batch.toml).
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    /// DuckDB file for the batch's results.
+    #[arg(long, default_value = "batch.duckdb")]
+    pub db: PathBuf,
+    /// Worker threads (0 = one per core); each run uses one.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Run only shard INDEX of COUNT (e.g. 2/4) into its own database, for `batch merge`.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// How the results are stored: one DuckDB file (--db), or Parquet (--out DIR).
+    #[arg(long, value_enum, default_value = "duckdb")]
+    pub format: FormatArg,
+    /// Output directory of --format parquet: batch_year_summary/scenario_id=S/seed=K/...,
+    /// and batch.duckdb with views over the files.
+    #[arg(long, required_if_eq("format", "parquet"))]
+    pub out: Option<PathBuf>,
+    /// Replace an existing database file.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Print the bands and thresholds as JSON on stdout instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum BatchCommand {
+    /// Merge the databases of every shard of one batch into the database the unsharded
+    /// batch writes.
+    Merge(MergeArgs),
+}
+
+#[derive(Subcommand)]
+pub enum SchemaCommand {
+    /// The JSON Schema of one typed event: the envelope and every payload type.
+    Events,
+}
+
+#[derive(Subcommand)]
+pub enum CensusCommand {
+    /// Write a deterministic synthetic census (CSV or Parquet by extension).
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// A batch database, with BASE and ALTERNATIVE scenario ids.
+    #[arg(long, conflicts_with = "runs")]
+    pub db: Option<PathBuf>,
+    /// Two single-run databases instead: base, then alternative.
+    #[arg(long, num_args = 2, value_names = ["BASE_DB", "ALTERNATIVE_DB"])]
+    pub runs: Option<Vec<PathBuf>>,
+    /// With --db: the base and the alternative scenario ids.
+    pub scenarios: Vec<String>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// The file, one typed event per line (`workforce-sim events` writes one).
+    pub file: PathBuf,
+}
+
+#[derive(Args)]
+pub struct EventsArgs {
+    /// The results database (a DuckDB file, or a Parquet output's results.duckdb).
+    #[arg(long, default_value = "simulation.duckdb")]
+    pub db: PathBuf,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// The employee id (e.g. EMP_000042 or NH_2026_000007).
+    pub employee_id: String,
+    /// DuckDB results database.
+    #[arg(long, default_value = "simulation.duckdb")]
+    pub db: PathBuf,
+    /// Print as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The shard databases (every shard 1..N once).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// The merged database.
+    #[arg(long, default_value = "batch.duckdb")]
+    pub db: PathBuf,
+    /// Replace an existing database file.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 5_000)]
+    pub employees: usize,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Census year (hires up to its Dec 31).
+    #[arg(long, default_value_t = 2024)]
+    pub base_year: i32,
+    /// Replicate the census K times with ±2% pay jitter (ids `{id}_C{k}`).
+    #[arg(long, default_value_t = 1)]
+    pub replicate: usize,
+}
+
+impl FormatArg {
+    /// The output of `--format` with `--db` or `--out`: a DuckDB file, or a Parquet directory.
+    pub fn target(self, db: &Path, out: Option<&Path>) -> anyhow::Result<(PathBuf, Format)> {
+        match (self, out) {
+            (FormatArg::Parquet, Some(dir)) => Ok((dir.to_path_buf(), Format::Parquet)),
+            (FormatArg::Duckdb, None) => Ok((db.to_path_buf(), Format::Duckdb)),
+            (FormatArg::Duckdb, Some(_)) => {
+                anyhow::bail!("--out is the directory of --format parquet; a DuckDB file is --db")
+            }
+            (FormatArg::Parquet, None) => anyhow::bail!("--format parquet needs --out DIR"),
+        }
+    }
+}
