@@ -119,7 +119,7 @@ fn load_config(args: &SimulateArgs) -> Result<Option<ValidConfig>> {
 fn stored_config(output: &Output) -> Option<ValidConfig> {
     let mut target = resume_target(&output.path);
     if output.format == Format::Parquet {
-        target = target.join(workforce_sim::store::parquet_out::RESULTS_DB);
+        target = target.join(workforce_sim::store::parquet_output::RESULTS_DB);
     }
     if !target.exists() {
         return None;

@@ -9,7 +9,7 @@ use crate::BatchError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use workforce_sim_store::batch_out::{read_batch, BatchRunRow};
+use workforce_sim_store::batch_output::{read_batch, BatchRunRow};
 use workforce_sim_store::place::{partial_path, replace_dir};
 use workforce_sim_store::Format;
 

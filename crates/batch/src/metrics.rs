@@ -72,7 +72,7 @@ impl Metric {
     /// unsharded one. Terminations are experienced plus new-hire terminations; headcount is
     /// the year-end active headcount.
     pub fn value(self, s: &YearSummary) -> f64 {
-        let money = workforce_sim_store::batch_out::stored_money;
+        let money = workforce_sim_store::batch_output::stored_money;
         match self {
             Metric::Headcount => s.ending_headcount as f64,
             Metric::Hires => s.hires as f64,
@@ -85,7 +85,7 @@ impl Metric {
             Metric::EmployeeDeferrals => money(s.employee_contributions),
             Metric::EmployerMatch => money(s.employer_match),
             Metric::EmployerCore => money(s.employer_core),
-            Metric::EmployerCost => workforce_sim_store::batch_out::stored_cost(s),
+            Metric::EmployerCost => workforce_sim_store::batch_output::stored_cost(s),
             Metric::Forfeitures => money(s.forfeitures),
             Metric::HceCount => s.hce_count as f64,
         }

@@ -8,7 +8,7 @@ use crate::runner::RunSummary;
 use crate::BatchError;
 use std::collections::HashMap;
 use std::path::Path;
-use workforce_sim_store::batch_out::{read_batch, read_run_summaries};
+use workforce_sim_store::batch_output::{read_batch, read_run_summaries};
 
 /// Compares two scenarios of a batch database: alternative − base per year and metric,
 /// paired by seed, with the interval of the per-seed differences.

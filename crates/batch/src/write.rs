@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use workforce_sim_core::engine::native::NativeEngine;
 use workforce_sim_core::year::{CensusInput, RunOptions};
-use workforce_sim_store::batch_out::{
+use workforce_sim_store::batch_output::{
     write_batch, write_batch_parquet, BandRow, BatchRunRow, BatchTables, BatchYearRow, ShareRow,
     ThresholdRow,
 };

@@ -14,7 +14,7 @@
 //! The identity columns (ids, birth dates, scheduled hours, eligibility dates) are carried
 //! from P(N) or the hire records unchanged; plan state (5.2-5.4) is the shared accumulator.
 
-use super::{div_exact, greatest, round2};
+use crate::expr::{div_exact, greatest, round2};
 use ::polars::prelude::*;
 use workforce_sim_core::date;
 use workforce_sim_core::engine::{EngineError, YearContext};
@@ -40,7 +40,7 @@ pub fn accumulate(
     events: &YearEvents,
 ) -> Result<Snapshot, EngineError> {
     let mut snapshot = workforce_snapshot(prior, events)
-        .map_err(|e| super::engine_error(events.year, "workforce state accumulation", e))?;
+        .map_err(|e| crate::engine_error(events.year, "workforce state accumulation", e))?;
     workforce_sim_core::state::accumulate_plan(ctx.config, prior, events, &mut snapshot);
     Ok(snapshot)
 }

@@ -8,13 +8,20 @@
 //! Every statement runs through one executor ([`exec`]) that counts what it actually runs;
 //! the connection is never handed out, so the counts in a run's report are measured, and a
 //! test holds the number of statements per year constant in the headcount.
+//!
+//! Where things are: [`pipeline`] the store-backed run (writer thread, new run, resume) over
+//! [`sink`] (the two outputs behind one trait); [`parquet_output`] the Parquet directory
+//! output; `encode` one encoder per table; `schema` the tables and views; `resume` reading a
+//! run back; [`history`] one employee across a run; [`typed_export`] typed events out;
+//! [`batch_output`] a batch's database; [`census_parquet`] census files in Parquet; [`place`]
+//! writing beside and putting in place.
 
-pub mod batch_out;
+pub mod batch_output;
+pub mod census_parquet;
 mod encode;
 mod exec;
 pub mod history;
-pub mod parquet;
-pub mod parquet_out;
+pub mod parquet_output;
 pub mod pipeline;
 pub mod place;
 mod raw;
@@ -23,13 +30,13 @@ mod schema;
 pub mod sink;
 pub mod typed_export;
 
+pub use census_parquet::DuckdbParquet;
 /// The Arrow crate the encoders build with (DuckDB's), for embeddings that take the
 /// record batches.
 pub use duckdb::arrow;
 pub use exec::set_database_threads;
 pub use history::{participant_history, ParticipantHistory};
-pub use parquet::DuckdbParquet;
-pub use parquet_out::ParquetOut;
+pub use parquet_output::ParquetOut;
 pub use resume::{stored_run, ResumePoint, StoredRun};
 pub use schema::TABLES;
 pub use sink::{Format, RunSink, SinkOptions};
@@ -262,7 +269,7 @@ impl Store {
             |r| r.get::<_, String>(0),
         )?;
         let mut sql = Vec::new();
-        for (table, stored) in parquet_out::PARTITIONED {
+        for (table, stored) in parquet_output::PARTITIONED {
             let has_files = std::fs::read_dir(dir.join(table))
                 .map(|mut d| d.next().is_some())
                 .unwrap_or(false);

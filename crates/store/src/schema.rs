@@ -7,7 +7,7 @@
 //! views `events`, `workforce_snapshot` and `census` put back every column of the wide
 //! tables in their old order and types (bands computed from the run's own band table), so
 //! every query written against them works unchanged. The same views serve the Parquet
-//! output ([`crate::parquet_out`]), over views of its files instead of tables.
+//! output ([`crate::parquet_output`]), over views of its files instead of tables.
 
 use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::events::{EventCategory, EventType};

@@ -4,7 +4,7 @@
 //! being written, one year per call, each committed whole or not at all. The run pipeline
 //! ([`crate::pipeline`]) is written once against these.
 
-use crate::parquet_out::{make_views, RESULTS_DB};
+use crate::parquet_output::{make_views, RESULTS_DB};
 use crate::place::{beside, replace_dir};
 use crate::{EncodedYear, ParquetOut, RunHeader, Store, StoreError};
 use std::path::{Path, PathBuf};

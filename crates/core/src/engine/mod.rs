@@ -71,6 +71,10 @@ impl std::str::FromStr for EngineKind {
     }
 }
 
+/// "Stays all year": the upper bound a member's termination date takes in an engine's
+/// comparisons when there is none (the ledger and the tables carry none, or NULL).
+pub const NO_TERMINATION: crate::date::Day = crate::date::Day::MAX;
+
 /// Everything the year's rules read, resolved once per year (the FOUNDATION stage).
 #[derive(Debug, Clone)]
 pub struct YearContext<'a> {

@@ -64,7 +64,7 @@ pub fn simulate_to(
             return Err(RunError::Exists(format!(
                 "{} exists and is not a Parquet output of workforce-sim (no {}); pass --overwrite to replace it, or --out to write elsewhere",
                 root.display(),
-                crate::parquet_out::RESULTS_DB
+                crate::parquet_output::RESULTS_DB
             )));
         }
     }

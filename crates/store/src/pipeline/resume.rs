@@ -59,7 +59,7 @@ pub fn resume_output(
     if target == partial {
         format.publish(&partial, root)?;
     } else if format == Format::Parquet {
-        crate::parquet_out::make_views(root)?;
+        crate::parquet_output::make_views(root)?;
     }
     report.total_seconds = started.elapsed().as_secs_f64();
     Ok(report)
