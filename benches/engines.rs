@@ -1,4 +1,4 @@
-//! The three event-generation engines side by side (issue 5): native Rust, Polars lazy
+//! The three event-generation engines side by side: native Rust, Polars lazy
 //! expressions and DuckDB SQL, each running the whole in-memory simulation (decisions by the
 //! engine, then the shared ledger publication and accumulators) on the same scenarios, in one
 //! group with employee-year throughput. An untimed run per engine first checks that its

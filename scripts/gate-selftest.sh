@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proof that the gates fire (issue 16): on copies of HEAD in git worktrees,
+# Proof that the gates fire: on copies of HEAD in git worktrees,
 #   1. an unchanged head passes the same-job comparison (scripts/bench-compare.sh HEAD);
 #   2. a deliberate ~5% slowdown of one phase (one extra keyed hash for every fourth employee
 #      in the experienced-terminations selection, results unchanged) fails it, the table

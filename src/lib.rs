@@ -79,6 +79,21 @@ pub enum Error {
     EngineNotBuilt(EngineKind),
 }
 
+impl Error {
+    /// Whether the run or batch stopped because its output is already there (a run of
+    /// another census or configuration, another file, an existing batch database): the
+    /// failure an overwrite (or another output path) resolves. The command line and the
+    /// Python package say so in their own words.
+    pub fn is_output_exists(&self) -> bool {
+        match self {
+            Error::Exists(_) => true,
+            Error::Store(e) => e.is_output_exists(),
+            Error::Batch(e) => e.is_output_exists(),
+            _ => false,
+        }
+    }
+}
+
 impl From<workforce_sim_batch::BatchError> for Error {
     fn from(e: workforce_sim_batch::BatchError) -> Self {
         Error::Batch(Box::new(e))

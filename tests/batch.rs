@@ -145,7 +145,22 @@ fn the_batch_database_holds_every_run_year_and_band() {
         panic!("a run started")
     })
     .unwrap_err();
-    assert!(err.to_string().contains("--overwrite"), "{err}");
+    // The library says what is there; the command line and Python name the flag.
+    assert!(err.is_output_exists(), "{err}");
+    assert!(
+        err.to_string().contains("exists") && !err.to_string().contains("--"),
+        "{err}"
+    );
+    let stderr = TestCommand::new()
+        .arg("batch")
+        .arg(dir.path().join("b.toml"))
+        .arg("--db")
+        .arg(&db)
+        .fails();
+    assert!(
+        stderr.contains("exists") && stderr.contains("hint: pass --overwrite"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -552,7 +567,7 @@ fn a_parquet_batch_is_hive_partitioned_and_its_views_equal_the_database() {
     assert!(!d.is_empty());
 }
 
-/// Variance attribution (issue 13 point 4): the design's runs are `simulate` runs with one
+/// Variance attribution: the design's runs are `simulate` runs with one
 /// subsystem's seed changed; a subsystem a metric cannot depend on explains none of it and
 /// the one it depends on alone explains all of it; the shares land in `batch_attribution`.
 #[test]

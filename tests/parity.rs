@@ -1,4 +1,4 @@
-//! Three engines, one answer (issue 5): for several seeds and censuses, including edge
+//! Three engines, one answer: for several seeds and censuses, including edge
 //! censuses (one employee, everyone in one level, a reduction in force, employees on every
 //! band and segment edge) and non-default rule choices, the Polars and SQL engines produce
 //! exactly the native engine's events and snapshots. Events are compared as sorted ledger
@@ -429,7 +429,7 @@ fn engine_results_do_not_depend_on_the_thread_count() {
     }
 }
 
-/// The acceptance run of issue 5: the default `simulate` (5,000 employees, 2025-2029) writes
+/// The acceptance run of the engines: the default `simulate` (5,000 employees, 2025-2029) writes
 /// the same database content with `--engine sql` and `--engine polars` as with the native
 /// engine (run metadata and timings aside).
 #[test]

@@ -50,8 +50,21 @@ fn message(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// The error as a Python exception; where an overwrite would resolve it, says so in the
+/// package's words (the library's errors name no flag or argument).
 fn fail(e: impl std::error::Error + 'static) -> PyErr {
-    WorkforceSimError::new_err(message(&e))
+    let any: &(dyn std::error::Error + 'static) = &e;
+    let exists = any
+        .downcast_ref::<workforce_sim::Error>()
+        .is_some_and(|e| e.is_output_exists())
+        || any
+            .downcast_ref::<workforce_sim::batch::BatchError>()
+            .is_some_and(|e| e.is_output_exists());
+    let mut text = message(&e);
+    if exists {
+        text.push_str("\n  pass overwrite=True to replace it, or write elsewhere");
+    }
+    WorkforceSimError::new_err(text)
 }
 
 /// Runs `f` with the interpreter released, turning a panic into a Python exception.

@@ -78,7 +78,7 @@ def test_the_results_are_arrow_tables_with_the_store_types():
     assert run.events.num_rows > 0 and run.workforce_needs.num_rows == 1
 
 
-def test_the_readme_example_with_polars_and_pandas(tmp_path):
+def test_the_example_of_docs_python_md_with_polars_and_pandas(tmp_path):
     pl = pytest.importorskip("polars")
     pytest.importorskip("pandas")
     run = ws.simulate(census=400, seed=42, end_year=2027)

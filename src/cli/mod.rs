@@ -15,6 +15,30 @@ mod validate;
 
 use args::{BatchCommand, CensusCommand, Cli, Command, SchemaCommand};
 
+/// What the user can do about `e`, in this command line's words: the library's errors say
+/// what is wrong, not which flag to pass.
+pub fn remedy(e: &anyhow::Error) -> Option<&'static str> {
+    use workforce_sim::batch::BatchError;
+    for cause in e.chain() {
+        let exists = if let Some(e) = cause.downcast_ref::<workforce_sim::Error>() {
+            if matches!(e, workforce_sim::Error::Resume(_)) {
+                return Some("run without --resume to start a new run");
+            }
+            e.is_output_exists()
+        } else if let Some(e) = cause.downcast_ref::<BatchError>() {
+            e.is_output_exists()
+        } else {
+            false
+        };
+        if exists {
+            return Some(
+                "pass --overwrite to replace it, or write elsewhere (--db FILE; --out DIR for Parquet)",
+            );
+        }
+    }
+    None
+}
+
 /// Runs the command `cli` names.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

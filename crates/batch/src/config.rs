@@ -251,7 +251,7 @@ impl ValidBatch {
     pub fn load(path: &Path) -> Result<ValidBatch, BatchError> {
         let text = std::fs::read_to_string(path).map_err(|source| BatchError::Io {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
         ValidBatch::parse(path, &text)
     }
@@ -270,7 +270,7 @@ impl ValidBatch {
                 let p = dir.join(c);
                 let text = std::fs::read_to_string(&p).map_err(|source| BatchError::Io {
                     path: p.clone(),
-                    source,
+                    cause: source,
                 })?;
                 text.parse::<toml::Table>()
                     .map_err(|e| invalid(format!("base configuration {}: {e}", p.display())))?
@@ -303,7 +303,7 @@ impl ValidBatch {
             let scenario_error = |source| BatchError::Scenario {
                 path: path.to_path_buf(),
                 scenario: s.id.clone(),
-                source,
+                cause: source,
             };
             let config = Config::from_toml_str(&merged.to_string())
                 .and_then(Config::validate)
@@ -389,7 +389,7 @@ impl ValidBatch {
         let config = c.validate().map_err(|source| BatchError::Scenario {
             path: self.path.clone(),
             scenario: self.scenarios[s].id.clone(),
-            source,
+            cause: source,
         })?;
         Ok((config, design.seed_of(Subsystem::Census, seed)))
     }

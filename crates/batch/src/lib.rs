@@ -53,24 +53,24 @@ use std::path::PathBuf;
 /// A batch failure: the file, the scenario and key, or the run that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("cannot read batch file {path}: {source}")]
+    #[error("cannot read batch file {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("batch file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("batch file {path}: scenario {scenario}: {source}")]
+    #[error("batch file {path}: scenario {scenario}: {cause}")]
     Scenario {
         path: PathBuf,
         scenario: String,
-        source: workforce_sim_core::ConfigError,
+        cause: workforce_sim_core::ConfigError,
     },
-    #[error("run of scenario {scenario}, seed {seed}: {source}")]
+    #[error("run of scenario {scenario}, seed {seed}: {cause}")]
     Run {
         scenario: String,
         seed: u64,
-        source: workforce_sim_core::SimulationError,
+        cause: workforce_sim_core::SimulationError,
     },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
@@ -85,4 +85,17 @@ pub enum BatchError {
     /// A file operation on the output, or a merge or comparison of stored batches, failed.
     #[error("{0}")]
     Output(String),
+}
+
+impl BatchError {
+    /// Whether the batch stopped because its output (the database, its charts or its runs
+    /// kept in full) is already there.
+    pub fn is_output_exists(&self) -> bool {
+        match self {
+            BatchError::Exists(_) => true,
+            BatchError::Store(e) => e.is_output_exists(),
+            BatchError::Detail(e) => e.is_output_exists(),
+            _ => false,
+        }
+    }
 }

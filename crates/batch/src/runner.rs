@@ -137,7 +137,7 @@ pub fn run_batch(
             .map_err(|source| BatchError::Run {
                 scenario: s.id.clone(),
                 seed: s.config.simulation.random_seed,
-                source,
+                cause: source,
             }),
             BatchCensus::Synthetic { employees } => Ok(Source::Synthetic(*employees)),
         })
@@ -172,7 +172,7 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
     let fail = |source: SimulationError| BatchError::Run {
         scenario: scenario.id.clone(),
         seed: job.seed,
-        source,
+        cause: source,
     };
     let (config, census_seed): (ValidConfig, u64) =
         batch.design_config(job.scenario, job.seed, job.design)?;

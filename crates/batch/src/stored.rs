@@ -20,7 +20,7 @@ pub fn compare_scenarios(
     let part = read_batch(db)?;
     if part.shard.is_some() {
         return Err(BatchError::Output(format!(
-            "{} is one shard of a batch; merge the shards first (workforce-sim batch merge)",
+            "{} is one shard of a batch; merge the shards first",
             db.display()
         )));
     }

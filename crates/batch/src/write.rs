@@ -55,10 +55,7 @@ pub struct BatchReport {
 
 pub(crate) fn refuse_existing(db: &Path, overwrite: bool) -> Result<(), BatchError> {
     if db.exists() && !overwrite {
-        return Err(BatchError::Exists(format!(
-            "{} exists; pass --overwrite to replace it, or --db to write elsewhere",
-            db.display()
-        )));
+        return Err(BatchError::Exists(format!("{} exists", db.display())));
     }
     Ok(())
 }

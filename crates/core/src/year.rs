@@ -100,7 +100,7 @@ pub struct RunOptions {
     pub engine: EngineKind,
     /// Worker threads; 0 = one per core. Results are identical for any value.
     pub threads: usize,
-    /// The naive orchestration the reference system used: also materialise every stage's
+    /// The naive orchestration: also materialise every stage's
     /// output (needs, ledger, snapshot) to its own DuckDB table in its own transaction before
     /// the year's commit. Same results, more I/O; benches compare it with the default.
     pub materialize_stages: bool,

@@ -365,7 +365,7 @@ mod tests {
         run_against_native(&SqlEngine::with_rng(SqlRng::Macros).unwrap(), 400);
     }
 
-    /// Statements per year do not grow with the workforce (issue 5).
+    /// Statements per year do not grow with the workforce.
     #[test]
     fn statements_per_year_do_not_depend_on_the_headcount() {
         let (small, large) = (SqlEngine::new().unwrap(), SqlEngine::new().unwrap());

@@ -331,9 +331,9 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         message,
     };
     if path.exists() && !overwrite {
-        return Err(state(
-            "exists; pass --overwrite to replace it, or --db to write elsewhere".into(),
-        ));
+        return Err(StoreError::Exists {
+            path: path.to_path_buf(),
+        });
     }
     let tmp = crate::place::partial_path(path);
     for p in [tmp.clone(), crate::place::beside(&tmp, ".wal")] {
@@ -586,9 +586,9 @@ pub fn write_batch_parquet(
         message,
     };
     if dir.exists() && !overwrite {
-        return Err(state(
-            "exists; pass --overwrite to replace it, or --out to write elsewhere".into(),
-        ));
+        return Err(StoreError::Exists {
+            path: dir.to_path_buf(),
+        });
     }
     let tmp = crate::place::partial_path(dir);
     if tmp.exists() {

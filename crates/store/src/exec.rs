@@ -65,7 +65,7 @@ impl Executor {
             move |source| StoreError::Duckdb {
                 path,
                 context,
-                source,
+                cause: source,
             }
         };
         let config = duckdb::Config::default()
@@ -124,7 +124,7 @@ impl Executor {
         StoreError::Duckdb {
             path: self.path.clone(),
             context: context.to_string(),
-            source,
+            cause: source,
         }
     }
 

@@ -55,11 +55,11 @@ use workforce_sim_core::state::Snapshot;
 /// A store failure, with the database and what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {path}: {context}: {source}")]
+    #[error("database {path}: {context}: {cause}")]
     Duckdb {
         path: PathBuf,
         context: String,
-        source: duckdb::Error,
+        cause: duckdb::Error,
     },
     #[error("database {path}: {context}: {message}")]
     Sql {
@@ -69,11 +69,21 @@ pub enum StoreError {
     },
     #[error("database {path}: {message}")]
     State { path: PathBuf, message: String },
+    /// An output is already there and this write would replace it.
+    #[error("{} exists", path.display())]
+    Exists { path: PathBuf },
     #[error("cannot encode the {table} batch: {message}")]
     Encode {
         table: &'static str,
         message: String,
     },
+}
+
+impl StoreError {
+    /// Whether the write stopped because its output is already there.
+    pub fn is_output_exists(&self) -> bool {
+        matches!(self, StoreError::Exists { .. })
+    }
 }
 
 /// Identification of a run, written once at its start.

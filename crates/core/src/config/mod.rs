@@ -386,7 +386,7 @@ impl Config {
     pub fn from_toml_file(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
         Config::from_toml_str(&text).map_err(|e| e.with_path(path))
     }

@@ -59,7 +59,8 @@ pub enum RunError {
     /// The run cannot be continued (what is there, or what was asked, says why).
     #[error("cannot resume: {0}")]
     Resume(String),
-    /// The output holds another run that this one would replace.
+    /// The output holds another run (or something else) that this one would replace; the
+    /// caller decides whether to overwrite it ([`Output::overwrite`]).
     #[error("{0}")]
     Exists(String),
     /// A file operation on the output, or a thread of the run, failed.
@@ -68,6 +69,17 @@ pub enum RunError {
     /// The writer thread stopped taking years (its own error is reported instead).
     #[error("the writer thread stopped")]
     WriterStopped,
+}
+
+impl RunError {
+    /// Whether the run stopped because its output holds something it would replace.
+    pub fn is_output_exists(&self) -> bool {
+        match self {
+            RunError::Exists(_) => true,
+            RunError::Store(e) => e.is_output_exists(),
+            _ => false,
+        }
+    }
 }
 
 impl From<workforce_sim_core::ConfigError> for RunError {

@@ -62,7 +62,7 @@ pub fn simulate_to(
         restore_replaced(root)?;
         if root.exists() && !format.catalog(root).exists() && !output.overwrite {
             return Err(RunError::Exists(format!(
-                "{} exists and is not a Parquet output of workforce-sim (no {}); pass --overwrite to replace it, or --out to write elsewhere",
+                "{} exists and is not a Parquet output of workforce-sim (no {})",
                 root.display(),
                 crate::parquet_output::RESULTS_DB
             )));
@@ -196,10 +196,9 @@ fn check_replaceable(
     if overwrite {
         return Ok(());
     }
-    let hint = "pass --overwrite to replace it, or --db to write elsewhere";
     let stored = stored_run(db).map_err(|e| {
         RunError::Exists(format!(
-            "{} exists and cannot be read as a results database ({e}); {hint}",
+            "{} exists and cannot be read as a results database ({e})",
             db.display()
         ))
     })?;
@@ -214,7 +213,7 @@ fn check_replaceable(
         return Ok(());
     }
     Err(RunError::Exists(format!(
-        "{} holds {}; this run has another {} (census {}, configuration {}); {hint}",
+        "{} holds {}; this run has another {} (census {}, configuration {})",
         db.display(),
         stored.describe(),
         if differs.len() == 2 {

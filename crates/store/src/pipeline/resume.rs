@@ -83,7 +83,7 @@ fn resume_plan(
         a.simulation.end_year = stored.simulation.end_year;
         if a != stored {
             return Err(RunError::Resume(format!(
-                "the configuration differs from the one the run in {} was started with (fingerprint {} vs {}); run without --resume to start over",
+                "the configuration differs from the one the run in {} was started with (fingerprint {} vs {}); a new run (not a resume) starts over",
                 target.display(),
                 c.fingerprint(),
                 stored.fingerprint()
@@ -102,7 +102,7 @@ fn resume_plan(
         let fingerprint = census_fingerprint(&given.staged.rows);
         if fingerprint != point.census_fingerprint {
             return Err(RunError::Resume(format!(
-                "the census given ({}, {} rows, fingerprint {fingerprint}) is not the one the run in {} was started from (fingerprint {}); run without --resume to start over",
+                "the census given ({}, {} rows, fingerprint {fingerprint}) is not the one the run in {} was started from (fingerprint {}); a new run (not a resume) starts over",
                 given.source,
                 given.staged.rows.len(),
                 target.display(),
