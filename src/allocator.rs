@@ -28,6 +28,7 @@
 pub fn steady_state() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
+        #[allow(unsafe_code)]
         extern "C" {
             fn mallopt(param: i32, value: i32) -> i32;
         }
@@ -35,6 +36,7 @@ pub fn steady_state() {
         const M_MMAP_THRESHOLD: i32 = -3;
         // SAFETY: mallopt only changes glibc's allocator tunables, with valid values; it is
         // thread-safe and takes no pointers.
+        #[allow(unsafe_code)]
         unsafe {
             mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
             mallopt(M_TRIM_THRESHOLD, i32::MAX);

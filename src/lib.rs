@@ -21,6 +21,8 @@
 //!
 //! The rules are written down in `docs/rules.md`; each module cites its section there.
 
+#![warn(missing_docs)]
+
 pub mod allocator;
 pub mod arrow_run;
 pub mod census_files;
@@ -57,13 +59,16 @@ pub use year::{CensusInput, InMemoryRun, PreparedCensus, Progress, RunOptions, Y
 /// invariants, engines), the store's, and resume's.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The configuration, the census, an engine or a broken invariant.
     #[error(transparent)]
     Simulation(#[from] SimulationError),
+    /// The database or the Parquet output.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A batch file or run failure (boxed: it carries a configuration error and paths).
     #[error(transparent)]
     Batch(Box<workforce_sim_batch::BatchError>),
+    /// The run cannot be continued (what is there, or what was asked, says why).
     #[error("cannot resume: {0}")]
     Resume(String),
     /// The output holds another run that this one would replace.
@@ -75,6 +80,7 @@ pub enum Error {
     /// The writer thread stopped taking years (its own error is reported instead).
     #[error("the writer thread stopped")]
     WriterStopped,
+    /// The engine asked for was left out of this build (its cargo feature is off).
     #[error("the {0} engine is not built into this binary (enable the cargo feature `{0}`)")]
     EngineNotBuilt(EngineKind),
 }

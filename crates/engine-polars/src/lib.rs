@@ -14,6 +14,8 @@
 //! year starts from, `steps` steps 4-8, `plan` steps 9-12, `decode` reading the frames back,
 //! [`accumulator`] the workforce state; this file the engine and its year (`decide`).
 
+#![warn(missing_docs)]
+
 /// Reads a column as a typed chunked array.
 macro_rules! column {
     ($df:expr, $name:literal, $ty:ident) => {

@@ -17,6 +17,8 @@
 //! tables, `steps` steps 3-8, `plan` steps 9-12, `decode` reading the results back; this
 //! file the engine itself.
 
+#![warn(missing_docs)]
+
 mod decode;
 mod literal;
 mod plan;

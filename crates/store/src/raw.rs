@@ -7,6 +7,8 @@
 //! (every write of the store, so one transaction covers a whole year) and a duckdb-rs
 //! [`duckdb::Connection`] on the same database for typed reads.
 
+#![allow(unsafe_code)]
+
 use duckdb::arrow::array::{Array, StructArray};
 use duckdb::arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use duckdb::arrow::record_batch::RecordBatch;
