@@ -14,32 +14,14 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use workforce_sim::engine::native::{self, NativeEngine};
 use workforce_sim::engine::publish::publish;
-use workforce_sim::engine::Decisions;
-use workforce_sim::engine::{Engine, Foundation, YearContext};
-use workforce_sim::events::YearEvents;
-use workforce_sim::rules::bands::BandTable;
-use workforce_sim::year::band_tables;
-use workforce_sim::{Config, GeneratorParams, PreparedCensus, RunOptions, ValidConfig, Workforce};
+use workforce_sim::engine::{Engine, Foundation};
+use workforce_sim::{Config, GeneratorParams, PreparedCensus, RunOptions, ValidConfig};
+
+#[path = "common/start_year.rs"]
+mod start_year;
 
 /// A prepared start-of-year state (built in setup; not counted).
-pub struct Prepared {
-    config: ValidConfig,
-    census: PreparedCensus,
-    bands: (BandTable, BandTable),
-    foundation: Foundation,
-    decisions: Decisions,
-    events: YearEvents,
-    snapshot: workforce_sim::Snapshot,
-}
-
-impl Prepared {
-    fn ctx(&self) -> YearContext<'_> {
-        YearContext::new(&self.config, 2025, &self.bands.0, &self.bands.1)
-    }
-    fn prior(&self) -> &Workforce {
-        &self.census.staged.baseline
-    }
-}
+type Prepared = start_year::StartYear;
 
 /// The default configuration over 2025-2026 and a synthetic census of `n` (seed 42), with
 /// the binary's allocator settings, as in every bench.
@@ -58,24 +40,7 @@ fn census_only(n: usize) -> (ValidConfig, PreparedCensus) {
 
 fn prepare(n: usize) -> Prepared {
     let (config, census) = census_only(n);
-    let bands = band_tables(&config);
-    let ctx = YearContext::new(&config, 2025, &bands.0, &bands.1);
-    let prior = &census.staged.baseline;
-    let foundation = NativeEngine.foundation(&ctx, prior).expect("foundation");
-    let decisions = native::decide(&ctx, prior, &foundation);
-    let events = publish(&ctx, prior, decisions.clone());
-    let snapshot = NativeEngine
-        .accumulate(&ctx, prior, &events)
-        .expect("accumulate");
-    Prepared {
-        config: config.clone(),
-        census,
-        bands: band_tables(&config),
-        foundation,
-        decisions,
-        events,
-        snapshot,
-    }
+    Prepared::new(config, census)
 }
 
 #[library_benchmark]

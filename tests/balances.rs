@@ -4,7 +4,8 @@
 //! the store, the CLI's history, Parquet and a resume.
 
 use crate::common;
-use crate::typed_events::{bin, employee, one_year, termination_at};
+use crate::typed_events::{employee, one_year, termination_at};
+use crate::util::TestCommand;
 
 use workforce_sim::balances::{self, Account, WeeklyBalances};
 use workforce_sim::config::plan::{BalanceSnapshots, ContributionTiming};
@@ -300,33 +301,21 @@ fn the_cli_writes_weekly_balances_and_history_shows_them() {
         "--balances",
         "weekly",
     ];
-    let out = bin()
+    TestCommand::new()
         .arg("simulate")
         .args(args)
         .arg("--db")
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .stdout();
     let rows = common::query_i64(&db, "SELECT count(*) FROM weekly_balances");
     assert!(rows > 2 * 52 * 200, "{rows} rows");
     let pq = dir.path().join("pq");
-    let out = bin()
+    TestCommand::new()
         .arg("simulate")
         .args(args)
         .args(["--format", "parquet", "--out"])
         .arg(&pq)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .stdout();
     let order = "simulation_year, employee_id, week_ending";
     assert_eq!(
         common::export(&db, "weekly_balances", order, &dir.path().join("a.csv")),
@@ -348,17 +337,11 @@ fn the_cli_writes_weekly_balances_and_history_shows_them() {
             |r| r.get(0),
         )
         .unwrap();
-    let out = bin()
+    let out = TestCommand::new()
         .args(["history", &id, "--json", "--db"])
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let h: workforce_sim::ParticipantHistory = serde_json::from_slice(&out.stdout).unwrap();
+        .stdout();
+    let h: workforce_sim::ParticipantHistory = serde_json::from_str(&out).unwrap();
     assert_eq!(h.balances.len(), 104);
     assert_eq!(h.balances[0].week_ending, "2025-01-03");
     assert_eq!(h.balances[103].week_ending, "2026-12-25");
@@ -372,12 +355,10 @@ fn the_cli_writes_weekly_balances_and_history_shows_them() {
         (h.balances[103].vested_balance * 100.0).round() as i64,
         stored
     );
-    let table = bin()
+    let text = TestCommand::new()
         .args(["history", &id, "--db"])
         .arg(&db)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&table.stdout);
+        .stdout();
     assert!(
         text.contains("friday") && text.contains("2026-12-25"),
         "{text}"
@@ -385,7 +366,7 @@ fn the_cli_writes_weekly_balances_and_history_shows_them() {
 
     // Without the flag: the table is there and empty, and history shows no Fridays.
     let plain = dir.path().join("plain.duckdb");
-    let out = bin()
+    TestCommand::new()
         .args([
             "simulate",
             "--employees",
@@ -395,9 +376,7 @@ fn the_cli_writes_weekly_balances_and_history_shows_them() {
             "--db",
         ])
         .arg(&plain)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+        .stdout();
     assert_eq!(
         common::query_i64(&plain, "SELECT count(*) FROM weekly_balances"),
         0
@@ -422,27 +401,19 @@ fn a_killed_run_with_weekly_balances_resumes_to_the_uninterrupted_table() {
     let crashed = dir.path().join("crashed.duckdb");
     let seen = crate::resume::kill_after(&crashed, &args, 1);
     assert_eq!(seen, vec![2025]);
-    let out = bin()
+    TestCommand::new()
         .arg("simulate")
         .args(args)
         .args(["--resume", "--db"])
         .arg(&crashed)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .stdout();
     let full = dir.path().join("full.duckdb");
-    let out = bin()
+    TestCommand::new()
         .arg("simulate")
         .args(args)
         .arg("--db")
         .arg(&full)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+        .stdout();
     let order = "simulation_year, employee_id, week_ending";
     let a = common::export(&full, "weekly_balances", order, &dir.path().join("a.csv"));
     assert!(a.len() > 1_000_000);

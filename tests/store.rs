@@ -4,9 +4,9 @@
 //! `kill -9` of the new run leaves the old one whole).
 
 use crate::common;
+use crate::util::TestCommand;
 
 use std::path::Path;
-use std::process::Command;
 use workforce_sim::year::RunOptions;
 use workforce_sim::{partial_path, resume_database, simulate_to, Error, Output};
 
@@ -312,12 +312,11 @@ fn resume_flags_that_contradict_the_stored_run_are_errors() {
     );
     assert_eq!(seen, vec![2025]);
     let resume = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
+        TestCommand::new()
             .args(["simulate", "--resume", "--db"])
             .arg(&db)
             .args(extra)
             .output()
-            .unwrap()
     };
     for (flags, says) in [
         (&["--seed", "9"][..], "configuration differs"),

@@ -5,9 +5,9 @@
 //! files, from the library and the command line.
 
 use crate::common;
+use crate::util::TestCommand;
 
 use std::collections::HashMap;
-use std::process::Command;
 use workforce_sim::config::plan::ContributionTiming;
 use workforce_sim::date::days_from_civil;
 use workforce_sim::events::{Detail, EventCategory, EventRow, EventType, Member, YearEvents};
@@ -18,10 +18,6 @@ use workforce_sim::plan_ledger::{self, PlanEvent, PlanLedger};
 use workforce_sim::state::{Snapshot, Workforce};
 use workforce_sim::year::band_tables;
 use workforce_sim::Config;
-
-pub(crate) fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_workforce-sim"))
-}
 
 #[test]
 fn every_ledger_row_of_a_default_run_round_trips_through_its_typed_event() {
@@ -556,13 +552,12 @@ fn a_broken_jsonl_file_gets_one_clear_error_per_bad_line() {
 #[test]
 fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
     let dir = common::tmp();
-    let schema = bin().args(["schema", "events"]).output().unwrap();
-    assert!(schema.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let schema = TestCommand::new().args(["schema", "events"]).stdout();
+    let v: serde_json::Value = serde_json::from_str(&schema).unwrap();
     assert_eq!(v["title"], "TypedEvent");
 
     let db = dir.path().join("run.duckdb");
-    let out = bin()
+    TestCommand::new()
         .args([
             "simulate",
             "--employees",
@@ -572,26 +567,14 @@ fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
             "--db",
         ])
         .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .stdout();
     let jsonl = dir.path().join("events.jsonl");
-    let out = bin()
+    TestCommand::new()
         .args(["events", "--db"])
         .arg(&db)
         .arg("--out")
         .arg(&jsonl)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .stdout();
     let text = std::fs::read_to_string(&jsonl).unwrap();
     let lines = text.lines().count() as i64;
     let stored = common::query_i64(&db, "SELECT count(*) FROM events")
@@ -603,12 +586,7 @@ fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
             "SELECT count(*) FROM plan_ledger WHERE event_type = 'contribution'"
         ) > 0
     );
-    let ok = bin().arg("validate").arg(&jsonl).output().unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let ok = TestCommand::new().arg("validate").arg(&jsonl).succeeds();
     assert!(String::from_utf8_lossy(&ok.stderr).contains(&format!("{lines} events, all valid")));
 
     let broken = dir.path().join("broken.jsonl");
@@ -617,9 +595,7 @@ fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
         format!("{GOOD}\n{}\n", with(r#""amount":125.5"#, r#""amount":-5"#)),
     )
     .unwrap();
-    let bad = bin().arg("validate").arg(&broken).output().unwrap();
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
+    let err = TestCommand::new().arg("validate").arg(&broken).fails();
     assert!(
         err.contains("broken.jsonl:2: field payload.amount: must be > 0 (got -5)"),
         "{err}"
@@ -627,14 +603,12 @@ fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
     assert!(err.contains("1 of 2 events are invalid"), "{err}");
     // A failed export writes nothing.
     let missing = dir.path().join("nothing.jsonl");
-    let out = bin()
+    TestCommand::new()
         .args(["events", "--db"])
         .arg(dir.path().join("absent.duckdb"))
         .arg("--out")
         .arg(&missing)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+        .fails();
     assert!(!missing.exists());
     assert!(!dir.path().join("nothing.jsonl.partial").exists());
 }

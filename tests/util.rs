@@ -41,11 +41,16 @@ impl TestCommand {
 
     /// Runs the command, which must succeed; its standard output.
     pub fn stdout(&mut self) -> String {
+        String::from_utf8_lossy(&self.succeeds().stdout).into_owned()
+    }
+
+    /// Runs the command, which must succeed; all it printed.
+    pub fn succeeds(&mut self) -> Output {
         let out = self.output();
         if !out.status.success() {
             panic!("{}", self.describe("failed", &out));
         }
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        out
     }
 
     /// Runs the command, which must fail with exit code 1 and no panic; its standard error.

@@ -3,6 +3,8 @@
 //! allocator for peak heap and allocation counts, output digests, and a pprof flamegraph
 //! profiler for criterion 0.8 (pprof's own criterion feature targets criterion 0.5).
 
+pub mod start_year;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::path::PathBuf;
