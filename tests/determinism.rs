@@ -86,7 +86,7 @@ fn events_by_type(
     out
 }
 
-/// The subsystem seeds (domain.md 2.1, "the subsystem seed where configured"): the raises
+/// The subsystem seeds (docs/rules.md 2.1, "the subsystem seed where configured"): the raises
 /// seed moves the raise dates only, and the plan seed the plan's decisions only; the
 /// workforce events stay as they were. Every subsystem's seed moves its own events.
 #[test]
