@@ -68,18 +68,14 @@ pub enum Error {
     /// A batch file or run failure (boxed: it carries a configuration error and paths).
     #[error(transparent)]
     Batch(Box<workforce_sim_batch::BatchError>),
-    /// The run cannot be continued (what is there, or what was asked, says why).
-    #[error("cannot resume: {0}")]
-    Resume(String),
-    /// The output holds another run that this one would replace.
-    #[error("{0}")]
-    Exists(String),
-    /// A file operation on the output (rename, remove, create) failed.
+    /// The store-backed run itself: a resume that cannot continue, an output that is there,
+    /// a file operation or a thread of the run (the run's simulation and store failures are
+    /// [`Error::Simulation`] and [`Error::Store`]; boxed, as its type also carries those).
+    #[error(transparent)]
+    Run(Box<workforce_sim_store::pipeline::RunError>),
+    /// The in-memory Arrow run: an unknown table, or its encoder thread failed.
     #[error("{0}")]
     Output(String),
-    /// The writer thread stopped taking years (its own error is reported instead).
-    #[error("the writer thread stopped")]
-    WriterStopped,
     /// The engine asked for was left out of this build (its cargo feature is off).
     #[error("the {0} engine is not built into this binary (enable the cargo feature `{0}`)")]
     EngineNotBuilt(EngineKind),
@@ -92,7 +88,7 @@ impl Error {
     /// Python package say so in their own words.
     pub fn is_output_exists(&self) -> bool {
         match self {
-            Error::Exists(_) => true,
+            Error::Run(e) => e.is_output_exists(),
             Error::Store(e) => e.is_output_exists(),
             Error::Batch(e) => e.is_output_exists(),
             _ => false,
@@ -112,10 +108,7 @@ impl From<workforce_sim_store::pipeline::RunError> for Error {
         match e {
             RunError::Simulation(e) => Error::Simulation(e),
             RunError::Store(e) => Error::Store(e),
-            RunError::Resume(m) => Error::Resume(m),
-            RunError::Exists(m) => Error::Exists(m),
-            RunError::Output(m) => Error::Output(m),
-            RunError::WriterStopped => Error::WriterStopped,
+            other => Error::Run(Box::new(other)),
         }
     }
 }

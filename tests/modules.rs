@@ -5,48 +5,12 @@
 //! siblings, at any depth, fails here with the modules on it and a file of each edge. (The
 //! core also checks its explicit layer order: `crates/core/tests/layers.rs`.)
 
+use crate::source_code::code;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// A module path from the crate root (`["engine", "native"]`); the root is `[]`.
 type Module = Vec<String>;
-
-/// The code of a file without comment lines and without the items under `#[cfg(test)]`.
-fn code(src: &str) -> String {
-    let text: String = src
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut out = String::new();
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("#[cfg(test)]") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i..];
-        let Some(open) = after.find('{') else {
-            rest = "";
-            break;
-        };
-        let mut depth = 0usize;
-        let mut end = after.len();
-        for (k, c) in after[open..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = open + k + 1;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// The module a source file is (`lib.rs`/`main.rs` the root, `a/mod.rs` and `a.rs` both `a`).
 fn module_of(rel: &Path) -> Module {

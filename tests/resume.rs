@@ -3,6 +3,7 @@
 //! is the one users have: a `kill -9` of a `workforce-sim` process in the middle of a run.
 
 use crate::common;
+use workforce_sim::store::pipeline::RunError;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -131,7 +132,7 @@ fn kill_9_mid_run_then_resume_equals_uninterrupted() {
     // A second resume has nothing to do.
     assert!(matches!(
         resume_database(&crashed, None, None, &RunOptions::default(), &mut |_| {}),
-        Err(Error::Resume(_))
+        Err(Error::Run(e)) if matches!(*e, RunError::Resume(_))
     ));
 }
 

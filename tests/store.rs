@@ -5,6 +5,7 @@
 
 use crate::common;
 use crate::util::TestCommand;
+use workforce_sim::store::pipeline::RunError;
 
 use std::path::Path;
 use workforce_sim::year::RunOptions;
@@ -200,7 +201,8 @@ fn a_run_of_another_configuration_is_refused_unless_overwrite() {
     let err = run(&second, 300, &Output::duckdb(&db)).unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err, Error::Exists(_)) && err.is_output_exists(),
+        matches!(&err, Error::Run(e) if matches!(**e, RunError::Exists(_)))
+            && err.is_output_exists(),
         "{text}"
     );
     // The library's message says what is there and names no flag (the CLI adds its own).

@@ -2,6 +2,7 @@
 //! linked once (each module is a concern; `common` holds the shared helpers).
 
 mod common;
+mod source_code;
 mod util;
 
 mod arrow_run;

@@ -21,8 +21,10 @@ pub fn remedy(e: &anyhow::Error) -> Option<&'static str> {
     use workforce_sim::batch::BatchError;
     for cause in e.chain() {
         let exists = if let Some(e) = cause.downcast_ref::<workforce_sim::Error>() {
-            if matches!(e, workforce_sim::Error::Resume(_)) {
-                return Some("run without --resume to start a new run");
+            if let workforce_sim::Error::Run(run) = e {
+                if matches!(**run, workforce_sim::store::pipeline::RunError::Resume(_)) {
+                    return Some("run without --resume to start a new run");
+                }
             }
             e.is_output_exists()
         } else if let Some(e) = cause.downcast_ref::<BatchError>() {

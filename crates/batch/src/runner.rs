@@ -93,7 +93,7 @@ impl std::str::FromStr for Shard {
 impl Shard {
     /// How many of `total` jobs are this shard's.
     pub fn len_of(self, total: usize) -> usize {
-        (total + (self.count - self.index) as usize) / self.count as usize
+        (total + self.count.saturating_sub(self.index) as usize) / self.count.max(1) as usize
     }
 
     /// This shard's jobs, in job order.

@@ -3,6 +3,10 @@
 //! layering of `src/lib.rs`. A new import against the flow, and so any module cycle, fails
 //! here with the file and the offending path.
 
+#[path = "../../../tests/source_code.rs"]
+mod source_code;
+
+use source_code::code;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -27,44 +31,6 @@ const LAYERS: &[&[&str]] = &[
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
-}
-
-/// The code of a file without comment lines and without the items under `#[cfg(test)]`
-/// (each cut from the attribute to the brace that closes the item's block).
-fn code(src: &str) -> String {
-    let text: String = src
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut out = String::new();
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("#[cfg(test)]") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i..];
-        let Some(open) = after.find('{') else {
-            rest = "";
-            break;
-        };
-        let mut depth = 0usize;
-        let mut end = after.len();
-        for (k, c) in after[open..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = open + k + 1;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// `(file, importing top-level module, imported top-level module)` for every `crate::` path.

@@ -10,7 +10,8 @@ use std::path::Path;
 
 pub use workforce_sim_core::place::{beside, partial_path, write_whole};
 
-fn failed(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
+/// The store error of a file operation `what` on `path`.
+pub(crate) fn failed(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
     let (path, what) = (path.to_path_buf(), what.to_string());
     move |e| StoreError::State {
         path,

@@ -5,7 +5,7 @@
 //! ([`crate::pipeline`]) is written once against these.
 
 use crate::parquet_output::{make_views, RESULTS_DB};
-use crate::place::{beside, replace_dir};
+use crate::place::{beside, failed, replace_dir};
 use crate::{EncodedYear, ParquetOut, RunHeader, Store, StoreError};
 use std::path::{Path, PathBuf};
 use workforce_sim_core::census::staging::StagedRow;
@@ -75,14 +75,6 @@ impl RunSink for ParquetOut {
 
     fn finish(self: Box<Self>, init_seconds: f64) -> Result<StatementCounts, StoreError> {
         ParquetOut::finish(*self, init_seconds)
-    }
-}
-
-fn failed(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
-    let (path, what) = (path.to_path_buf(), what.to_string());
-    move |e| StoreError::State {
-        path,
-        message: format!("{what}: {e}"),
     }
 }
 
