@@ -144,16 +144,71 @@ fn period_pay(salary: Expr, days: Expr) -> Expr {
 }
 
 fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Snapshot> {
-    let year = events.year;
-    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
     let roster = roster_frame(prior, events)?.lazy();
     let ledger = ledger_frame(events)?.lazy();
-    let t = || col("t");
-    let is = |x: u8| col("t").eq(lit(x).cast(DataType::UInt8));
+    let [hire, level, promotion, raise, termination] = event_aggregates(&ledger);
+    let by_date = prorated_pay(events.year, ledger, &roster, termination.clone());
+    let out = roster
+        .join(hire, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
+        .join(level, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
+        .join(
+            promotion,
+            [col("p")],
+            [col("p")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(raise, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
+        .join(
+            termination,
+            [col("p")],
+            [col("p")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            by_date,
+            [col("p")],
+            [col("p")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([
+            col("p"),
+            col("hire_date"),
+            full_year_pay().alias("fye"),
+            round2(earned(events.year)).alias("prorated"),
+            col("age"),
+            tenure().alias("tenure"),
+            col("event_level")
+                .fill_null(col("start_level"))
+                .cast(DataType::UInt8)
+                .alias("level"),
+            col("term_date"),
+            col("term_nh").fill_null(lit(false)).alias("term_nh"),
+            status().alias("status"),
+        ])
+        .sort(["p"], SortMultipleOptions::default())
+        .collect()?;
 
-    // Per employee, in ledger order (the ledger rows are grouped by employee and in ledger
-    // order within an employee): pay and level set by the events, earliest termination.
-    // Each aggregate is a filter plus a plain `first`/`last` per group.
+    decode_snapshot(prior, events, &out)
+}
+
+fn hired() -> Expr {
+    col("hired")
+}
+
+fn terminated() -> Expr {
+    col("term_date").is_not_null()
+}
+
+/// The ledger row is of event type `x`.
+fn is(x: u8) -> Expr {
+    col("t").eq(lit(x).cast(DataType::UInt8))
+}
+
+/// Per employee, in ledger order (the ledger rows are grouped by employee and in ledger
+/// order within an employee): the hire pay, the level, the promotion and raise pay set by the
+/// events, and the earliest termination. Each aggregate is a filter plus a plain
+/// `first`/`last` per group.
+fn event_aggregates(ledger: &LazyFrame) -> [LazyFrame; 5] {
     let last_of = |types: &[u8], aggs: Vec<Expr>| {
         let keep = types
             .iter()
@@ -190,10 +245,21 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
             col("nh").first().alias("term_nh"),
         ]);
 
-    // Prorated pay: the events by (date, rank), up to and including that termination.
-    // Row j closes the period opened by row j-1 (or, for an employee's first row, the period
-    // from Jan 1 at the event's previous pay, unless that event is a hire or on Jan 1). The
-    // rows are sorted by employee, so the previous row is a plain shift.
+    [hire, level, promotion, raise, termination]
+}
+
+/// Prorated pay: the events by (date, rank), up to and including the earliest termination.
+/// Row j closes the period opened by row j-1 (or, for an employee's first row, the period
+/// from Jan 1 at the event's previous pay, unless that event is a hire or on Jan 1). The
+/// rows are sorted by employee, so the previous row is a plain shift.
+fn prorated_pay(
+    year: i32,
+    ledger: LazyFrame,
+    roster: &LazyFrame,
+    termination: LazyFrame,
+) -> LazyFrame {
+    let jan1 = date::jan1(year);
+    let t = || col("t");
     let first = col("p").shift(lit(1)).neq(col("p")).fill_null(lit(true));
     let prev_d = col("d").shift(lit(1));
     let from = when(first.clone()).then(lit(jan1)).otherwise(prev_d);
@@ -217,7 +283,7 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
                 .or(col("k").eq(col("term_k"))),
         ));
     // `sum` over an employee's few rows adds them in row order, as the native loop does.
-    let by_date = ledger
+    ledger
         .join(
             roster.clone().select([col("p"), col("start_comp")]),
             [col("p")],
@@ -225,9 +291,7 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
             JoinArgs::new(JoinType::Inner),
         )
         .join(
-            termination
-                .clone()
-                .select([col("p"), col("term_date"), col("term_k")]),
+            termination.select([col("p"), col("term_date"), col("term_k")]),
             [col("p")],
             [col("p")],
             JoinArgs::new(JoinType::Left),
@@ -246,17 +310,21 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
             col("t").last().alias("last_t"),
             col("d").last().alias("last_d"),
             col("comp").last().fill_null(lit(0.0)).alias("last_comp"),
-        ]);
+        ])
+}
 
-    let hired = || col("hired");
-    let terminated = || col("term_date").is_not_null();
+/// The pay at the start of the year: a hire's hire pay, else the prior year-end's.
+fn start_pay() -> Expr {
+    when(hired())
+        .then(col("hire_comp").fill_null(lit(0.0)))
+        .otherwise(col("start_comp"))
+}
+
+/// The full-year-equivalent pay at year end: the promotion pay with the raise's ratio on top
+/// when both happened, else the one that did, else the start pay.
+fn full_year_pay() -> Expr {
     let raise_known = || col("rn").is_not_null().and(col("rp").is_not_null());
-    let start = || {
-        when(hired())
-            .then(col("hire_comp").fill_null(lit(0.0)))
-            .otherwise(col("start_comp"))
-    };
-    let fye = when(
+    when(
         col("pn")
             .is_not_null()
             .and(raise_known())
@@ -269,73 +337,55 @@ fn workforce_snapshot(prior: &Workforce, events: &YearEvents) -> PolarsResult<Sn
     .then(col("pn"))
     .when(raise_known())
     .then(col("rn"))
-    .otherwise(start());
+    .otherwise(start_pay())
+}
+
+/// The year's earned pay: the periods closed by events, plus the tail from the last event to
+/// December 31 (none after a termination); the start pay all year without events.
+fn earned(year: i32) -> Expr {
+    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
     let tail = when(col("last_t").neq(lit(TERMINATION).cast(DataType::UInt8)))
         .then(period_pay(
             col("last_comp"),
             lit(dec31 as i64 + 1) - col("last_d").cast(DataType::Int64),
         ))
         .otherwise(lit(NULL).cast(DataType::Float64));
-    let earned = when(col("earned").is_null())
-        .then(period_pay(start(), lit((dec31 - jan1 + 1) as i64)))
+    when(col("earned").is_null())
+        .then(period_pay(start_pay(), lit((dec31 - jan1 + 1) as i64)))
         .when(tail.clone().is_not_null())
         .then(col("earned") + tail)
-        .otherwise(col("earned"));
+        .otherwise(col("earned"))
+}
+
+/// Year-end tenure: frozen at the termination (0 for a hire who left), else carried.
+fn tenure() -> Expr {
     let days_served =
         col("term_date").cast(DataType::Int64) - col("hire_date").cast(DataType::Int64);
     let tenure_at_term = when(days_served.clone().lt_eq(lit(0i64)))
         .then(lit(0i64))
         .otherwise((days_served * lit(100i64)) / lit(36_525i64));
-    let status = when(hired())
+    when(terminated())
+        .then(when(hired()).then(lit(0i64)).otherwise(tenure_at_term))
+        .otherwise(col("tenure").cast(DataType::Int64))
+        .cast(DataType::UInt16)
+}
+
+/// The detailed status code: 0 continuous active, 1 experienced termination, 2 new-hire
+/// active, 3 new-hire termination.
+fn status() -> Expr {
+    when(hired())
         .then(when(terminated()).then(lit(3i32)).otherwise(lit(2i32)))
-        .otherwise(when(terminated()).then(lit(1i32)).otherwise(lit(0i32)));
+        .otherwise(when(terminated()).then(lit(1i32)).otherwise(lit(0i32)))
+}
 
-    let out = roster
-        .join(hire, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
-        .join(level, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
-        .join(
-            promotion,
-            [col("p")],
-            [col("p")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(raise, [col("p")], [col("p")], JoinArgs::new(JoinType::Left))
-        .join(
-            termination,
-            [col("p")],
-            [col("p")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            by_date,
-            [col("p")],
-            [col("p")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select([
-            col("p"),
-            col("hire_date"),
-            fye.alias("fye"),
-            round2(earned).alias("prorated"),
-            col("age"),
-            when(terminated())
-                .then(when(hired()).then(lit(0i64)).otherwise(tenure_at_term))
-                .otherwise(col("tenure").cast(DataType::Int64))
-                .cast(DataType::UInt16)
-                .alias("tenure"),
-            col("event_level")
-                .fill_null(col("start_level"))
-                .cast(DataType::UInt8)
-                .alias("level"),
-            col("term_date"),
-            col("term_nh").fill_null(lit(false)).alias("term_nh"),
-            status.alias("status"),
-        ])
-        .sort(["p"], SortMultipleOptions::default())
-        .collect()?;
-
+/// The snapshot's workforce columns from the joined frame (sorted by roster position).
+fn decode_snapshot(
+    prior: &Workforce,
+    events: &YearEvents,
+    out: &DataFrame,
+) -> PolarsResult<Snapshot> {
     let mut s = Snapshot {
-        year,
+        year: events.year,
         ..Default::default()
     };
     s.push_identities(prior, events);

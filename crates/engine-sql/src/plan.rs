@@ -1,41 +1,40 @@
 //! Steps 9-12 of docs/rules.md 3.0 as one chain of CTEs over the roster: eligibility (3.9),
 //! enrollment and its resolution (3.10), the auto-enrollment opt-out, the start-year match
-//! response (3.11) and auto-escalation (3.12).
+//! response (3.11) and auto-escalation (3.12). The expressions of each rule are built by a
+//! function of their own; [`plan_sql`] places them in the chain.
 
 use crate::literal::{lit, pick, segment_case};
 use std::fmt::Write as _;
+use workforce_sim_core::config::plan::{optional_day, AutoEnrollmentScope};
 use workforce_sim_core::date::{self, Day};
 use workforce_sim_core::engine::YearContext;
 use workforce_sim_core::engine::NO_TERMINATION;
 use workforce_sim_core::rules::{enrollment, escalation, match_response};
 
-/// Steps 9-12 (3.9-3.12) for every member of the roster: eligibility, the enrollment that
-/// survives resolution (voluntary > proactive > year-over-year > auto), the auto-enrollment
-/// opt-out, the start-year match response and auto-escalation. Each CTE reads the one before
-/// it under the alias `m`; only members with at least one decision are returned.
-pub(crate) fn plan_sql(ctx: &YearContext<'_>) -> String {
-    use workforce_sim_core::config::plan::{optional_day, AutoEnrollmentScope};
-    let c = ctx.config;
-    let p = &c.plan;
-    let year = ctx.year;
-    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
-    let jan15 = jan1 + 14;
-    let jun15 = date::days_from_civil(year, 6, 15);
-    let start_year = year == c.simulation.start_year;
-    let ceiling = lit(p.match_ceiling());
-    let e = &p.eligibility;
-    let ae = &p.auto_enrollment;
-    let v = &p.voluntary_enrollment;
-    let mr = &p.match_response;
-    let esc = &p.auto_escalation;
-    let zero = lit(0.0);
-    let one = lit(1.0);
-    let u = |code: &str| format!("wfs_unit(wfs_mix(xor(m.e_plan, y.{code})))");
-    let b = |x: bool| if x { "TRUE" } else { "FALSE" };
-    let at_or_after =
-        |d: Option<Day>| d.map_or("TRUE".to_string(), |d| format!("m.hire_date >= {d}"));
+/// The member's uniform plan draw of the year's draw column `code` (`wfs_year`).
+fn u(code: &str) -> String {
+    format!("wfs_unit(wfs_mix(xor(m.e_plan, y.{code})))")
+}
 
-    let in_scope = format!(
+fn b(x: bool) -> &'static str {
+    if x {
+        "TRUE"
+    } else {
+        "FALSE"
+    }
+}
+
+/// Hired on or after `d` (always, without a cutoff).
+fn at_or_after(d: Option<Day>) -> String {
+    d.map_or("TRUE".to_string(), |d| format!("m.hire_date >= {d}"))
+}
+
+/// Whether auto-enrollment reaches the member (3.10): enabled, hired on or after the cutoff,
+/// and in the scope (new hires only after the first year, when so configured).
+fn auto_enrollment_scope(ctx: &YearContext<'_>) -> String {
+    let ae = &ctx.config.plan.auto_enrollment;
+    let start_year = ctx.year == ctx.config.simulation.start_year;
+    format!(
         "({} AND {} AND {})",
         b(ae.enabled),
         at_or_after(optional_day(&ae.hire_date_cutoff)),
@@ -43,12 +42,25 @@ pub(crate) fn plan_sql(ctx: &YearContext<'_>) -> String {
             AutoEnrollmentScope::NewHiresOnly if !start_year => "m.hired",
             _ => "TRUE",
         }
-    );
-    let vseg = segment_case("m.age", "<=", &enrollment::VOLUNTARY_AGE_LIMITS);
-    let aseg = segment_case("m.age", "<=", &enrollment::AE_AGE_LIMITS);
+    )
+}
+
+/// The segments of 3.10: voluntary age, auto-enrollment age, income, year-over-year tenure.
+fn segments() -> [String; 4] {
     let income_limits = enrollment::INCOME_LIMITS.map(lit);
-    let iseg = segment_case("m.comp", "<", &income_limits);
-    let tseg = segment_case("m.tenure", "<=", &enrollment::YOY_TENURE_LIMITS);
+    [
+        segment_case("m.age", "<=", &enrollment::VOLUNTARY_AGE_LIMITS),
+        segment_case("m.age", "<=", &enrollment::AE_AGE_LIMITS),
+        segment_case("m.comp", "<", &income_limits),
+        segment_case("m.tenure", "<=", &enrollment::YOY_TENURE_LIMITS),
+    ]
+}
+
+/// 3.10's probabilities and default rate by segment: `vol_p` (voluntary and proactive),
+/// `yoy_p` (year over year), `seg_rate` (the segment's deferral rate), `p_opt` (opt-out).
+fn enrollment_probabilities(ctx: &YearContext<'_>) -> [String; 4] {
+    let c = ctx.config;
+    let [vseg, aseg, iseg, tseg] = segments();
     let mut level_mult = String::from("(CASE");
     for l in 1..=c.job_levels.len() as u8 {
         let _ = write!(
@@ -62,7 +74,7 @@ pub(crate) fn plan_sql(ctx: &YearContext<'_>) -> String {
         " ELSE {} END)",
         lit(enrollment::level_multiplier(u8::MAX))
     );
-    let dial = lit(v.rate_multiplier);
+    let dial = lit(c.plan.voluntary_enrollment.rate_multiplier);
     let vol_p = format!(
         "{} * {} * {level_mult} * {dial}",
         pick(&enrollment::VOLUNTARY_AGE_BASE, &vseg),
@@ -80,90 +92,144 @@ pub(crate) fn plan_sql(ctx: &YearContext<'_>) -> String {
         .copied()
         .collect();
     let seg_rate = pick(&segment_rates, &format!("{vseg} * 4 + {iseg}"));
-    // 3.10.3: voluntary and proactive share the rate rule; only the magnet draw differs.
-    let vol_rate = |magnet: &str| {
-        let snapped = if v.match_magnet_enabled {
-            format!(
-                "CASE WHEN {ceiling} > {zero} AND m.seg_rate < {ceiling} AND {} < {} \
-                 THEN {ceiling} ELSE m.seg_rate END",
-                u(magnet),
-                lit(v.match_magnet_snap_probability),
-            )
-        } else {
-            "m.seg_rate".to_string()
-        };
-        format!(
-            "least(greatest({snapped}, {}), {})",
-            lit(enrollment::MIN_DEFERRAL_RATE),
-            lit(v.max_deferral_rate.max(enrollment::MIN_DEFERRAL_RATE))
-        )
-    };
     let p_opt = format!(
         "{} * {} * {}",
         pick(&enrollment::OPT_OUT_AGE, &aseg),
-        lit(ae.opt_out_target_rate),
+        lit(c.plan.auto_enrollment.opt_out_target_rate),
         pick(&enrollment::OPT_OUT_INCOME, &iseg)
     );
+    [vol_p, yoy_p, seg_rate, p_opt]
+}
+
+/// 3.10.3: the rate of a voluntary or proactive enrollment (they share the rule; only the
+/// magnet draw differs): the segment's rate, snapped to the match ceiling by the magnet,
+/// within the plan's bounds.
+fn voluntary_rate(ctx: &YearContext<'_>, magnet: &str) -> String {
+    let p = &ctx.config.plan;
+    let v = &p.voluntary_enrollment;
+    let ceiling = lit(p.match_ceiling());
+    let snapped = if v.match_magnet_enabled {
+        format!(
+            "CASE WHEN {ceiling} > {zero} AND m.seg_rate < {ceiling} AND {} < {} \
+             THEN {ceiling} ELSE m.seg_rate END",
+            u(magnet),
+            lit(v.match_magnet_snap_probability),
+            zero = lit(0.0),
+        )
+    } else {
+        "m.seg_rate".to_string()
+    };
+    format!(
+        "least(greatest({snapped}, {}), {})",
+        lit(enrollment::MIN_DEFERRAL_RATE),
+        lit(v.max_deferral_rate.max(enrollment::MIN_DEFERRAL_RATE))
+    )
+}
+
+/// 3.11, in the start year only: the enrolled member's new rate toward the match ceiling
+/// (before rounding; NULL for no response).
+fn match_response_sql(ctx: &YearContext<'_>) -> String {
+    let p = &ctx.config.plan;
+    let mr = &p.match_response;
+    if !(mr.enabled && ctx.year == ctx.config.simulation.start_year) {
+        return "NULL::DOUBLE".to_string();
+    }
+    let ceiling = lit(p.match_ceiling());
     let half_pct = |x: String| {
         format!(
             "(round(({x}) / {d}) * {d})",
             d = lit(match_response::RATE_STEP)
         )
     };
-    let match_raw = if mr.enabled && start_year {
-        format!(
-            "CASE WHEN m.hired OR NOT m.enrolled OR m.boundary < {jan1} THEN NULL
-                  WHEN m.rate < {ceiling} AND {uu} < {up} THEN
-                       least(CASE WHEN {uu} < {up_max} THEN {ceiling} ELSE {up_half} END,
-                             CASE WHEN m.comp > {zero} THEN least({cap}, {dollars} / m.comp) ELSE {cap} END)
-                  WHEN m.rate > {ceiling} AND {down_on} AND {ud} < {down} THEN
-                       greatest(CASE WHEN {ud} < {down_max} THEN {ceiling} ELSE {down_half} END, {zero})
-             END",
-            uu = u("match_up"),
-            ud = u("match_down"),
-            up = lit(mr.up_participation),
-            up_max = lit(mr.up_participation * mr.up_maximize),
-            up_half = half_pct(format!(
-                "m.rate + {} * ({ceiling} - m.rate)",
-                lit(mr.up_partial_factor)
-            )),
-            down = lit(mr.down_participation),
-            down_max = lit(mr.down_participation * mr.down_reduce_to_max),
-            down_half = half_pct(format!(
-                "m.rate - {} * (m.rate - {ceiling})",
-                lit(mr.down_partial_factor)
-            )),
-            cap = lit(esc.maximum_rate),
-            dollars = lit(mr.rate_cap_dollars),
-            down_on = b(mr.down_enabled),
-        )
-    } else {
-        "NULL::DOUBLE".to_string()
-    };
-    let escalation = if esc.enabled {
-        format!(
-            "CASE WHEN NOT m.hired AND m.boundary >= {jan1} AND {cutoff}
-                   AND ({not_required} OR m.enrolled) AND NOT m.ever_opted_out
-                   AND NOT m.census_esc_opt_out AND m.rate > {zero} AND m.rate < {cap}
-                   AND m.last_change_year < {year} AND {year} - m.first_enroll_year >= {delay}
-              THEN wfs_round_rate(least({cap}, m.rate + {inc})) END",
-            cutoff = at_or_after(optional_day(&esc.hire_date_cutoff)),
-            not_required = b(!esc.require_active_enrollment),
-            cap = lit(esc.maximum_rate),
-            delay = esc.first_escalation_delay_years,
-            inc = lit(esc.increment),
-        )
-    } else {
-        "NULL::DOUBLE".to_string()
-    };
-    let hire_ineligible = if e.new_hire_ineligible_pct > 0.0 {
+    format!(
+        "CASE WHEN m.hired OR NOT m.enrolled OR m.boundary < {jan1} THEN NULL
+              WHEN m.rate < {ceiling} AND {uu} < {up} THEN
+                   least(CASE WHEN {uu} < {up_max} THEN {ceiling} ELSE {up_half} END,
+                         CASE WHEN m.comp > {zero} THEN least({cap}, {dollars} / m.comp) ELSE {cap} END)
+              WHEN m.rate > {ceiling} AND {down_on} AND {ud} < {down} THEN
+                   greatest(CASE WHEN {ud} < {down_max} THEN {ceiling} ELSE {down_half} END, {zero})
+         END",
+        jan1 = date::jan1(ctx.year),
+        zero = lit(0.0),
+        uu = u("match_up"),
+        ud = u("match_down"),
+        up = lit(mr.up_participation),
+        up_max = lit(mr.up_participation * mr.up_maximize),
+        up_half = half_pct(format!(
+            "m.rate + {} * ({ceiling} - m.rate)",
+            lit(mr.up_partial_factor)
+        )),
+        down = lit(mr.down_participation),
+        down_max = lit(mr.down_participation * mr.down_reduce_to_max),
+        down_half = half_pct(format!(
+            "m.rate - {} * (m.rate - {ceiling})",
+            lit(mr.down_partial_factor)
+        )),
+        cap = lit(p.auto_escalation.maximum_rate),
+        dollars = lit(mr.rate_cap_dollars),
+        down_on = b(mr.down_enabled),
+    )
+}
+
+/// 3.12: the escalated rate of an eligible enrolled member (NULL when it does not apply).
+fn escalation_sql(ctx: &YearContext<'_>) -> String {
+    let esc = &ctx.config.plan.auto_escalation;
+    if !esc.enabled {
+        return "NULL::DOUBLE".to_string();
+    }
+    format!(
+        "CASE WHEN NOT m.hired AND m.boundary >= {jan1} AND {cutoff}
+               AND ({not_required} OR m.enrolled) AND NOT m.ever_opted_out
+               AND NOT m.census_esc_opt_out AND m.rate > {zero} AND m.rate < {cap}
+               AND m.last_change_year < {year} AND {year} - m.first_enroll_year >= {delay}
+          THEN wfs_round_rate(least({cap}, m.rate + {inc})) END",
+        jan1 = date::jan1(ctx.year),
+        year = ctx.year,
+        zero = lit(0.0),
+        cutoff = at_or_after(optional_day(&esc.hire_date_cutoff)),
+        not_required = b(!esc.require_active_enrollment),
+        cap = lit(esc.maximum_rate),
+        delay = esc.first_escalation_delay_years,
+        inc = lit(esc.increment),
+    )
+}
+
+/// 3.9's new-hire override: a hire drawn into the ineligible share (FALSE without one).
+fn hire_ineligible(ctx: &YearContext<'_>) -> String {
+    let e = &ctx.config.plan.eligibility;
+    if e.new_hire_ineligible_pct > 0.0 {
         format!(
             "wfs_unit(wfs_mix(xor(h.e_plan, y.new_hire_override))) < {}",
             lit(e.new_hire_ineligible_pct)
         )
     } else {
         "FALSE".to_string()
-    };
+    }
+}
+
+/// Steps 9-12 (3.9-3.12) for every member of the roster: eligibility, the enrollment that
+/// survives resolution (voluntary > proactive > year-over-year > auto), the auto-enrollment
+/// opt-out, the start-year match response and auto-escalation. Each CTE reads the one before
+/// it under the alias `m`; only members with at least one decision are returned.
+pub(crate) fn plan_sql(ctx: &YearContext<'_>) -> String {
+    let p = &ctx.config.plan;
+    let year = ctx.year;
+    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
+    let jan15 = jan1 + 14;
+    let jun15 = date::days_from_civil(year, 6, 15);
+    let ceiling = lit(p.match_ceiling());
+    let e = &p.eligibility;
+    let ae = &p.auto_enrollment;
+    let v = &p.voluntary_enrollment;
+    let mr = &p.match_response;
+    let zero = lit(0.0);
+    let one = lit(1.0);
+    let in_scope = auto_enrollment_scope(ctx);
+    let [vol_p, yoy_p, seg_rate, p_opt] = enrollment_probabilities(ctx);
+    let vseg = &segments()[0];
+    let match_raw = match_response_sql(ctx);
+    let escalation = escalation_sql(ctx);
+    let hire_ineligible = hire_ineligible(ctx);
     let wait = e.waiting_period_days;
     let ok = |day: &str| format!("({day} >= m.eligible_on AND {day} <= m.boundary)");
     format!(
@@ -254,9 +320,9 @@ pub(crate) fn plan_sql(ctx: &YearContext<'_>) -> String {
         u_pro = u("proactive"),
         yoy_on = b(v.year_over_year_enabled),
         u_yoy = u("yoy"),
-        vol_rate = vol_rate("voluntary_magnet"),
-        pro_rate = vol_rate("proactive_magnet"),
-        yoy_rate = pick(&enrollment::YOY_RATES, &vseg),
+        vol_rate = voluntary_rate(ctx, "voluntary_magnet"),
+        pro_rate = voluntary_rate(ctx, "proactive_magnet"),
+        yoy_rate = pick(&enrollment::YOY_RATES, vseg),
         ae_rate = lit(ae.default_deferral_rate),
         u_opt = u("opt_out"),
         up = lit(mr.up_participation),
