@@ -34,175 +34,17 @@ pub fn validate_year(
     snapshot: &Snapshot,
     config: &ValidConfig,
 ) -> YearValidation {
-    let max_level = config.job_levels.len() as u8;
-    let year = events.year;
     let mut v = YearValidation {
-        year,
+        year: events.year,
         ..Default::default()
     };
-    let mut fail = |invariant: &'static str, detail: String| {
-        v.violations.push(InvariantViolation {
-            year,
-            invariant,
-            detail,
-        })
-    };
-
-    // 1. One snapshot row per employee-year; ids unique (strictly increasing roster order).
-    if snapshot.len() != prior.len() + events.hires.len() {
-        fail(
-            "one row per employee",
-            format!(
-                "snapshot has {} rows, expected {} start-of-year + {} hires",
-                snapshot.len(),
-                prior.len(),
-                events.hires.len()
-            ),
-        );
-    }
-    if let Some(w) = snapshot.employee_id.windows(2).find(|w| w[0] >= w[1]) {
-        fail(
-            "unique employee ids",
-            format!(
-                "{} is followed by {} (duplicate or out of order)",
-                w[0], w[1]
-            ),
-        );
-    }
-
-    // 2-3. Headcount reconciliation and growth exactness.
-    let terminations = events.count(EventType::Termination);
-    let hires = events.count(EventType::Hire);
-    let active = snapshot.active_count();
-    if active + terminations != prior.len() + hires {
-        fail(
-            "headcount reconciliation",
-            format!(
-                "active {active} != start {} + hires {hires} - terminations {terminations}",
-                prior.len()
-            ),
-        );
-    }
-    if hires != events.hires.len() {
-        fail(
-            "every hire has one hire event",
-            format!("{hires} hire events for {} hires", events.hires.len()),
-        );
-    }
-    if !prior.is_empty() && active as u64 != foundation.needs.target_ending {
-        fail(
-            "growth exactness",
-            format!(
-                "active at year end {active} != solver target {}",
-                foundation.needs.target_ending
-            ),
-        );
-    }
-
-    // 4. No event after the employee's termination; termination within the year and after hire.
-    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
-    let ranges = events.ranges();
-    for (p, range) in ranges.iter().enumerate() {
-        if range.is_empty() {
-            continue;
-        }
-        let hire_date = match events.roster[p] {
-            Member::Prior(i) => prior.hire_date[i as usize],
-            Member::Hire(j) => events.hires[j as usize].hire_date,
-        };
-        let boundary = range
-            .clone()
-            .filter(|&k| events.event_type[k] == EventType::Termination)
-            .map(|k| events.effective_date[k])
-            .min();
-        let terms = range
-            .clone()
-            .filter(|&k| events.event_type[k] == EventType::Termination)
-            .count();
-        if terms > 1 {
-            fail(
-                "one termination per employee",
-                format!("{} has {terms} terminations", snapshot.employee_id[p]),
-            );
-        }
-        for k in range.clone() {
-            let d = events.effective_date[k];
-            let t = events.event_type[k];
-            if let Some(b) = boundary {
-                if t != EventType::Termination && d > b {
-                    fail(
-                        "no event after termination",
-                        format!(
-                            "{} has a {} on {} after terminating on {}",
-                            snapshot.employee_id[p],
-                            t.as_str(),
-                            Iso(d),
-                            Iso(b)
-                        ),
-                    );
-                }
-            }
-            if t == EventType::Termination && (d < hire_date || d < jan1 || d > dec31) {
-                fail(
-                    "termination date",
-                    format!(
-                        "{} terminates on {} (hired {}, year {year})",
-                        snapshot.employee_id[p],
-                        Iso(d),
-                        Iso(hire_date)
-                    ),
-                );
-            }
-            if t == EventType::Hire && matches!(events.roster[p], Member::Prior(_)) {
-                fail(
-                    "no rehire",
-                    format!(
-                        "{} was already employed and has a hire event",
-                        snapshot.employee_id[p]
-                    ),
-                );
-            }
-            if t.requires_compensation() && events.compensation_amount[k].is_none() {
-                fail(
-                    "INVALID_COMPENSATION",
-                    format!(
-                        "{} {} has no compensation",
-                        snapshot.employee_id[p],
-                        t.as_str()
-                    ),
-                );
-            }
-            let level = events.level_id[k];
-            if level == 0 || level > max_level {
-                fail(
-                    "level range",
-                    format!("{} has level {level}", snapshot.employee_id[p]),
-                );
-            }
-            if !(18..=75).contains(&events.employee_age[k]) && v.warnings.len() < 20 {
-                v.warnings.push(format!(
-                    "{} event age {} outside 18..75",
-                    snapshot.employee_id[p], events.employee_age[k]
-                ));
-            }
-        }
-        // event_sequence is 1..=k per employee.
-        for (s, k) in range.clone().enumerate() {
-            if events.event_sequence[k] as usize != s + 1 {
-                fail(
-                    "event sequence",
-                    format!(
-                        "{} event {} has sequence {}",
-                        snapshot.employee_id[p],
-                        s + 1,
-                        events.event_sequence[k]
-                    ),
-                );
-                break;
-            }
+    let (hires, terminations) = check_counts(&mut v, prior, foundation, events, snapshot);
+    let max_level = config.job_levels.len() as u8;
+    for (p, range) in events.ranges().into_iter().enumerate() {
+        if !range.is_empty() {
+            check_employee_events(&mut v, max_level, prior, events, snapshot, p, range);
         }
     }
-
     // 4.4 warnings: hire/termination ratio and at least one termination.
     if terminations == 0 && !prior.is_empty() {
         v.warnings.push("no terminations this year".into());
@@ -224,6 +66,190 @@ pub fn validate_year(
         v.violations.push(violation);
     }
     v
+}
+
+impl YearValidation {
+    fn fail(&mut self, invariant: &'static str, detail: String) {
+        self.violations.push(InvariantViolation {
+            year: self.year,
+            invariant,
+            detail,
+        })
+    }
+}
+
+/// 5.7 (1-3): one snapshot row per employee-year with unique ids, the headcount reconciled,
+/// one hire event per hire, and the solver's target met exactly. Returns the year's hire
+/// and termination event counts.
+fn check_counts(
+    v: &mut YearValidation,
+    prior: &Workforce,
+    foundation: &Foundation,
+    events: &YearEvents,
+    snapshot: &Snapshot,
+) -> (usize, usize) {
+    // 1. One snapshot row per employee-year; ids unique (strictly increasing roster order).
+    if snapshot.len() != prior.len() + events.hires.len() {
+        v.fail(
+            "one row per employee",
+            format!(
+                "snapshot has {} rows, expected {} start-of-year + {} hires",
+                snapshot.len(),
+                prior.len(),
+                events.hires.len()
+            ),
+        );
+    }
+    if let Some(w) = snapshot.employee_id.windows(2).find(|w| w[0] >= w[1]) {
+        v.fail(
+            "unique employee ids",
+            format!(
+                "{} is followed by {} (duplicate or out of order)",
+                w[0], w[1]
+            ),
+        );
+    }
+
+    // 2-3. Headcount reconciliation and growth exactness.
+    let terminations = events.count(EventType::Termination);
+    let hires = events.count(EventType::Hire);
+    let active = snapshot.active_count();
+    if active + terminations != prior.len() + hires {
+        v.fail(
+            "headcount reconciliation",
+            format!(
+                "active {active} != start {} + hires {hires} - terminations {terminations}",
+                prior.len()
+            ),
+        );
+    }
+    if hires != events.hires.len() {
+        v.fail(
+            "every hire has one hire event",
+            format!("{hires} hire events for {} hires", events.hires.len()),
+        );
+    }
+    if !prior.is_empty() && active as u64 != foundation.needs.target_ending {
+        v.fail(
+            "growth exactness",
+            format!(
+                "active at year end {active} != solver target {}",
+                foundation.needs.target_ending
+            ),
+        );
+    }
+    (hires, terminations)
+}
+
+/// 5.7 (4) and 4.4 for one employee's workforce events (`range` of the ledger): at most one
+/// termination, within the year and after the hire, and no event after it; no rehire; pay
+/// where the type needs it; levels in range; sequences 1..=k; ages outside 18..75 warned.
+fn check_employee_events(
+    v: &mut YearValidation,
+    max_level: u8,
+    prior: &Workforce,
+    events: &YearEvents,
+    snapshot: &Snapshot,
+    p: usize,
+    range: std::ops::Range<usize>,
+) {
+    let year = events.year;
+    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
+    let hire_date = match events.roster[p] {
+        Member::Prior(i) => prior.hire_date[i as usize],
+        Member::Hire(j) => events.hires[j as usize].hire_date,
+    };
+    let boundary = range
+        .clone()
+        .filter(|&k| events.event_type[k] == EventType::Termination)
+        .map(|k| events.effective_date[k])
+        .min();
+    let terms = range
+        .clone()
+        .filter(|&k| events.event_type[k] == EventType::Termination)
+        .count();
+    if terms > 1 {
+        v.fail(
+            "one termination per employee",
+            format!("{} has {terms} terminations", snapshot.employee_id[p]),
+        );
+    }
+    for k in range.clone() {
+        let d = events.effective_date[k];
+        let t = events.event_type[k];
+        if let Some(b) = boundary {
+            if t != EventType::Termination && d > b {
+                v.fail(
+                    "no event after termination",
+                    format!(
+                        "{} has a {} on {} after terminating on {}",
+                        snapshot.employee_id[p],
+                        t.as_str(),
+                        Iso(d),
+                        Iso(b)
+                    ),
+                );
+            }
+        }
+        if t == EventType::Termination && (d < hire_date || d < jan1 || d > dec31) {
+            v.fail(
+                "termination date",
+                format!(
+                    "{} terminates on {} (hired {}, year {year})",
+                    snapshot.employee_id[p],
+                    Iso(d),
+                    Iso(hire_date)
+                ),
+            );
+        }
+        if t == EventType::Hire && matches!(events.roster[p], Member::Prior(_)) {
+            v.fail(
+                "no rehire",
+                format!(
+                    "{} was already employed and has a hire event",
+                    snapshot.employee_id[p]
+                ),
+            );
+        }
+        if t.requires_compensation() && events.compensation_amount[k].is_none() {
+            v.fail(
+                "INVALID_COMPENSATION",
+                format!(
+                    "{} {} has no compensation",
+                    snapshot.employee_id[p],
+                    t.as_str()
+                ),
+            );
+        }
+        let level = events.level_id[k];
+        if level == 0 || level > max_level {
+            v.fail(
+                "level range",
+                format!("{} has level {level}", snapshot.employee_id[p]),
+            );
+        }
+        if !(18..=75).contains(&events.employee_age[k]) && v.warnings.len() < 20 {
+            v.warnings.push(format!(
+                "{} event age {} outside 18..75",
+                snapshot.employee_id[p], events.employee_age[k]
+            ));
+        }
+    }
+    // event_sequence is 1..=k per employee.
+    for (s, k) in range.clone().enumerate() {
+        if events.event_sequence[k] as usize != s + 1 {
+            v.fail(
+                "event sequence",
+                format!(
+                    "{} event {} has sequence {}",
+                    snapshot.employee_id[p],
+                    s + 1,
+                    events.event_sequence[k]
+                ),
+            );
+            break;
+        }
+    }
 }
 
 /// Plan rules of 4.4 and 5.7 (6-7) and the money invariants of 3.15-3.19: enrollment only

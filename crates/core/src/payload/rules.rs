@@ -261,210 +261,303 @@ impl TypedEvent {
 }
 
 impl Payload {
-    /// The payload's own rules (4.3).
+    /// The payload's own rules (4.3), each kept on its payload type.
     pub fn validate(&self) -> Check {
         match self {
-            Payload::Hire(p) => {
-                opt_non_empty("payload.plan_id", &p.plan_id)?;
-                date("payload.hire_date", &p.hire_date)?;
-                non_empty("payload.department", &p.department)?;
-                level("payload.job_level", p.job_level)?;
-                positive("payload.annual_compensation", p.annual_compensation)
-            }
-            Payload::Promotion(p) => {
-                opt_non_empty("payload.plan_id", &p.plan_id)?;
-                level("payload.new_job_level", p.new_job_level)?;
-                positive("payload.new_annual_compensation", p.new_annual_compensation)?;
-                date("payload.effective_date", &p.effective_date)
-            }
-            Payload::Termination(p) => {
-                opt_non_empty("payload.plan_id", &p.plan_id)?;
-                date("payload.final_pay_date", &p.final_pay_date)
-            }
-            Payload::Merit(p) => {
-                opt_non_empty("payload.plan_id", &p.plan_id)?;
-                positive("payload.new_compensation", p.new_compensation)?;
-                rate("payload.merit_percentage", p.merit_percentage)?;
-                if let Some(c) = p.cola_percentage {
-                    within("payload.cola_percentage", c, -1.0, 1.0)?;
-                }
-                Ok(())
-            }
-            Payload::Sabbatical(p) => {
-                opt_non_empty("payload.plan_id", &p.plan_id)?;
-                date("payload.start_date", &p.start_date)?;
-                date("payload.end_date", &p.end_date)?;
-                if p.start_date >= p.end_date {
-                    return Err(FieldError::new(
-                        "payload.end_date",
-                        format!(
-                            "must be after start_date {} (got {})",
-                            p.start_date, p.end_date
-                        ),
-                    ));
-                }
-                rate("payload.compensation_percentage", p.compensation_percentage)
-            }
-            Payload::Eligibility(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                date("payload.eligibility_date", &p.eligibility_date)?;
-                opt_non_empty("payload.source", &p.source)
-            }
-            Payload::Enrollment(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                date("payload.enrollment_date", &p.enrollment_date)?;
-                rate("payload.pre_tax_rate", p.pre_tax_rate)?;
-                rate("payload.roth_rate", p.roth_rate)?;
-                rate("payload.after_tax_rate", p.after_tax_rate)?;
-                let total = p.pre_tax_rate + p.roth_rate + p.after_tax_rate;
-                if total > 1.0 + 1e-9 {
-                    return Err(FieldError::new(
-                        "payload.pre_tax_rate",
-                        format!("the three rates must sum to at most 1 (got {total})"),
-                    ));
-                }
-                opt_date("payload.opt_out_window_expires", &p.opt_out_window_expires)?;
-                opt_date(
-                    "payload.auto_enrollment_window_start",
-                    &p.auto_enrollment_window_start,
-                )?;
-                opt_date(
-                    "payload.auto_enrollment_window_end",
-                    &p.auto_enrollment_window_end,
-                )?;
-                if p.auto_enrollment != (p.enrollment_source == EnrollmentSource::Auto) {
-                    return Err(FieldError::new(
-                        "payload.auto_enrollment",
-                        "must be true exactly when enrollment_source is auto",
-                    ));
-                }
-                Ok(())
-            }
-            Payload::EnrollmentChange(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                opt_date(
-                    "payload.previous_enrollment_date",
-                    &p.previous_enrollment_date,
-                )?;
-                rate("payload.new_pre_tax_rate", p.new_pre_tax_rate)?;
-                rate("payload.new_roth_rate", p.new_roth_rate)?;
-                if let Some(r) = p.previous_pre_tax_rate {
-                    rate("payload.previous_pre_tax_rate", r)?;
-                }
-                if let Some(r) = p.previous_roth_rate {
-                    rate("payload.previous_roth_rate", r)?;
-                }
-                if p.change_type == ChangeType::OptOut
-                    && (p.new_pre_tax_rate != 0.0 || p.new_roth_rate != 0.0)
-                {
-                    return Err(FieldError::new(
-                        "payload.new_pre_tax_rate",
-                        "an opt_out must set the new rates to 0",
-                    ));
-                }
-                Ok(())
-            }
-            Payload::DeferralEscalation(p) | Payload::DeferralMatchResponse(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                rate("payload.new_deferral_rate", p.new_deferral_rate)?;
-                rate("payload.previous_deferral_rate", p.previous_deferral_rate)
-            }
-            Payload::AutoEnrollmentWindow(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                date("payload.window_start_date", &p.window_start_date)?;
-                date("payload.window_end_date", &p.window_end_date)?;
-                if !(1..=365).contains(&p.window_duration_days) {
-                    return Err(FieldError::new(
-                        "payload.window_duration_days",
-                        format!("must be within 1..=365 (got {})", p.window_duration_days),
-                    ));
-                }
-                rate("payload.default_deferral_rate", p.default_deferral_rate)?;
-                opt_date("payload.proactive_window_end", &p.proactive_window_end)
-            }
-            Payload::Contribution(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                positive("payload.amount", p.amount)?;
-                date("payload.pay_period_end", &p.pay_period_end)?;
-                date("payload.contribution_date", &p.contribution_date)?;
-                non_negative("payload.ytd_amount", p.ytd_amount)?;
-                if p.ytd_amount + 1e-6 < p.amount {
-                    return Err(FieldError::new(
-                        "payload.ytd_amount",
-                        format!(
-                            "must include this contribution's amount {} (got {})",
-                            p.amount, p.ytd_amount
-                        ),
-                    ));
-                }
-                non_empty("payload.payroll_id", &p.payroll_id)
-            }
-            Payload::Vesting(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                rate("payload.vested_percentage", p.vested_percentage)?;
-                let b = &p.source_balances_vested;
-                non_negative(
-                    "payload.source_balances_vested.employer_match",
-                    b.employer_match,
-                )?;
-                non_negative(
-                    "payload.source_balances_vested.employer_nonelective",
-                    b.employer_nonelective,
-                )?;
-                non_negative(
-                    "payload.source_balances_vested.employer_profit_sharing",
-                    b.employer_profit_sharing,
-                )?;
-                date(
-                    "payload.service_computation_date",
-                    &p.service_computation_date,
-                )?;
-                non_negative("payload.service_credited_hours", p.service_credited_hours)?;
-                date(
-                    "payload.service_period_end_date",
-                    &p.service_period_end_date,
-                )
-            }
-            Payload::Forfeiture(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                positive("payload.amount", p.amount)?;
-                rate("payload.vested_percentage", p.vested_percentage)?;
-                if p.vested_percentage >= 1.0 {
-                    return Err(FieldError::new(
-                        "payload.vested_percentage",
-                        "a fully vested balance forfeits nothing (must be < 1)",
-                    ));
-                }
-                Ok(())
-            }
-            Payload::HceStatus(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                non_negative("payload.ytd_compensation", p.ytd_compensation)?;
-                non_negative("payload.annualized_compensation", p.annualized_compensation)?;
-                positive("payload.hce_threshold", p.hce_threshold)?;
-                date("payload.determination_date", &p.determination_date)
-            }
-            Payload::Compliance(p) => {
-                non_empty("payload.plan_id", &p.plan_id)?;
-                positive("payload.applicable_limit", p.applicable_limit)?;
-                non_negative("payload.current_amount", p.current_amount)?;
-                let expected = match p.compliance_type {
-                    ComplianceType::Limit402gApproach => LimitKind::ElectiveDeferral,
-                    ComplianceType::Limit415cApproach => LimitKind::AnnualAdditions,
-                    ComplianceType::CatchUpEligible => LimitKind::CatchUp,
-                };
-                if p.limit_type != expected {
-                    return Err(FieldError::new(
-                        "payload.limit_type",
-                        format!(
-                            "must be {} for this compliance_type (got {})",
-                            enum_name(&expected),
-                            enum_name(&p.limit_type)
-                        ),
-                    ));
-                }
-                date("payload.monitoring_date", &p.monitoring_date)
-            }
+            Payload::Hire(p) => p.validate(),
+            Payload::Promotion(p) => p.validate(),
+            Payload::Termination(p) => p.validate(),
+            Payload::Merit(p) => p.validate(),
+            Payload::Sabbatical(p) => p.validate(),
+            Payload::Eligibility(p) => p.validate(),
+            Payload::Enrollment(p) => p.validate(),
+            Payload::EnrollmentChange(p) => p.validate(),
+            Payload::DeferralEscalation(p) | Payload::DeferralMatchResponse(p) => p.validate(),
+            Payload::AutoEnrollmentWindow(p) => p.validate(),
+            Payload::Contribution(p) => p.validate(),
+            Payload::Vesting(p) => p.validate(),
+            Payload::Forfeiture(p) => p.validate(),
+            Payload::HceStatus(p) => p.validate(),
+            Payload::Compliance(p) => p.validate(),
         }
+    }
+}
+
+impl Hire {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        opt_non_empty("payload.plan_id", &self.plan_id)?;
+        date("payload.hire_date", &self.hire_date)?;
+        non_empty("payload.department", &self.department)?;
+        level("payload.job_level", self.job_level)?;
+        positive("payload.annual_compensation", self.annual_compensation)
+    }
+}
+
+impl Promotion {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        opt_non_empty("payload.plan_id", &self.plan_id)?;
+        level("payload.new_job_level", self.new_job_level)?;
+        positive(
+            "payload.new_annual_compensation",
+            self.new_annual_compensation,
+        )?;
+        date("payload.effective_date", &self.effective_date)
+    }
+}
+
+impl Termination {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        opt_non_empty("payload.plan_id", &self.plan_id)?;
+        date("payload.final_pay_date", &self.final_pay_date)
+    }
+}
+
+impl Merit {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        opt_non_empty("payload.plan_id", &self.plan_id)?;
+        positive("payload.new_compensation", self.new_compensation)?;
+        rate("payload.merit_percentage", self.merit_percentage)?;
+        if let Some(c) = self.cola_percentage {
+            within("payload.cola_percentage", c, -1.0, 1.0)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sabbatical {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        opt_non_empty("payload.plan_id", &self.plan_id)?;
+        date("payload.start_date", &self.start_date)?;
+        date("payload.end_date", &self.end_date)?;
+        if self.start_date >= self.end_date {
+            return Err(FieldError::new(
+                "payload.end_date",
+                format!(
+                    "must be after start_date {} (got {})",
+                    self.start_date, self.end_date
+                ),
+            ));
+        }
+        rate(
+            "payload.compensation_percentage",
+            self.compensation_percentage,
+        )
+    }
+}
+
+impl Eligibility {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        date("payload.eligibility_date", &self.eligibility_date)?;
+        opt_non_empty("payload.source", &self.source)
+    }
+}
+
+impl Enrollment {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        date("payload.enrollment_date", &self.enrollment_date)?;
+        rate("payload.pre_tax_rate", self.pre_tax_rate)?;
+        rate("payload.roth_rate", self.roth_rate)?;
+        rate("payload.after_tax_rate", self.after_tax_rate)?;
+        let total = self.pre_tax_rate + self.roth_rate + self.after_tax_rate;
+        if total > 1.0 + 1e-9 {
+            return Err(FieldError::new(
+                "payload.pre_tax_rate",
+                format!("the three rates must sum to at most 1 (got {total})"),
+            ));
+        }
+        opt_date(
+            "payload.opt_out_window_expires",
+            &self.opt_out_window_expires,
+        )?;
+        opt_date(
+            "payload.auto_enrollment_window_start",
+            &self.auto_enrollment_window_start,
+        )?;
+        opt_date(
+            "payload.auto_enrollment_window_end",
+            &self.auto_enrollment_window_end,
+        )?;
+        if self.auto_enrollment != (self.enrollment_source == EnrollmentSource::Auto) {
+            return Err(FieldError::new(
+                "payload.auto_enrollment",
+                "must be true exactly when enrollment_source is auto",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl EnrollmentChange {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        opt_date(
+            "payload.previous_enrollment_date",
+            &self.previous_enrollment_date,
+        )?;
+        rate("payload.new_pre_tax_rate", self.new_pre_tax_rate)?;
+        rate("payload.new_roth_rate", self.new_roth_rate)?;
+        if let Some(r) = self.previous_pre_tax_rate {
+            rate("payload.previous_pre_tax_rate", r)?;
+        }
+        if let Some(r) = self.previous_roth_rate {
+            rate("payload.previous_roth_rate", r)?;
+        }
+        if self.change_type == ChangeType::OptOut
+            && (self.new_pre_tax_rate != 0.0 || self.new_roth_rate != 0.0)
+        {
+            return Err(FieldError::new(
+                "payload.new_pre_tax_rate",
+                "an opt_out must set the new rates to 0",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl DeferralRateChange {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        rate("payload.new_deferral_rate", self.new_deferral_rate)?;
+        rate(
+            "payload.previous_deferral_rate",
+            self.previous_deferral_rate,
+        )
+    }
+}
+
+impl AutoEnrollmentWindow {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        date("payload.window_start_date", &self.window_start_date)?;
+        date("payload.window_end_date", &self.window_end_date)?;
+        if !(1..=365).contains(&self.window_duration_days) {
+            return Err(FieldError::new(
+                "payload.window_duration_days",
+                format!("must be within 1..=365 (got {})", self.window_duration_days),
+            ));
+        }
+        rate("payload.default_deferral_rate", self.default_deferral_rate)?;
+        opt_date("payload.proactive_window_end", &self.proactive_window_end)
+    }
+}
+
+impl Contribution {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        positive("payload.amount", self.amount)?;
+        date("payload.pay_period_end", &self.pay_period_end)?;
+        date("payload.contribution_date", &self.contribution_date)?;
+        non_negative("payload.ytd_amount", self.ytd_amount)?;
+        if self.ytd_amount + 1e-6 < self.amount {
+            return Err(FieldError::new(
+                "payload.ytd_amount",
+                format!(
+                    "must include this contribution's amount {} (got {})",
+                    self.amount, self.ytd_amount
+                ),
+            ));
+        }
+        non_empty("payload.payroll_id", &self.payroll_id)
+    }
+}
+
+impl Vesting {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        rate("payload.vested_percentage", self.vested_percentage)?;
+        let b = &self.source_balances_vested;
+        non_negative(
+            "payload.source_balances_vested.employer_match",
+            b.employer_match,
+        )?;
+        non_negative(
+            "payload.source_balances_vested.employer_nonelective",
+            b.employer_nonelective,
+        )?;
+        non_negative(
+            "payload.source_balances_vested.employer_profit_sharing",
+            b.employer_profit_sharing,
+        )?;
+        date(
+            "payload.service_computation_date",
+            &self.service_computation_date,
+        )?;
+        non_negative(
+            "payload.service_credited_hours",
+            self.service_credited_hours,
+        )?;
+        date(
+            "payload.service_period_end_date",
+            &self.service_period_end_date,
+        )
+    }
+}
+
+impl Forfeiture {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        positive("payload.amount", self.amount)?;
+        rate("payload.vested_percentage", self.vested_percentage)?;
+        if self.vested_percentage >= 1.0 {
+            return Err(FieldError::new(
+                "payload.vested_percentage",
+                "a fully vested balance forfeits nothing (must be < 1)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl HceStatus {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        non_negative("payload.ytd_compensation", self.ytd_compensation)?;
+        non_negative(
+            "payload.annualized_compensation",
+            self.annualized_compensation,
+        )?;
+        positive("payload.hce_threshold", self.hce_threshold)?;
+        date("payload.determination_date", &self.determination_date)
+    }
+}
+
+impl Compliance {
+    /// The rules of 4.3 for this payload.
+    fn validate(&self) -> Check {
+        non_empty("payload.plan_id", &self.plan_id)?;
+        positive("payload.applicable_limit", self.applicable_limit)?;
+        non_negative("payload.current_amount", self.current_amount)?;
+        let expected = match self.compliance_type {
+            ComplianceType::Limit402gApproach => LimitKind::ElectiveDeferral,
+            ComplianceType::Limit415cApproach => LimitKind::AnnualAdditions,
+            ComplianceType::CatchUpEligible => LimitKind::CatchUp,
+        };
+        if self.limit_type != expected {
+            return Err(FieldError::new(
+                "payload.limit_type",
+                format!(
+                    "must be {} for this compliance_type (got {})",
+                    enum_name(&expected),
+                    enum_name(&self.limit_type)
+                ),
+            ));
+        }
+        date("payload.monitoring_date", &self.monitoring_date)
     }
 }

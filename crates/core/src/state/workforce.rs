@@ -285,7 +285,7 @@ pub const fn proration_rank(t: EventType) -> u8 {
 /// Builds year N's snapshot from P(N) and year N's ledger (5.1, 3.14).
 pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
     let year = events.year;
-    let (jan1, dec31) = (date::jan1(year), date::dec31(year));
+    let year_days = (date::jan1(year), date::dec31(year));
     let n = events.roster.len();
     let mut s = Snapshot {
         year,
@@ -376,38 +376,7 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
             (None, None) => hire_comp,
         };
 
-        // Prorated pay: periods opened by hire/promotion/raise at their amounts, closed the day
-        // before the next event or on the termination date; before the first non-hire event the
-        // salary is that event's previous compensation.
-        pay.sort_unstable_by_key(|&(d, r, _)| (d, r));
-        let mut earned = 0.0;
-        let mut open: Option<(Day, f64)> = None;
-        if let Some(&(d, _, k)) = pay.first() {
-            if events.event_type[k] != EventType::Hire && d > jan1 {
-                open = Some((jan1, events.previous_compensation[k].unwrap_or(start_comp)));
-            }
-        } else {
-            open = Some((jan1, start_comp));
-        }
-        for &(d, _, k) in pay.iter() {
-            match events.event_type[k] {
-                EventType::Termination => {
-                    if let Some((from, salary)) = open.take() {
-                        earned += salary * (d - from + 1).max(0) as f64 / 365.0;
-                    }
-                    break;
-                }
-                _ => {
-                    if let Some((from, salary)) = open {
-                        earned += salary * (d - from).max(0) as f64 / 365.0;
-                    }
-                    open = Some((d, events.compensation_amount[k].unwrap_or(0.0)));
-                }
-            }
-        }
-        if let Some((from, salary)) = open {
-            earned += salary * (dec31 - from + 1).max(0) as f64 / 365.0;
-        }
+        let earned = prorated_pay(events, year_days, &mut pay, start_comp);
 
         s.hire_date.push(hire_date);
         s.current_compensation.push(fye);
@@ -449,4 +418,48 @@ pub fn accumulate(prior: &Workforce, events: &YearEvents) -> Snapshot {
         }
     }
     s
+}
+
+/// 3.14's prorated pay of one employee's year: periods opened by hire, promotion or raise at
+/// their amounts, closed the day before the next event or on the termination date; before
+/// the first non-hire event the salary is that event's previous compensation (`start_comp`
+/// without events). `year_days` are the year's first and last days; `pay` holds the
+/// employee's (date, proration rank, ledger index), sorted here.
+#[inline]
+fn prorated_pay(
+    events: &YearEvents,
+    (jan1, dec31): (Day, Day),
+    pay: &mut [(Day, u8, usize)],
+    start_comp: f64,
+) -> f64 {
+    pay.sort_unstable_by_key(|&(d, r, _)| (d, r));
+    let mut earned = 0.0;
+    let mut open: Option<(Day, f64)> = None;
+    if let Some(&(d, _, k)) = pay.first() {
+        if events.event_type[k] != EventType::Hire && d > jan1 {
+            open = Some((jan1, events.previous_compensation[k].unwrap_or(start_comp)));
+        }
+    } else {
+        open = Some((jan1, start_comp));
+    }
+    for &(d, _, k) in pay.iter() {
+        match events.event_type[k] {
+            EventType::Termination => {
+                if let Some((from, salary)) = open.take() {
+                    earned += salary * (d - from + 1).max(0) as f64 / 365.0;
+                }
+                break;
+            }
+            _ => {
+                if let Some((from, salary)) = open {
+                    earned += salary * (d - from).max(0) as f64 / 365.0;
+                }
+                open = Some((d, events.compensation_amount[k].unwrap_or(0.0)));
+            }
+        }
+    }
+    if let Some((from, salary)) = open {
+        earned += salary * (dec31 - from + 1).max(0) as f64 / 365.0;
+    }
+    earned
 }
