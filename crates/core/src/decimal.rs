@@ -20,10 +20,17 @@ impl Decimal {
         if !value.is_finite() {
             return None;
         }
-        let text = format!("{value}");
+        // The shortest text that reads back as `value`, written on the stack: a decimal with
+        // at most 18 integer and 18 fractional digits fits in 38 bytes and a sign; a longer
+        // text is beyond those limits, so `None` as below.
+        let mut buf = TextBuf::default();
+        if std::fmt::Write::write_fmt(&mut buf, format_args!("{value}")).is_err() {
+            return None;
+        }
+        let text = std::str::from_utf8(&buf.bytes[..buf.len]).ok()?;
         let (neg, digits) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
-            None => (false, text.as_str()),
+            None => (false, text),
         };
         let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
         if frac_part.len() > 18 || int_part.len() > 18 {
@@ -51,6 +58,31 @@ impl Decimal {
         let ua = a.units * 10_i128.pow(scale - a.scale);
         let ub = b.units * 10_i128.pow(scale - b.scale);
         (ua, ub, 10_i128.pow(scale))
+    }
+}
+
+/// A fixed buffer for [`Decimal::from_f64`]'s text (no allocation per conversion).
+struct TextBuf {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl Default for TextBuf {
+    fn default() -> Self {
+        TextBuf {
+            bytes: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Write for TextBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -175,6 +207,60 @@ mod tests {
         );
         assert_eq!(Decimal::from_f64(3.0), Some(Decimal { units: 3, scale: 0 }));
         assert_eq!(Decimal::from_f64(f64::NAN), None);
+    }
+
+    /// The text read from the stack buffer is the one `format!` gives: equal results on the
+    /// limits (18 integer and 18 fractional digits) and past them, and on a spread of rates.
+    #[test]
+    fn stack_text_reads_as_the_formatted_text() {
+        fn by_string(value: f64) -> Option<Decimal> {
+            let text = format!("{value}");
+            let (neg, digits) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text.as_str()),
+            };
+            let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+            if !value.is_finite() || frac_part.len() > 18 || int_part.len() > 18 {
+                return None;
+            }
+            let units = int_part
+                .bytes()
+                .chain(frac_part.bytes())
+                .fold(0i128, |u, b| u * 10 + i128::from(b - b'0'));
+            Some(Decimal {
+                units: if neg { -units } else { units },
+                scale: frac_part.len() as u32,
+            })
+        }
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1e17,
+            1e18,
+            1e19,
+            -1e18,
+            999_999_999_999_999_900.0,
+            1e-18,
+            1.5e-18,
+            1e-19,
+            -1.234_567_890_123_456_7e-10,
+            123_456_789.123_456_78,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            values.extend([u, u * 1e6, (u * 1e4).round() / 1e4, -u * 1e-12]);
+        }
+        for v in values {
+            assert_eq!(Decimal::from_f64(v), by_string(v), "{v:e}");
+        }
     }
 
     #[test]
