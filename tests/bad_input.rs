@@ -178,6 +178,27 @@ fn termination_before_hire_and_hire_after_census() {
     assert!(t.contains("line 4, column employee_hire_date: hire date 2025-02-01 is after the census date 2024-12-31"), "{t}");
 }
 
+/// Windows line endings (what Excel and most HR exports write) give the same line numbers as
+/// Unix ones, blank lines included.
+#[test]
+fn line_numbers_are_the_same_with_windows_line_endings() {
+    let dir = common::tmp();
+    let body = format!(
+        "{HEADER}\r\nE1,S1,1980-01-01,2010-05-01,,65000\r\nE2,S2,1980-13-01,2010-05-01,,65000\r\n\r\n\
+         E3,S3,1980-01-01,2010-05-01,,sixty\r\nE4,S4,1980-01-01\r\n\r\n"
+    );
+    let t = fails(dir.path(), &write(dir.path(), "crlf.csv", &body));
+    assert!(
+        t.contains("line 3, column employee_birth_date: \"1980-13-01\" is not a date"),
+        "{t}"
+    );
+    assert!(
+        t.contains("line 5, column employee_gross_compensation: \"sixty\" is not a number"),
+        "{t}"
+    );
+    assert!(t.contains("line 6, column *: malformed CSV record"), "{t}");
+}
+
 #[test]
 fn empty_required_cell_and_malformed_row() {
     let dir = common::tmp();
@@ -555,4 +576,33 @@ fn rule_functions_return_errors_for_values_validation_would_reject() {
     }
     assert!(level_quotas::decimal_weights(&[f64::NAN, 0.5]).is_err());
     assert!(level_quotas::decimal_weights(&[-0.5, 0.5]).is_err());
+}
+
+/// Census sizes beyond the documented maximum are errors that name the flag, never a panic
+/// or an abort (`--employees 18446744073709551615` used to panic allocating), and nothing is
+/// written.
+#[test]
+fn census_sizes_beyond_the_maximum_are_errors() {
+    let dir = common::tmp();
+    let db = dir.path().join("never.duckdb");
+    for n in ["18446744073709551615", "100000000000", "10000001"] {
+        let stderr = TestCommand::new()
+            .args(["simulate", "--employees", n, "--db"])
+            .arg(&db)
+            .fails();
+        assert!(
+            stderr.contains("employees") && stderr.contains("10000000"),
+            "{stderr}"
+        );
+        assert!(!db.exists());
+    }
+    let out = dir.path().join("never.csv");
+    let stderr = TestCommand::new()
+        .args(["census", "generate", "--employees", "10", "--replicate"])
+        .arg(usize::MAX.to_string())
+        .arg("--out")
+        .arg(&out)
+        .fails();
+    assert!(stderr.contains("--replicate"), "{stderr}");
+    assert!(!out.exists());
 }

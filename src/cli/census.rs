@@ -2,7 +2,7 @@
 //! 1.3), optionally replicated with pay jitter.
 
 use super::args::GenerateArgs;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use workforce_sim::census::generate::{self, GeneratorParams};
 
 pub fn generate(
@@ -12,17 +12,13 @@ pub fn generate(
         seed,
         base_year,
         replicate,
+        overwrite,
     }: GenerateArgs,
 ) -> Result<()> {
-    if replicate == 0 {
-        bail!("--replicate must be at least 1");
-    }
-    let rows = generate::generate(&GeneratorParams::new(employees, base_year, seed))?;
-    let rows = if replicate > 1 {
-        generate::replicate(&rows, replicate, seed)
-    } else {
-        rows
-    };
+    super::refuse_existing(&out, overwrite)?;
+    let rows = generate::generate(&GeneratorParams::new(employees, base_year, seed))
+        .context("--employees or --base-year")?;
+    let rows = generate::replicate(&rows, replicate, seed).context("--replicate")?;
     workforce_sim::census_files::write_census(&out, &rows)
         .with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {} employees to {}", rows.len(), out.display());

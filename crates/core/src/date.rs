@@ -95,7 +95,11 @@ pub fn parse(text: &str) -> Option<Day> {
     } else {
         return None;
     };
-    let (y, m, d) = (i32::try_from(y).ok()?, m as u32, d as u32);
+    let (y, m, d) = (
+        i32::try_from(y).ok()?,
+        u32::try_from(m).ok()?,
+        u32::try_from(d).ok()?,
+    );
     if !(1000..=9999).contains(&y) || !is_valid(y, m, d) {
         return None;
     }
@@ -138,5 +142,9 @@ mod tests {
         assert_eq!(parse("31.12.2024"), None);
         assert_eq!(parse("2024-1x-01"), None);
         assert_eq!(parse(""), None);
+        // A month or day beyond u32 does not wrap into a valid one (2^32 + 1 is not January).
+        assert_eq!(parse("2024-4294967297-01"), None);
+        assert_eq!(parse("2024-01-4294967297"), None);
+        assert_eq!(parse("4294967297/01/2024"), None);
     }
 }

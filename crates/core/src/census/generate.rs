@@ -48,6 +48,14 @@ impl Default for GeneratorParams {
     }
 }
 
+/// The largest census the generator makes, and the largest a replication may reach: ten
+/// million employees. A run's year state is a few hundred bytes per employee and the run
+/// keeps a year's events and snapshot besides (docs/figures.md: about 9 GB at a million
+/// employees over ten years into DuckDB), so a larger census does not fit a machine of this
+/// project's size; a flag or a Python argument beyond it is an error before anything is
+/// allocated.
+pub const MAX_EMPLOYEES: usize = 10_000_000;
+
 impl GeneratorParams {
     pub fn new(employees: usize, base_year: i32, seed: u64) -> Self {
         GeneratorParams {
@@ -60,8 +68,14 @@ impl GeneratorParams {
 
     fn validate(&self) -> Result<(), CensusError> {
         let err = |key, rule: String| Err(CensusError::Generator { key, rule });
-        if self.employees == 0 {
-            return err("employees", "must be at least 1".into());
+        if self.employees == 0 || self.employees > MAX_EMPLOYEES {
+            return err(
+                "employees",
+                format!(
+                    "must be within [1, {MAX_EMPLOYEES}], got {}",
+                    self.employees
+                ),
+            );
         }
         if !(1901..=2199).contains(&self.base_year) {
             return err(
@@ -173,7 +187,23 @@ pub fn generate(params: &GeneratorParams) -> Result<Vec<CensusRecord>, CensusErr
 /// Replicates a census `factor` times (docs/rules.md 1.3, `make_large_census`): copy 0 is the
 /// original; copy `k >= 1` gets id `{id}_C{k}`, ssn `{ssn}-C{k}`, and every money column times a
 /// keyed jitter `0.98 + 0.04 × ((h mod 1000) / 1000)` (±2%), rounded to cents; dates untouched.
-pub fn replicate(census: &[CensusRecord], factor: usize, seed: u64) -> Vec<CensusRecord> {
+/// A factor of 0, or a result above [`MAX_EMPLOYEES`] rows, is an error.
+pub fn replicate(
+    census: &[CensusRecord],
+    factor: usize,
+    seed: u64,
+) -> Result<Vec<CensusRecord>, CensusError> {
+    let rows = census.len().checked_mul(factor);
+    if factor == 0 || rows.is_none_or(|rows| rows > MAX_EMPLOYEES) {
+        return Err(CensusError::Generator {
+            key: "replicate",
+            rule: format!(
+                "must be at least 1 and keep the census within {MAX_EMPLOYEES} employees \
+                 ({} rows x {factor})",
+                census.len()
+            ),
+        });
+    }
     let rng = Rng::new(seed);
     let code = Rng::year_code(0, draw::CENSUS_JITTER);
     let mut out = Vec::with_capacity(census.len() * factor.max(1));
@@ -191,7 +221,7 @@ pub fn replicate(census: &[CensusRecord], factor: usize, seed: u64) -> Vec<Censu
             });
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -244,7 +274,7 @@ mod tests {
     #[test]
     fn replicate_scales_with_jitter() {
         let base = generate(&GeneratorParams::new(50, 2024, 42)).unwrap();
-        let big = replicate(&base, 3, 42);
+        let big = replicate(&base, 3, 42).unwrap();
         assert_eq!(big.len(), 150);
         assert_eq!(&big[..50], &base[..]);
         assert_eq!(big[50].employee_id, "EMP_000001_C1");
@@ -254,5 +284,22 @@ mod tests {
             assert!((0.979..=1.021).contains(&ratio), "{ratio}");
             assert_eq!(copy.employee_hire_date, orig.employee_hire_date);
         }
+    }
+
+    #[test]
+    fn sizes_beyond_the_maximum_are_errors_not_panics() {
+        for employees in [0, MAX_EMPLOYEES + 1, usize::MAX] {
+            let e = generate(&GeneratorParams::new(employees, 2024, 42)).unwrap_err();
+            assert!(
+                e.to_string().contains("employees") && e.to_string().contains("10000000"),
+                "{e}"
+            );
+        }
+        let base = generate(&GeneratorParams::new(10, 2024, 42)).unwrap();
+        for factor in [0, MAX_EMPLOYEES / 10 + 1, usize::MAX / 2, usize::MAX] {
+            let e = replicate(&base, factor, 42).unwrap_err();
+            assert!(e.to_string().contains("replicate"), "{e}");
+        }
+        assert_eq!(replicate(&base, 1, 42).unwrap(), base);
     }
 }

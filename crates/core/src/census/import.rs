@@ -145,6 +145,21 @@ pub fn read_census(
                     Ok(false) => break,
                     Ok(true) => {
                         let line = record.position().map(|p| p.line()).unwrap_or(0);
+                        if record.len() == 1 && record[0].is_empty() {
+                            continue; // a blank line (or one with only white space)
+                        }
+                        if record.len() != header.len() {
+                            parser.problem(
+                                line,
+                                "*",
+                                format!(
+                                    "malformed CSV record: {} fields, the header has {}",
+                                    record.len(),
+                                    header.len()
+                                ),
+                            );
+                            continue;
+                        }
                         if let Some(r) = parser.parse(line, |i| record.get(i)) {
                             parsed.push((line, r));
                         }
@@ -198,10 +213,16 @@ pub fn read_census(
     })
 }
 
+/// A reader of the census CSV. Records end at `\n` alone, so a record's line number is the
+/// line its first byte is on with Windows line endings too (the reader's CRLF terminator
+/// reported every line after the header one too low); the `\r` before the `\n` is trimmed
+/// with the other surrounding white space. Field counts are checked by the caller, which can
+/// then tell a blank line (skipped) from a short record (an error).
 fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>, CensusError> {
     csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .flexible(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .flexible(true)
         .from_path(path)
         .map_err(|e| CensusError::Io {
             path: path.to_path_buf(),
