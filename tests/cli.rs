@@ -59,6 +59,15 @@ fn json_report_and_census_round_trip_through_csv_and_parquet() {
         assert_eq!(report["years"].as_array().unwrap().len(), 2);
         assert_eq!(report["census_rows"], 400);
     }
+    // A census file that is there is not replaced without --overwrite.
+    let census = dir.path().join("census.csv");
+    let before = std::fs::read(&census).unwrap();
+    let err = TestCommand::new()
+        .args(["census", "generate", "--employees", "10", "--out"])
+        .arg(&census)
+        .fails();
+    assert!(err.contains("exists; pass --overwrite"), "{err}");
+    assert_eq!(std::fs::read(&census).unwrap(), before);
     // The same census through CSV and Parquet gives the same events.
     let a = common::export(
         &dir.path().join("csv.duckdb"),

@@ -611,6 +611,37 @@ fn the_cli_writes_the_schema_exports_typed_events_and_validates_them() {
         .fails();
     assert!(!missing.exists());
     assert!(!dir.path().join("nothing.jsonl.partial").exists());
+    // An existing file is the user's: refused without --overwrite, and the results database
+    // itself never (it used to be replaced by its own events as JSON Lines).
+    let before = std::fs::read(&jsonl).unwrap();
+    let err = TestCommand::new()
+        .args(["events", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&jsonl)
+        .fails();
+    assert!(err.contains("exists; pass --overwrite"), "{err}");
+    assert_eq!(std::fs::read(&jsonl).unwrap(), before);
+    let db_bytes = std::fs::read(&db).unwrap();
+    let err = TestCommand::new()
+        .args(["events", "--overwrite", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&db)
+        .fails();
+    assert!(err.contains("is the results database itself"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), db_bytes);
+    TestCommand::new()
+        .args(["events", "--overwrite", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&jsonl)
+        .stdout();
+    assert_eq!(
+        std::fs::read(&jsonl).unwrap(),
+        before,
+        "the same run, the same events"
+    );
 }
 
 /// Employer cost by hire cohort: the cohorts of a year sum to the year's match, core,

@@ -224,6 +224,9 @@ pub struct EventsArgs {
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
 }
 
 #[derive(Args)]
@@ -265,6 +268,9 @@ pub struct GenerateArgs {
     /// Replicate the census K times with ±2% pay jitter (ids `{id}_C{k}`).
     #[arg(long, default_value_t = 1)]
     pub replicate: usize,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 impl FormatArg {

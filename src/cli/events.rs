@@ -5,7 +5,19 @@ use super::args::EventsArgs;
 use anyhow::{Context, Result};
 use std::io::Write;
 
-pub fn run(EventsArgs { db, out }: EventsArgs) -> Result<()> {
+pub fn run(EventsArgs { db, out, overwrite }: EventsArgs) -> Result<()> {
+    if let Some(path) = &out {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+        };
+        if same(path, &db) {
+            anyhow::bail!(
+                "--out {} is the results database itself; write the events elsewhere",
+                path.display()
+            );
+        }
+        super::refuse_existing(path, overwrite)?;
+    }
     let written = match out {
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());

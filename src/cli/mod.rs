@@ -41,6 +41,21 @@ pub fn remedy(e: &anyhow::Error) -> Option<&'static str> {
     None
 }
 
+/// Refuses to write a file over `path` when something is there and `--overwrite` was not
+/// given: the command did not write it, so it is not the command's to replace.
+fn refuse_existing(path: &std::path::Path, overwrite: bool) -> anyhow::Result<()> {
+    if !overwrite && std::fs::symlink_metadata(path).is_ok() {
+        anyhow::bail!(
+            "{} exists; pass --overwrite to replace it, or write elsewhere",
+            path.display()
+        );
+    }
+    if path.is_dir() {
+        anyhow::bail!("{} is a directory, not a file", path.display());
+    }
+    Ok(())
+}
+
 /// Runs the command `cli` names.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
