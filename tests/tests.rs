@@ -15,6 +15,7 @@ mod digests;
 mod golden;
 mod invariants;
 mod modules;
+mod output_lock;
 mod parity;
 mod plan;
 mod resume;

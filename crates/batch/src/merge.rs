@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use workforce_sim_store::batch_output::{read_batch, BatchRunRow};
+use workforce_sim_store::lock::OutputLock;
 use workforce_sim_store::place::{partial_path, replace_dir};
 use workforce_sim_store::Format;
 
@@ -24,6 +25,7 @@ pub fn merge_batches(
     overwrite: bool,
 ) -> Result<BatchReport, BatchError> {
     let started = Instant::now();
+    let _lock = OutputLock::acquire(db)?;
     refuse_existing(db, overwrite)?;
     refuse_existing(&charts_dir(db), overwrite)?;
     let bad = |m: String| BatchError::Output(format!("cannot merge: {m}"));

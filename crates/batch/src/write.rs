@@ -17,6 +17,7 @@ use workforce_sim_store::batch_output::{
     write_batch, write_batch_parquet, BandRow, BatchRunRow, BatchTables, BatchYearRow, ShareRow,
     ThresholdRow,
 };
+use workforce_sim_store::lock::OutputLock;
 use workforce_sim_store::pipeline::{simulate_to, Output};
 use workforce_sim_store::place::{beside, partial_path, replace_dir};
 use workforce_sim_store::Format;
@@ -70,6 +71,8 @@ pub fn run_batch_to_database(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BatchReport, BatchError> {
     let started = Instant::now();
+    // One writer of `db` (its runs and charts with it) until all of it is in place.
+    let _lock = OutputLock::acquire(db)?;
     refuse_existing(db, options.overwrite)?;
     refuse_existing(&detail_dir(db), options.overwrite)?;
     if options.shard.is_none() {

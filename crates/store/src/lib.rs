@@ -21,6 +21,7 @@ pub mod census_parquet;
 mod encode;
 mod exec;
 pub mod history;
+pub mod lock;
 pub mod parquet_output;
 pub mod pipeline;
 pub mod place;
@@ -72,6 +73,9 @@ pub enum StoreError {
     /// An output is already there and this write would replace it.
     #[error("{} exists", path.display())]
     Exists { path: PathBuf },
+    /// Another writer holds the output's lock ([`lock::OutputLock`]).
+    #[error("{} is in use by {} (another run is writing it)", path.display(), holder.map_or("another process".to_string(), |pid| format!("process {pid}")))]
+    InUse { path: PathBuf, holder: Option<u32> },
     #[error("cannot encode the {table} batch: {message}")]
     Encode {
         table: &'static str,

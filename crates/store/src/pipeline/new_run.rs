@@ -4,6 +4,7 @@
 
 use super::writer::{run_into, Start, Years};
 use super::{Output, RunError};
+use crate::lock::OutputLock;
 use crate::place::{partial_path, restore_replaced};
 use crate::sink::{wal_path, SinkOptions};
 use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store};
@@ -53,12 +54,14 @@ pub fn simulate_to(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let (root, format) = (output.path.as_path(), output.format);
+    if format == Format::Parquet && options.materialize_stages {
+        return Err(RunError::Output(
+            "materializing stages writes each stage to its own DuckDB table; a Parquet output has no such tables (write a DuckDB file)".into(),
+        ));
+    }
+    // One writer per output, from before anything of it is touched until it is published.
+    let _lock = OutputLock::acquire(root)?;
     if format == Format::Parquet {
-        if options.materialize_stages {
-            return Err(RunError::Output(
-                "materializing stages writes each stage to its own DuckDB table; a Parquet output has no such tables (write a DuckDB file)".into(),
-            ));
-        }
         restore_replaced(root)?;
         if root.exists() && !format.catalog(root).exists() && !output.overwrite {
             return Err(RunError::Exists(format!(

@@ -4,6 +4,7 @@
 use super::new_run::{prepare_census, sink_options};
 use super::writer::{run_into, Start, Years};
 use super::{Output, RunError};
+use crate::lock::OutputLock;
 use crate::place::{partial_path, restore_replaced};
 use crate::{census_fingerprint, Format, ResumePoint, Store};
 use std::path::Path;
@@ -30,6 +31,7 @@ pub fn resume_output(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, RunError> {
     let (root, format) = (output.path.as_path(), output.format);
+    let _lock = OutputLock::acquire(root)?;
     if format == Format::Parquet {
         restore_replaced(root)?;
     }
