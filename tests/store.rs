@@ -242,13 +242,26 @@ fn a_file_that_is_not_a_results_database_is_not_replaced() {
     let db = dir.path().join("notes.duckdb");
     std::fs::write(&db, "my notes").unwrap();
     let config = common::valid(common::config(2025, 2025, 1));
-    let err = run(&config, 100, &Output::duckdb(&db)).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("cannot be read as a results database"),
-        "{err}"
-    );
-    assert_eq!(std::fs::read(&db).unwrap(), b"my notes");
+    // Not a run: never replaced, whether or not an overwrite is asked for, and the error is
+    // not the one an overwrite resolves.
+    for overwrite in [false, true] {
+        let err = run(
+            &config,
+            100,
+            &Output {
+                overwrite,
+                ..Output::duckdb(&db)
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is not a results database of workforce-sim")
+                && !err.is_output_exists(),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&db).unwrap(), b"my notes");
+    }
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod golden;
 mod invariants;
 mod modules;
 mod output_lock;
+mod ownership;
 mod parity;
 mod plan;
 mod resume;

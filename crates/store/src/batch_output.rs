@@ -335,6 +335,15 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
             path: path.to_path_buf(),
         });
     }
+    for p in [path.to_path_buf(), crate::place::partial_path(path)] {
+        if p.exists() && !crate::ownership::is_batch_database(&p) {
+            return Err(StoreError::NotOurs {
+                path: p,
+                what: "a batch database",
+                action: "replace",
+            });
+        }
+    }
     let tmp = crate::place::partial_path(path);
     for p in [tmp.clone(), crate::place::beside(&tmp, ".wal")] {
         if p.exists() {
@@ -591,6 +600,11 @@ pub fn write_batch_parquet(
         });
     }
     let tmp = crate::place::partial_path(dir);
+    for d in [dir, tmp.as_path()] {
+        if d.exists() {
+            crate::ownership::check_owned_dir(d, crate::ownership::BATCH_LAYOUT, "replace")?;
+        }
+    }
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)
             .map_err(|e| state(format!("cannot remove {}: {e}", tmp.display())))?;
@@ -665,6 +679,9 @@ pub fn write_batch_parquet(
         parquet_file(&path, &years_batch(rows, false)?, &["scenario_id", "seed"])?;
     }
     // The catalog, written once the directory is in place (its views bind the files).
+    if dir.exists() {
+        crate::ownership::check_owned_dir(dir, crate::ownership::BATCH_LAYOUT, "replace")?;
+    }
     crate::place::replace_dir(&tmp, dir)?;
     let abs = std::fs::canonicalize(dir).map_err(|e| state(format!("cannot resolve: {e}")))?;
     let x = Executor::open(&abs.join("batch.duckdb"))?;

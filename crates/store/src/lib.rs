@@ -22,6 +22,7 @@ mod encode;
 mod exec;
 pub mod history;
 pub mod lock;
+pub mod ownership;
 pub mod parquet_output;
 pub mod pipeline;
 pub mod place;
@@ -73,6 +74,22 @@ pub enum StoreError {
     /// An output is already there and this write would replace it.
     #[error("{} exists", path.display())]
     Exists { path: PathBuf },
+    /// An output holds something workforce-sim did not write ([`ownership`]); it is left as
+    /// it is.
+    #[error("{} holds {}, which workforce-sim did not write: it will not {action} it (move that out of the way, or write elsewhere)", path.display(), foreign.display())]
+    Foreign {
+        path: PathBuf,
+        foreign: PathBuf,
+        action: &'static str,
+    },
+    /// The file or directory at an output's path is not one workforce-sim writes
+    /// ([`ownership`]); it is left as it is.
+    #[error("{} is not {what} of workforce-sim: it will not {action} it (write elsewhere)", path.display())]
+    NotOurs {
+        path: PathBuf,
+        what: &'static str,
+        action: &'static str,
+    },
     /// Another writer holds the output's lock ([`lock::OutputLock`]).
     #[error("{} is in use by {} (another run is writing it)", path.display(), holder.map_or("another process".to_string(), |pid| format!("process {pid}")))]
     InUse { path: PathBuf, holder: Option<u32> },

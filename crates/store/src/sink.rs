@@ -4,6 +4,7 @@
 //! being written, one year per call, each committed whole or not at all. The run pipeline
 //! ([`crate::pipeline`]) is written once against these.
 
+use crate::ownership::{check_owned_dir, RUN_LAYOUT};
 use crate::parquet_output::{make_views, RESULTS_DB};
 use crate::place::{beside, failed, replace_dir};
 use crate::{EncodedYear, ParquetOut, RunHeader, Store, StoreError};
@@ -151,6 +152,9 @@ impl Format {
                     .map_err(failed(root, "cannot rename the completed run into place"))
             }
             Format::Parquet => {
+                if root.exists() {
+                    check_owned_dir(root, RUN_LAYOUT, "replace")?;
+                }
                 replace_dir(partial, root)?;
                 make_views(root)
             }

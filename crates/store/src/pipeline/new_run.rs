@@ -5,9 +5,10 @@
 use super::writer::{run_into, Start, Years};
 use super::{Output, RunError};
 use crate::lock::OutputLock;
+use crate::ownership::{check_owned_dir, is_empty_database, is_results_database, RUN_LAYOUT};
 use crate::place::{partial_path, restore_replaced};
 use crate::sink::{wal_path, SinkOptions};
-use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store};
+use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store, StoreError};
 use std::path::Path;
 use std::time::Instant;
 use workforce_sim_core::config::ValidConfig;
@@ -61,6 +62,7 @@ pub fn simulate_to(
     }
     // One writer per output, from before anything of it is touched until it is published.
     let _lock = OutputLock::acquire(root)?;
+    check_owned(format, root, "replace")?;
     if format == Format::Parquet {
         restore_replaced(root)?;
         if root.exists() && !format.catalog(root).exists() && !output.overwrite {
@@ -80,6 +82,7 @@ pub fn simulate_to(
         partial_path(root)
     };
     if !in_place && partial.exists() {
+        check_owned(format, &partial, "remove")?;
         tracing::warn!(
             "replacing the unfinished run in {} (resuming would have continued it)",
             partial.display()
@@ -180,6 +183,38 @@ pub fn simulate_to(
     Ok(report)
 }
 
+/// What a run finds at `path` (its output, or an unfinished `PATH.partial`) must be the
+/// tool's to `action`: a Parquet directory of the run layout (nothing of the user's in it),
+/// a DuckDB file that is a results database, or an unfinished one (no tables yet).
+pub(super) fn check_owned(
+    format: Format,
+    path: &Path,
+    action: &'static str,
+) -> Result<(), RunError> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let not_ours = |what| {
+        Err(RunError::Store(StoreError::NotOurs {
+            path: path.to_path_buf(),
+            what,
+            action,
+        }))
+    };
+    match format {
+        Format::Parquet if meta.is_dir() => Ok(check_owned_dir(path, RUN_LAYOUT, action)?),
+        Format::Parquet => not_ours("a Parquet output directory"),
+        Format::Duckdb if meta.is_file() => {
+            if is_results_database(path) || is_empty_database(path) {
+                Ok(())
+            } else {
+                not_ours("a results database")
+            }
+        }
+        Format::Duckdb => not_ours("a results database file"),
+    }
+}
+
 /// Refuses to replace a results database of another census or configuration (or a file
 /// that is not one) unless `overwrite`; the message says what is there. A database with a
 /// write-ahead log left by a crash is checkpointed first, so that it stays whole until the
@@ -197,7 +232,15 @@ fn check_replaceable(
         drop(Store::open(db)?);
     }
     if overwrite {
-        return Ok(());
+        return if is_results_database(db) {
+            Ok(())
+        } else {
+            Err(RunError::Store(StoreError::NotOurs {
+                path: db.to_path_buf(),
+                what: "a results database",
+                action: "replace",
+            }))
+        };
     }
     let stored = stored_run(db).map_err(|e| {
         RunError::Exists(format!(

@@ -1,0 +1,232 @@
+//! What an output directory may hold, so that the tool replaces or removes only what it
+//! wrote. A Parquet output is known by its layout: its catalog (`results.duckdb` of a run,
+//! `batch.duckdb` of a batch, with DuckDB's `.wal`), the run's `.staging` scratch, and one
+//! directory per table holding `key=value` partition directories that hold `part-0.parquet`
+//! files. Anything else (a notebook kept in the output, an unrelated folder given as `--out`,
+//! a link) is the user's: an output holding it is never replaced or removed, `--overwrite`
+//! included, and the error names it.
+//!
+//! A results database file is the tool's when it has the run metadata table; `--overwrite`
+//! replaces a run of another census or configuration, never a file that is not a run.
+
+use crate::parquet_output::{PARTITIONED, RESULTS_DB};
+use crate::StoreError;
+use std::path::{Path, PathBuf};
+
+/// The layout of one kind of Parquet output.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// The catalog file at the top (`results.duckdb`, `batch.duckdb`).
+    pub catalog: &'static str,
+    /// The table directories.
+    pub tables: &'static [&'static str],
+}
+
+const RUN_TABLES: [&str; PARTITIONED.len()] = {
+    let mut out = [""; PARTITIONED.len()];
+    let mut i = 0;
+    while i < PARTITIONED.len() {
+        out[i] = PARTITIONED[i].0;
+        i += 1;
+    }
+    out
+};
+
+/// A run's Parquet output directory.
+pub const RUN_LAYOUT: Layout = Layout {
+    catalog: RESULTS_DB,
+    tables: &RUN_TABLES,
+};
+
+/// A batch's Parquet output directory.
+pub const BATCH_LAYOUT: Layout = Layout {
+    catalog: "batch.duckdb",
+    tables: &[
+        "batch_runs",
+        "batch_year_summary",
+        "batch_bands",
+        "batch_thresholds",
+        "batch_attribution_summary",
+        "batch_attribution",
+    ],
+};
+
+/// The first entry of the directory `dir` that the tool did not write by `layout`, if any
+/// (`None` also for an empty directory).
+pub fn foreign_entry(dir: &Path, layout: Layout) -> Result<Option<PathBuf>, StoreError> {
+    let wal = format!("{}.wal", layout.catalog);
+    for entry in sorted_entries(dir)? {
+        let (name, kind) = (entry.0.as_str(), entry.2);
+        let ours = match kind {
+            Kind::File => name == layout.catalog || name == wal,
+            Kind::Dir if name == ".staging" => true,
+            Kind::Dir if layout.tables.contains(&name) => {
+                if let Some(f) = foreign_in_partitions(&entry.1, 0)? {
+                    return Ok(Some(f));
+                }
+                true
+            }
+            _ => false,
+        };
+        if !ours {
+            return Ok(Some(entry.1));
+        }
+    }
+    Ok(None)
+}
+
+/// Refuses `dir` when it holds anything the tool did not write; `what` says what was about
+/// to happen to it ("replace", "remove").
+pub fn check_owned_dir(dir: &Path, layout: Layout, action: &'static str) -> Result<(), StoreError> {
+    match foreign_entry(dir, layout)? {
+        None => Ok(()),
+        Some(foreign) => Err(StoreError::Foreign {
+            path: dir.to_path_buf(),
+            foreign,
+            action,
+        }),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    File,
+    Dir,
+    /// A link or anything else: never the tool's.
+    Other,
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, Kind)>, StoreError> {
+    let io = |e: std::io::Error| StoreError::State {
+        path: dir.to_path_buf(),
+        message: format!("cannot read the directory: {e}"),
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let t = entry.file_type().map_err(io)?;
+        let kind = if t.is_file() {
+            Kind::File
+        } else if t.is_dir() {
+            Kind::Dir
+        } else {
+            Kind::Other
+        };
+        out.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            entry.path(),
+            kind,
+        ));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Inside a table directory: `key=value` directories, and `part-0.parquet` files below at
+/// least one of them.
+fn foreign_in_partitions(dir: &Path, depth: usize) -> Result<Option<PathBuf>, StoreError> {
+    for (name, path, kind) in sorted_entries(dir)? {
+        let ours = match kind {
+            Kind::Dir => name.contains('=') && depth < 4,
+            Kind::File => name == "part-0.parquet" && depth > 0,
+            Kind::Other => false,
+        };
+        if !ours {
+            return Ok(Some(path));
+        }
+        if kind == Kind::Dir {
+            if let Some(f) = foreign_in_partitions(&path, depth + 1)? {
+                return Ok(Some(f));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the file at `path` is a results database of workforce-sim (of any version: it has
+/// the run metadata table). A file that DuckDB cannot open is not.
+pub fn is_results_database(path: &Path) -> bool {
+    has_table(path, "run_metadata")
+}
+
+/// Whether the file at `path` is a batch database of workforce-sim.
+pub fn is_batch_database(path: &Path) -> bool {
+    has_table(path, "batch_metadata")
+}
+
+/// Whether the file at `path` is a DuckDB database with no table: a run's file that a crash
+/// left before its first commit.
+pub fn is_empty_database(path: &Path) -> bool {
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(x) = crate::exec::Executor::open_read_only(path) else {
+        return false;
+    };
+    x.query_row(
+        "count the tables",
+        "SELECT count(*) FROM duckdb_tables()",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n == 0)
+}
+
+fn has_table(path: &Path, table: &str) -> bool {
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(x) = crate::exec::Executor::open_read_only(path) else {
+        return false;
+    };
+    x.query_row(
+        "find the metadata table",
+        &format!("SELECT count(*) FROM duckdb_tables() WHERE table_name = '{table}'"),
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_tells_the_tools_files_from_the_users() {
+        let dir = std::env::temp_dir().join(format!("wfs-owned-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let part = dir.join("events").join("simulation_year=2025");
+        std::fs::create_dir_all(&part).unwrap();
+        std::fs::write(part.join("part-0.parquet"), b"x").unwrap();
+        std::fs::write(dir.join(RESULTS_DB), b"x").unwrap();
+        std::fs::create_dir_all(dir.join(".staging").join("2026")).unwrap();
+        assert_eq!(foreign_entry(&dir, RUN_LAYOUT).unwrap(), None);
+        // A notebook kept in the output, a stray file in a partition, an unknown folder.
+        for foreign in [
+            dir.join("notes.md"),
+            part.join("mine.csv"),
+            dir.join("events").join("readme.txt"),
+        ] {
+            std::fs::write(&foreign, b"mine").unwrap();
+            assert_eq!(
+                foreign_entry(&dir, RUN_LAYOUT).unwrap(),
+                Some(foreign.clone())
+            );
+            assert!(check_owned_dir(&dir, RUN_LAYOUT, "replace")
+                .unwrap_err()
+                .to_string()
+                .contains(&foreign.display().to_string()));
+            std::fs::remove_file(&foreign).unwrap();
+        }
+        std::fs::create_dir(dir.join("plots")).unwrap();
+        assert_eq!(
+            foreign_entry(&dir, RUN_LAYOUT).unwrap(),
+            Some(dir.join("plots"))
+        );
+        // A batch's layout is not a run's.
+        std::fs::remove_dir(dir.join("plots")).unwrap();
+        assert!(foreign_entry(&dir, BATCH_LAYOUT).unwrap().is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,126 @@
+//! The tool replaces or removes only what it wrote: a file the user keeps in an output, an
+//! unrelated folder or file given as the output, or the user's own `PATH.partial` are left
+//! byte for byte and named in the error, `--overwrite` included.
+
+use crate::common;
+use crate::util::TestCommand;
+
+use std::path::Path;
+
+fn simulate(args: &[&str]) -> TestCommand {
+    let mut cmd = TestCommand::new();
+    cmd.args(["simulate", "--employees", "200", "--end-year", "2026"])
+        .args(args);
+    cmd
+}
+
+#[test]
+fn a_parquet_output_holding_a_users_file_is_never_replaced() {
+    let dir = common::tmp();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    simulate(&["--format", "parquet", "--out", out_s]).stdout();
+    let notes = out.join("notes.md");
+    std::fs::write(&notes, "my notes").unwrap();
+    let catalog = std::fs::read(out.join("results.duckdb")).unwrap();
+    for extra in [&[][..], &["--overwrite"][..]] {
+        let mut cmd = simulate(&["--format", "parquet", "--out", out_s]);
+        let err = cmd.args(extra).fails();
+        assert!(
+            err.contains("which workforce-sim did not write") && err.contains("notes.md"),
+            "{extra:?}: {err}"
+        );
+        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+        assert_eq!(std::fs::read(out.join("results.duckdb")).unwrap(), catalog);
+        assert!(!dir.path().join("out.partial").exists());
+    }
+    // Without the user's file the rerun goes through.
+    std::fs::remove_file(&notes).unwrap();
+    simulate(&["--format", "parquet", "--out", out_s]).stdout();
+}
+
+#[test]
+fn an_unrelated_folder_or_file_given_as_the_output_is_left_alone() {
+    let dir = common::tmp();
+    let folder = dir.path().join("thesis");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("thesis.tex"), "chapter 1").unwrap();
+    let err = simulate(&["--overwrite", "--format", "parquet", "--out"])
+        .arg(&folder)
+        .fails();
+    assert!(err.contains("thesis.tex"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("thesis.tex")).unwrap(),
+        "chapter 1"
+    );
+    let file = dir.path().join("thesis.tex");
+    std::fs::write(&file, "chapter 1").unwrap();
+    let err = simulate(&["--overwrite", "--db"]).arg(&file).fails();
+    assert!(
+        err.contains("not a results database") && !err.contains("--overwrite"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "chapter 1");
+    assert!(!dir.path().join("thesis.tex.partial").exists());
+}
+
+#[test]
+fn a_users_own_partial_is_not_removed() {
+    let dir = common::tmp();
+    let db = dir.path().join("run.duckdb");
+    let users = dir.path().join("run.duckdb.partial");
+    std::fs::write(&users, "draft").unwrap();
+    let err = simulate(&["--db"]).arg(&db).fails();
+    assert!(err.contains("run.duckdb.partial"), "{err}");
+    assert_eq!(std::fs::read_to_string(&users).unwrap(), "draft");
+    let out = dir.path().join("pq");
+    let partial = dir.path().join("pq.partial");
+    std::fs::create_dir(&partial).unwrap();
+    std::fs::write(partial.join("keep.txt"), "mine").unwrap();
+    simulate(&["--format", "parquet", "--out"])
+        .arg(&out)
+        .stdout();
+    std::fs::create_dir(&partial).ok();
+    assert!(Path::new(&partial.join("keep.txt")).exists());
+    // A second run writes beside the first (out exists now) and meets the user's partial.
+    let err = simulate(&["--format", "parquet", "--out"])
+        .arg(&out)
+        .fails();
+    assert!(err.contains("keep.txt"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(partial.join("keep.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn a_batch_never_replaces_what_is_not_a_batch() {
+    let dir = common::tmp();
+    let spec = dir.path().join("b.toml");
+    std::fs::write(
+        &spec,
+        "[batch]\nemployees = 100\nseeds = [1, 2]\n\n[[scenario]]\nid = \"base\"\nlabel = \"Base\"\n",
+    )
+    .unwrap();
+    let file = dir.path().join("notes.duckdb");
+    std::fs::write(&file, "not a batch").unwrap();
+    let err = TestCommand::new()
+        .arg("batch")
+        .arg(&spec)
+        .args(["--overwrite", "--db"])
+        .arg(&file)
+        .fails();
+    assert!(err.contains("notes.duckdb"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a batch");
+    let folder = dir.path().join("work");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("analysis.py"), "print(1)").unwrap();
+    let err = TestCommand::new()
+        .arg("batch")
+        .arg(&spec)
+        .args(["--overwrite", "--format", "parquet", "--out"])
+        .arg(&folder)
+        .fails();
+    assert!(err.contains("analysis.py"), "{err}");
+    assert!(folder.join("analysis.py").exists());
+}
