@@ -722,3 +722,50 @@ fn bad_attribution_tables_are_refused() {
     let b = ValidBatch::load(&dir.path().join("b.toml")).unwrap();
     assert_eq!(b.attribution.unwrap().subsystems.len(), 5);
 }
+
+/// Shards are merged only when made from the same inputs, not just the same batch file text:
+/// a base configuration file changed between the shards (termination rate 0.12, then 0.40)
+/// is refused, naming the shard and what differs; nothing is written.
+#[test]
+fn shards_made_from_another_base_file_are_not_merged() {
+    use workforce_sim::batch::merge_batches;
+    use workforce_sim::batch::Shard;
+    let dir = common::tmp();
+    let base = dir.path().join("base.toml");
+    let text = BATCH.replace("[batch]\n", "[batch]\nconfig = \"base.toml\"\n");
+    let mut parts = Vec::new();
+    for (index, rate) in [(1, "0.12"), (2, "0.40")] {
+        std::fs::write(
+            &base,
+            format!("[workforce]\ntotal_termination_rate = {rate}\n"),
+        )
+        .unwrap();
+        let b = batch(dir.path(), &text);
+        let part = dir.path().join(format!("part{index}.duckdb"));
+        let options = BatchOptions {
+            shard: Some(Shard { index, count: 2 }),
+            ..Default::default()
+        };
+        run_batch_to_database(&b, &part, &options, &|_, _| {}).unwrap();
+        parts.push(part);
+    }
+    let merged = dir.path().join("merged.duckdb");
+    let err = merge_batches(&parts, &merged, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("part2.duckdb was made from other inputs than")
+            && err.contains("scenario baseline configuration"),
+        "{err}"
+    );
+    assert!(!merged.exists());
+    // From the same files, the same shards merge.
+    let b = batch(dir.path(), &text);
+    let options = BatchOptions {
+        shard: Some(Shard { index: 1, count: 2 }),
+        overwrite: true,
+        ..Default::default()
+    };
+    run_batch_to_database(&b, &parts[0], &options, &|_, _| {}).unwrap();
+    merge_batches(&parts, &merged, false).unwrap();
+}

@@ -243,3 +243,46 @@ fn a_tampered_stored_configuration_is_an_error_not_a_panic() {
         "{text}"
     );
 }
+
+/// A run written by another build (its rules may differ) is not continued: the resume says
+/// which build wrote it and writes nothing.
+#[test]
+fn a_run_of_another_build_is_not_resumed() {
+    let dir = common::tmp();
+    let db = dir.path().join("b.duckdb");
+    let config = common::valid(common::config(2025, 2026, 3));
+    simulate_to_database(
+        &config,
+        &common::synthetic(200, 3),
+        &db,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        common::query_i64(
+            &db,
+            &format!(
+                "SELECT count(*) FROM run_metadata WHERE tool_version = '{}'",
+                workforce_sim::store::BUILD
+            )
+        ),
+        1,
+        "the run records the build that wrote it"
+    );
+    let conn = duckdb::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "UPDATE run_metadata SET last_committed_year = 2025, status = 'running',
+         tool_version = '0.0.1+0123456789ab'",
+    )
+    .unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    let err = resume_database(&db, None, None, &RunOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("was written by workforce-sim 0.0.1+0123456789ab"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}

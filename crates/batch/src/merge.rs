@@ -14,6 +14,29 @@ use workforce_sim_store::lock::OutputLock;
 use workforce_sim_store::place::{partial_path, replace_dir};
 use workforce_sim_store::Format;
 
+/// The entries in which two shards' recorded inputs differ, or `None` when they agree (a
+/// shard from a build that recorded none agrees with nothing).
+fn inputs_differ(a: &Option<String>, b: &Option<String>) -> Option<String> {
+    type Inputs = std::collections::BTreeMap<String, String>;
+    let parse = |x: &Option<String>| {
+        x.as_deref()
+            .and_then(|t| serde_json::from_str::<Inputs>(t).ok())
+    };
+    let (Some(a), Some(b)) = (parse(a), parse(b)) else {
+        return Some("a shard made by a build that did not record its inputs".into());
+    };
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let differs: Vec<String> = keys
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            let show = |m: &Inputs| m.get(k).map_or("none".to_string(), Clone::clone);
+            format!("{k}: {} vs {}", show(&a), show(&b))
+        })
+        .collect();
+    (!differs.is_empty()).then(|| differs.join("; "))
+}
+
 /// Merges the shard databases of one batch (every shard of a `--shard I/N` split, each
 /// once) into `db`: the database the unsharded batch writes, with the same runs in the same
 /// order and the same bands and threshold probabilities, and the runs the shards kept in
@@ -46,6 +69,13 @@ pub fn merge_batches(
                 parts[0].display()
             )));
         }
+        if let Some(differs) = inputs_differ(&read[0].1.inputs_json, &part.inputs_json) {
+            return Err(bad(format!(
+                "{} was made from other inputs than {} ({differs}); rerun the shards from the same files with one build",
+                p.display(),
+                parts[0].display()
+            )));
+        }
         let Some(s) = part.shard else {
             return Err(bad(format!(
                 "{} is a whole batch, not a shard",
@@ -74,6 +104,7 @@ pub fn merge_batches(
         .map(|s| (s.id.clone(), s.label.clone()))
         .collect();
     let mut by_run: HashMap<(String, u64, String), (BatchRunRow, Vec<_>)> = HashMap::new();
+    let inputs = read[0].1.inputs_json.clone().unwrap_or_default();
     for (p, part) in read {
         for mut r in part.runs {
             // A shard keeps its runs in full in `PART.runs/`: read them from there, wherever
@@ -122,6 +153,7 @@ pub fn merge_batches(
     let details = collect_details(&details, db, overwrite)?;
     let report = write(BatchWrite {
         file: &file,
+        inputs_json: &inputs,
         scenarios: &scenarios,
         runs,
         fingerprints: &fingerprints,

@@ -99,8 +99,10 @@ pub fn run_batch_to_database(
         .map(|s| (s.id.clone(), s.label.clone()))
         .collect();
     let shard = options.shard.map(|s| (s.index, s.count));
+    let inputs = inputs_json(batch)?;
     let report = write(BatchWrite {
         file: &batch.file,
+        inputs_json: &inputs,
         scenarios: &scenarios,
         runs,
         fingerprints: &fingerprints,
@@ -117,6 +119,37 @@ pub fn run_batch_to_database(
         replace_dir(&partial_path(&detail_dir(db)), &detail_dir(db))?;
     }
     Ok(report)
+}
+
+/// What a batch's results rest on beyond its file's text, as a JSON object of named
+/// fingerprints: the build (`store::BUILD`), each scenario's resolved configuration at the
+/// first seed (the base file and overlays as read, not their paths) and the census (a file's
+/// content digest, or the synthetic size). `batch merge` refuses shards whose inputs differ,
+/// naming the entry.
+pub fn inputs_json(batch: &ValidBatch) -> Result<String, BatchError> {
+    let mut inputs = std::collections::BTreeMap::new();
+    inputs.insert("build".to_string(), workforce_sim_store::BUILD.to_string());
+    let census = match &batch.census {
+        BatchCensus::Synthetic { employees } => format!("synthetic {employees} employees"),
+        BatchCensus::File(path) => {
+            let bytes = std::fs::read(path).map_err(|cause| BatchError::Io {
+                path: path.clone(),
+                cause,
+            })?;
+            let mut d = workforce_sim_core::digest::Digest::default();
+            d.bytes(&bytes);
+            format!("file {:016x} ({} bytes)", d.finish(), bytes.len())
+        }
+    };
+    inputs.insert("census".to_string(), census);
+    let first_seed = batch.seeds.first().copied().unwrap_or_default();
+    for (k, s) in batch.scenarios.iter().enumerate() {
+        inputs.insert(
+            format!("scenario {} configuration", s.id),
+            batch.run_config(k, first_seed)?.fingerprint(),
+        );
+    }
+    serde_json::to_string(&inputs).map_err(|e| BatchError::Output(e.to_string()))
 }
 
 /// `DB.charts`: the directory of a batch's fan charts.
@@ -235,6 +268,8 @@ fn write_details(
 /// thresholds and attribution plan to compute over them, and where it goes.
 pub(crate) struct BatchWrite<'a> {
     pub file: &'a BatchFile,
+    /// [`inputs_json`] of the batch (a merge: its shards').
+    pub inputs_json: &'a str,
     pub scenarios: &'a [(String, String)],
     pub runs: Vec<RunSummary>,
     pub fingerprints: &'a [String],
@@ -254,6 +289,7 @@ pub(crate) struct BatchWrite<'a> {
 pub(crate) fn write(w: BatchWrite<'_>) -> Result<BatchReport, BatchError> {
     let BatchWrite {
         file,
+        inputs_json,
         scenarios,
         runs,
         fingerprints,
@@ -292,6 +328,7 @@ pub(crate) fn write(w: BatchWrite<'_>) -> Result<BatchReport, BatchError> {
     };
     let tables = BatchTables {
         batch_json: serde_json::to_string(file).unwrap_or_default(),
+        inputs_json: inputs_json.to_string(),
         shard,
         runs: runs
             .iter()

@@ -92,6 +92,9 @@ pub struct ShareRow<'a> {
 pub struct BatchTables<'a> {
     /// The batch file as JSON.
     pub batch_json: String,
+    /// What the results rest on beyond the file's text, as a JSON object (the build, each
+    /// scenario's resolved configuration, the census content): a merge compares it.
+    pub inputs_json: String,
     /// `(index, count)` of a shard's partition (1-based); `None` for a whole batch.
     pub shard: Option<(u32, u32)>,
     pub runs: Vec<BatchRunRow>,
@@ -115,7 +118,8 @@ const SUMMARY_COLUMNS: &str = "starting_headcount BIGINT, headcount BIGINT, hire
 fn schema() -> [String; 7] {
     [
     "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
-        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER)".into(),
+        batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER,
+        inputs_json VARCHAR)".into(),
     "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
         design VARCHAR NOT NULL, config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL,
         detail_database VARCHAR)".into(),
@@ -316,10 +320,11 @@ fn metadata_insert(t: &BatchTables<'_>) -> String {
         None => ("NULL".into(), "NULL".into()),
     };
     format!(
-        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count})",
-        crate::schema::quote(env!("CARGO_PKG_VERSION")),
+        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count}, {})",
+        crate::schema::quote(crate::BUILD),
         crate::schema::quote(&t.batch_json),
-        t.runs.len()
+        t.runs.len(),
+        crate::schema::quote(&t.inputs_json),
     )
 }
 
@@ -387,6 +392,8 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
 /// A shard's database read back: its batch file, its partition and what its runs kept.
 pub struct BatchPart {
     pub batch_json: String,
+    /// [`BatchTables::inputs_json`]; `None` from a build that did not record it.
+    pub inputs_json: Option<String>,
     pub shard: Option<(u32, u32)>,
     pub runs: Vec<BatchRunRow>,
     /// `(scenario_id, seed, summary)`; the summary has the stored fields (the others 0).
@@ -437,11 +444,19 @@ fn summary_at(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<YearSummary> {
 /// Reads a batch (or shard) database written by [`write_batch`].
 pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
     let x = Executor::open_read_only(path)?;
-    let (batch_json, index, count): (String, Option<i32>, Option<i32>) = x.query_row(
+    let recorded: i64 = x.query_row(
         "read batch metadata",
-        "SELECT batch_json, shard_index, shard_count FROM batch_metadata",
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'batch_metadata' AND column_name = 'inputs_json'",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| r.get(0),
+    )?;
+    let inputs = if recorded > 0 { "inputs_json" } else { "NULL" };
+    type Meta = (String, Option<i32>, Option<i32>, Option<String>);
+    let (batch_json, index, count, inputs_json): Meta = x.query_row(
+        "read batch metadata",
+        &format!("SELECT batch_json, shard_index, shard_count, {inputs} FROM batch_metadata"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let runs = x.query(
         "read batch runs",
@@ -478,6 +493,7 @@ pub fn read_batch(path: &Path) -> Result<BatchPart, StoreError> {
     };
     Ok(BatchPart {
         batch_json,
+        inputs_json,
         shard,
         runs,
         years,

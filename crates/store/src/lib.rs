@@ -107,6 +107,10 @@ impl StoreError {
     }
 }
 
+/// The build that writes and reads results (`tool_version` of runs and batches): the crate
+/// version, and the git commit it was built from where there was one (`build.rs`).
+pub const BUILD: &str = env!("WFS_BUILD");
+
 /// Identification of a run, written once at its start.
 #[derive(Debug, Clone)]
 pub struct RunHeader {
@@ -437,7 +441,7 @@ fn metadata_insert(meta: &RunHeader, census_rows: usize) -> String {
     format!(
         "INSERT INTO run_metadata VALUES ({}, now()::TIMESTAMP, NULL, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'running', NULL, {}, {}, {}, {}, 'VALID', {}, {})",
         q(&meta.run_id),
-        q(env!("CARGO_PKG_VERSION")),
+        q(BUILD),
         q(&meta.engine),
         c.simulation.random_seed,
         c.simulation.start_year,

@@ -20,6 +20,8 @@ pub struct ResumePoint {
     pub census_rows: u64,
     /// [`crate::census_fingerprint`] of the census the run was started from.
     pub census_fingerprint: String,
+    /// The build that wrote the run ([`crate::BUILD`]).
+    pub tool_version: String,
 }
 
 impl Store {
@@ -40,13 +42,13 @@ impl Store {
                 "no workforce-sim run in this database (table run_metadata is missing)",
             ));
         }
-        type Row = (String, String, String, Option<i32>, i64, String);
-        let (run_id, engine, config_json, last, census_rows, census_fingerprint): Row =
+        type Row = (String, String, String, Option<i32>, i64, String, String);
+        let (run_id, engine, config_json, last, census_rows, census_fingerprint, tool_version): Row =
             self.exec.query_row(
                 "read run metadata",
-                "SELECT run_id, engine, config_json, last_committed_year, census_rows, census_fingerprint FROM run_metadata",
+                "SELECT run_id, engine, config_json, last_committed_year, census_rows, census_fingerprint, tool_version FROM run_metadata",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
             )?;
         // The stored configuration is validated again like any user input: a file edited by
         // hand gets the configuration error, never a panic further on.
@@ -62,6 +64,7 @@ impl Store {
             run_id,
             census_rows: census_rows as u64,
             census_fingerprint,
+            tool_version,
         })
     }
 

@@ -79,6 +79,15 @@ fn resume_plan(
     options: &RunOptions,
 ) -> Result<(ValidConfig, i32, Workforce, RunReport), RunError> {
     let point: ResumePoint = store.resume_point()?;
+    // Another build may have other rules: its years and this build's would not be one run.
+    if point.tool_version != crate::BUILD {
+        return Err(RunError::Resume(format!(
+            "the run in {} was written by workforce-sim {}, and this is {}; a new run (not a resume) starts over with this build's rules",
+            target.display(),
+            point.tool_version,
+            crate::BUILD
+        )));
+    }
     let mut stored = point.config.clone().into_inner();
     if let Some(c) = config {
         let mut a = c.config().clone();
