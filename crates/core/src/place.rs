@@ -1,7 +1,9 @@
 //! Writing beside and putting in place, for files: an output file is written under a sibling
 //! name (`PATH.partial`) and renamed over `PATH` only when whole, so the last good file stays
 //! readable until then and a failure leaves no half-written file behind. Every file a
-//! command writes goes through [`write_whole`] (directories: the store's `place`).
+//! command writes goes through [`write_whole`] (directories: the store's `place`). What is
+//! published is flushed to the disk first, and the rename after ([`sync_file`],
+//! [`sync_parent`]).
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +29,10 @@ pub fn write_whole<T, E>(
 ) -> Result<T, E> {
     let partial = partial_path(path);
     let result = write(&partial).and_then(|value| {
-        std::fs::rename(&partial, path)
+        // On disk before it is published, and the publication on disk before returning.
+        sync_file(&partial)
+            .and_then(|()| std::fs::rename(&partial, path))
+            .and_then(|()| sync_parent(path))
             .map(|()| value)
             .map_err(rename_failed)
     });
@@ -35,6 +40,34 @@ pub fn write_whole<T, E>(
         let _ = std::fs::remove_file(&partial);
     }
     result
+}
+
+/// Flushes the file at `path` to the disk (`fsync`): done before a rename publishes it, so
+/// that after a power loss a published name never points at missing data.
+pub fn sync_file(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_all()
+}
+
+/// Flushes the directory holding `path`, so that a rename or creation in it survives a power
+/// loss (a no-op where directories cannot be opened, as on Windows).
+pub fn sync_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => sync_dir(dir),
+        _ => sync_dir(Path::new(".")),
+    }
+}
+
+/// Flushes the directory `dir` itself (its entries).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -386,7 +386,9 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         tx.commit("commit batch")?;
         x.run("checkpoint", ["CHECKPOINT"])?;
     }
-    std::fs::rename(&tmp, path).map_err(|e| state(format!("cannot rename {}: {e}", tmp.display())))
+    std::fs::rename(&tmp, path)
+        .and_then(|()| crate::place::sync_parent(path))
+        .map_err(|e| state(format!("cannot rename {}: {e}", tmp.display())))
 }
 
 /// A shard's database read back: its batch file, its partition and what its runs kept.
@@ -576,7 +578,7 @@ fn parquet_file(path: &Path, batch: &RecordBatch, drop: &[&str]) -> Result<(), S
         ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| fail(e.to_string()))?;
     w.write(&batch).map_err(|e| fail(e.to_string()))?;
     w.close().map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    crate::place::sync_file(path).map_err(|e| fail(format!("cannot flush: {e}")))
 }
 
 /// The catalog of a Parquet batch output: views named as the batch tables over the files,

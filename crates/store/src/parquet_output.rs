@@ -175,7 +175,11 @@ impl ParquetOut {
         let partition = self.dir.join(table).join(format!("simulation_year={year}"));
         std::fs::create_dir_all(&partition).map_err(io(&partition, "cannot create"))?;
         let target = partition.join("part-0.parquet");
-        std::fs::rename(&file, &target).map_err(io(&target, "cannot rename into place"))
+        std::fs::rename(&file, &target).map_err(io(&target, "cannot rename into place"))?;
+        // The partition's entry (and a new partition's own) on disk before the commit.
+        crate::place::sync_dir(&partition)
+            .and_then(|()| crate::place::sync_parent(&partition))
+            .map_err(io(&partition, "cannot flush"))
     }
 
     /// Marks the run complete and closes `results.duckdb` (checkpointed). The views name
@@ -238,7 +242,8 @@ fn stage(table: &str, batch: &RecordBatch, staging: &Path) -> Result<(), StoreEr
     let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(fail)?;
     writer.write(&batch).map_err(fail)?;
     writer.close().map_err(fail)?;
-    Ok(())
+    // On disk before the year's commit declares it (crate::place::sync_file).
+    crate::place::sync_file(&path).map_err(io(&path, "cannot flush"))
 }
 
 impl ParquetOut {

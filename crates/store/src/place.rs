@@ -8,7 +8,9 @@
 use crate::StoreError;
 use std::path::Path;
 
-pub use workforce_sim_core::place::{beside, partial_path, write_whole};
+pub use workforce_sim_core::place::{
+    beside, partial_path, sync_dir, sync_file, sync_parent, write_whole,
+};
 
 /// The store error of a file operation `what` on `path`.
 pub(crate) fn failed(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -27,6 +29,7 @@ pub fn replace_dir(partial: &Path, dir: &Path) -> Result<(), StoreError> {
         std::fs::rename(dir, &aside).map_err(failed(dir, "cannot move the old one aside"))?;
     }
     std::fs::rename(partial, dir).map_err(failed(dir, "cannot rename the new one into place"))?;
+    sync_parent(dir).map_err(failed(dir, "cannot flush the folder holding it"))?;
     if aside.exists() {
         std::fs::remove_dir_all(&aside).map_err(failed(&aside, "cannot remove"))?;
     }

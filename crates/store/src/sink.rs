@@ -149,6 +149,7 @@ impl Format {
                     });
                 }
                 std::fs::rename(partial, root)
+                    .and_then(|()| crate::place::sync_parent(root))
                     .map_err(failed(root, "cannot rename the completed run into place"))
             }
             Format::Parquet => {

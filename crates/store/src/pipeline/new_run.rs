@@ -62,7 +62,10 @@ pub fn simulate_to(
     }
     // One writer per output, from before anything of it is touched until it is published.
     let _lock = OutputLock::acquire(root)?;
-    check_owned(format, root, "replace")?;
+    // (A DuckDB file in place is read as a run by check_replaceable below.)
+    if format == Format::Parquet {
+        check_owned(format, root, "replace")?;
+    }
     if format == Format::Parquet {
         restore_replaced(root)?;
         if root.exists() && !format.catalog(root).exists() && !output.overwrite {
@@ -231,23 +234,31 @@ fn check_replaceable(
     if wal_path(db).exists() {
         drop(Store::open(db)?);
     }
+    let not_ours = || {
+        RunError::Store(StoreError::NotOurs {
+            path: db.to_path_buf(),
+            what: "a results database",
+            action: "replace",
+        })
+    };
     if overwrite {
         return if is_results_database(db) {
             Ok(())
         } else {
-            Err(RunError::Store(StoreError::NotOurs {
-                path: db.to_path_buf(),
-                what: "a results database",
-                action: "replace",
-            }))
+            Err(not_ours())
         };
     }
-    let stored = stored_run(db).map_err(|e| {
-        RunError::Exists(format!(
-            "{} exists and cannot be read as a results database ({e})",
-            db.display()
-        ))
-    })?;
+    let stored = match stored_run(db) {
+        Ok(stored) => stored,
+        // A run of an older version of the tool: replaced with an overwrite.
+        Err(e) if is_results_database(db) => {
+            return Err(RunError::Exists(format!(
+                "{} exists and cannot be read as a results database ({e})",
+                db.display()
+            )))
+        }
+        Err(_) => return Err(not_ours()),
+    };
     let mut differs = Vec::new();
     if stored.census_fingerprint != census {
         differs.push(format!("census {}", stored.census_fingerprint));
