@@ -124,3 +124,82 @@ fn a_batch_never_replaces_what_is_not_a_batch() {
     assert!(err.contains("analysis.py"), "{err}");
     assert!(folder.join("analysis.py").exists());
 }
+
+/// Paths are taken literally: glob characters, quotes, spaces and unicode in the output's
+/// folders are not patterns, and no `key=value` of a folder above an output labels its rows.
+#[test]
+fn output_paths_are_literal() {
+    let dir = common::tmp();
+    let odd = dir
+        .path()
+        .join("Clients [ACME]/simulation_year=2020/scenario_id=all");
+    std::fs::create_dir_all(&odd).unwrap();
+    let out = odd.join("run* 'x' é");
+    let plain = dir.path().join("plain");
+    for target in [&out, &plain] {
+        simulate(&["--format", "parquet", "--out"])
+            .arg(target)
+            .stdout();
+    }
+    let q = |dir: &Path, sql: &str| common::query_i64(&dir.join("results.duckdb"), sql);
+    for sql in [
+        "SELECT count(*) FROM events",
+        "SELECT min(simulation_year) * 10000 + max(simulation_year) FROM workforce_snapshot",
+        "SELECT count(DISTINCT simulation_year) FROM year_summary",
+    ] {
+        assert_eq!(q(&out, sql), q(&plain, sql), "{sql}");
+    }
+    assert_eq!(
+        q(&out, "SELECT min(simulation_year) FROM events"),
+        2025,
+        "not the 2020 of a folder above"
+    );
+    // A census whose name has brackets is read as named.
+    let census = dir.path().join("c[1].parquet");
+    TestCommand::new()
+        .args(["census", "generate", "--employees", "200", "--out"])
+        .arg(&census)
+        .stdout();
+    let from_file = dir.path().join("from_file.duckdb");
+    TestCommand::new()
+        .args(["simulate", "--end-year", "2026", "--db"])
+        .arg(&from_file)
+        .arg("--census")
+        .arg(&census)
+        .stdout();
+    assert!(common::query_i64(&from_file, "SELECT count(*) FROM census") == 200);
+    // DuckDB reads '?' in a database path as options: refused up front, nothing left.
+    let err = simulate(&["--format", "parquet", "--out"])
+        .arg(dir.path().join("run?"))
+        .fails();
+    assert!(err.contains("path with '?'"), "{err}");
+    assert!(!dir.path().join("run?").exists() && !dir.path().join("run?.lock").exists());
+    // A batch under a scenario_id=... folder keeps its own scenario ids.
+    let spec = dir.path().join("b.toml");
+    std::fs::write(
+        &spec,
+        "[batch]\nemployees = 100\nseeds = [1, 2]\n\n[[scenario]]\nid = \"base\"\nlabel = \"Base\"\n",
+    )
+    .unwrap();
+    let batch_out = odd.join("batch [1]");
+    TestCommand::new()
+        .arg("batch")
+        .arg(&spec)
+        .args(["--format", "parquet", "--out"])
+        .arg(&batch_out)
+        .stdout();
+    let db = batch_out.join("batch.duckdb");
+    assert_eq!(
+        common::query_i64(
+            &db,
+            "SELECT count(*) FROM batch_year_summary WHERE scenario_id = 'base' AND seed IN (1, 2)"
+        ),
+        common::query_i64(&db, "SELECT count(*) FROM batch_year_summary")
+    );
+    assert!(
+        common::query_i64(
+            &db,
+            "SELECT count(*) FROM batch_runs WHERE scenario_id = 'base'"
+        ) == 2
+    );
+}

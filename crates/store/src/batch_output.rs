@@ -710,15 +710,28 @@ pub fn write_batch_parquet(
     let mut views = Vec::new();
     for (i, (table, columns)) in PARQUET_VIEWS.iter().enumerate() {
         let root = abs.join(table);
-        let depth = if *table == "batch_year_summary" {
-            "*/*/*"
+        let (depth, keys) = if *table == "batch_year_summary" {
+            (
+                2,
+                format!(
+                    "{} AS scenario_id, {} AS seed",
+                    crate::schema::partition_value("scenario_id", 2),
+                    crate::schema::partition_value("seed", 1)
+                ),
+            )
         } else {
-            "*/*"
+            (
+                1,
+                format!(
+                    "{} AS scenario_id",
+                    crate::schema::partition_value("scenario_id", 1)
+                ),
+            )
         };
         if root.exists() {
             views.push(format!(
-                "CREATE VIEW {table} AS SELECT {columns} FROM read_parquet({}, hive_partitioning = true)",
-                crate::schema::quote(&root.join(format!("{depth}.parquet")).to_string_lossy())
+                "CREATE VIEW {table} AS SELECT {columns} FROM (SELECT {keys}, * EXCLUDE (filename) FROM {})",
+                crate::schema::read_partitions(&root, depth)
             ));
         } else {
             // No file (no thresholds asked, or a shard's bands): the empty table.

@@ -43,8 +43,8 @@ fn read_raw(path: &Path) -> Result<(Vec<String>, RawRows), CensusError> {
     }
     let conn = duckdb::Connection::open_in_memory().map_err(io)?;
     let source = format!(
-        "read_parquet('{}')",
-        path.display().to_string().replace('\'', "''")
+        "read_parquet({}, hive_partitioning = false)",
+        crate::schema::quote(&crate::schema::literal_path(path))
     );
     let mut names = Vec::new();
     {

@@ -46,6 +46,7 @@ fn threads_setting() -> Option<String> {
 
 impl Executor {
     pub(crate) fn open(path: &Path) -> Result<Executor, StoreError> {
+        usable_path(path)?;
         let raw = RawDb::open(Some(path)).map_err(|e| StoreError::Sql {
             path: path.to_path_buf(),
             context: "open".into(),
@@ -60,6 +61,7 @@ impl Executor {
 
     /// Opens an existing database read-only (queries of a finished run).
     pub(crate) fn open_read_only(path: &Path) -> Result<Executor, StoreError> {
+        usable_path(path)?;
         let err = |context: &str| {
             let (path, context) = (path.to_path_buf(), context.to_string());
             move |source| StoreError::Duckdb {
@@ -296,4 +298,17 @@ impl Drop for Transaction<'_> {
             let _ = self.exec.run("rollback", ["ROLLBACK"]);
         }
     }
+}
+
+/// DuckDB reads a `?` in a database path as the start of connection options (it then keeps
+/// its write-ahead log beside another name and fails at the first commit): such a path is
+/// refused before anything is opened.
+fn usable_path(path: &Path) -> Result<(), StoreError> {
+    if path.to_string_lossy().contains('?') {
+        return Err(StoreError::State {
+            path: path.to_path_buf(),
+            message: "DuckDB cannot keep a database at a path with '?' (it reads it as the start of connection options); choose a path without it".into(),
+        });
+    }
+    Ok(())
 }

@@ -314,13 +314,13 @@ impl Store {
                 " WHERE simulation_year <= (SELECT last_committed_year FROM run_metadata)".into()
             };
             if has_files {
-                let glob = dir.join(table).join("*").join("*.parquet");
                 if tables.iter().any(|t| t == stored) {
                     sql.push(format!("DROP TABLE {stored}"));
                 }
                 sql.push(format!(
-                    "CREATE OR REPLACE VIEW {stored} AS SELECT simulation_year::INTEGER AS simulation_year, * EXCLUDE (simulation_year) FROM read_parquet({}, hive_partitioning = true){committed}",
-                    schema::quote(&glob.to_string_lossy())
+                    "CREATE OR REPLACE VIEW {stored} AS SELECT {}::INTEGER AS simulation_year, * EXCLUDE (filename) FROM {}{committed}",
+                    schema::partition_value("simulation_year", 1),
+                    schema::read_partitions(&dir.join(table), 1),
                 ));
             } else {
                 if views.iter().any(|v| v == stored) {

@@ -164,6 +164,50 @@ pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// A path as DuckDB's file readers take it literally: DuckDB globs any path with `*`, `?` or
+/// `[`, so each of them is put in a bracket expression that matches just that character
+/// (`[*]`, `[?]`, `[[]`). A folder named `Clients [ACME]` or an output named `run?` is then
+/// read as named, not as a pattern.
+pub(crate) fn literal_path(path: &std::path::Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        if matches!(c, '*' | '?' | '[') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The `read_parquet` of every `part-0.parquet` in the partitions below `table_dir`
+/// (`depth` levels of `key=value` folders), read literally: the folder's own path is not a
+/// pattern (see [`literal_path`]) and no `key=value` is parsed from it (hive partitioning
+/// off). The partition values come from the file's own path, see [`partition_value`].
+pub(crate) fn read_partitions(table_dir: &std::path::Path, depth: usize) -> String {
+    let pattern = format!(
+        "{}{}/part-0.parquet",
+        literal_path(table_dir),
+        "/*=*".repeat(depth)
+    );
+    format!(
+        "read_parquet({}, hive_partitioning = false, filename = true)",
+        quote(&pattern)
+    )
+}
+
+/// The value of the partition `key` taken from the end of the file's path (the `filename`
+/// column of [`read_partitions`]), `level` folders above the file (1 = its own folder):
+/// never from a `key=value` in a folder above the output.
+pub(crate) fn partition_value(key: &str, level: usize) -> String {
+    format!(
+        "regexp_extract(filename, '/{key}=([^/]*){}/part-0[.]parquet$', 1)",
+        "/[^/]*".repeat(level - 1)
+    )
+}
+
 fn enum_ddl() -> Vec<String> {
     enums()
         .into_iter()
@@ -399,6 +443,18 @@ mod tests {
             "{sql}"
         );
         assert_eq!(sql.matches(" WHEN ").count(), config.age_bands.len());
+    }
+
+    #[test]
+    fn paths_are_read_literally() {
+        assert_eq!(
+            literal_path(std::path::Path::new("/a/Clients [ACME]/run?/x*")),
+            "/a/Clients [[]ACME]/run[?]/x[*]"
+        );
+        assert_eq!(
+            partition_value("seed", 1),
+            "regexp_extract(filename, '/seed=([^/]*)/part-0[.]parquet$', 1)"
+        );
     }
 
     #[test]
