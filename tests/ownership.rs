@@ -203,3 +203,48 @@ fn output_paths_are_literal() {
         ) == 2
     );
 }
+
+/// An output path as users type it: a trailing slash names the same folder, a link is
+/// followed so its target gets the new results, and '.' is refused (it names no output).
+#[test]
+fn trailing_slashes_links_and_dot() {
+    let dir = common::tmp();
+    let out = dir.path().join("tp");
+    let with_slash = format!("{}/", out.display());
+    simulate(&["--format", "parquet", "--out", &with_slash]).stdout();
+    simulate(&["--format", "parquet", "--out", &with_slash]).stdout();
+    assert!(out.join("results.duckdb").exists());
+    assert!(!out.join(".partial").exists() && !dir.path().join("tp.partial").exists());
+    // A link to a results database: the target is replaced, the link stays a link.
+    let target = dir.path().join("real.duckdb");
+    simulate(&["--seed", "1", "--db"]).arg(&target).stdout();
+    let link = dir.path().join("link.duckdb");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    simulate(&["--seed", "2", "--overwrite", "--db"])
+        .arg(&link)
+        .stdout();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        common::query_i64(&target, "SELECT random_seed FROM run_metadata"),
+        2
+    );
+    for dot in [".", ".."] {
+        // (Run in the scratch folder: whatever '.' names, it is not the source tree.)
+        let err = TestCommand::new()
+            .current_dir(&out)
+            .args([
+                "simulate",
+                "--employees",
+                "100",
+                "--format",
+                "parquet",
+                "--out",
+                dot,
+            ])
+            .fails();
+        assert!(err.contains("names an output"), "{err}");
+    }
+}

@@ -33,6 +33,12 @@ impl TestCommand {
         self
     }
 
+    /// Runs in the folder `dir`.
+    pub fn current_dir(&mut self, dir: impl AsRef<std::path::Path>) -> &mut TestCommand {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     /// Sets an environment variable of the run.
     pub fn env(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut TestCommand {
         self.cmd.env(key, value);

@@ -48,6 +48,7 @@ pub fn merge_batches(
     overwrite: bool,
 ) -> Result<BatchReport, BatchError> {
     let started = Instant::now();
+    let db = &workforce_sim_store::ownership::output_path(db)?;
     let _lock = OutputLock::acquire(db)?;
     refuse_existing(db, overwrite)?;
     refuse_existing(&charts_dir(db), overwrite)?;

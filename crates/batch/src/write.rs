@@ -71,6 +71,7 @@ pub fn run_batch_to_database(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BatchReport, BatchError> {
     let started = Instant::now();
+    let db = &workforce_sim_store::ownership::output_path(db)?;
     // One writer of `db` (its runs and charts with it) until all of it is in place.
     let _lock = OutputLock::acquire(db)?;
     refuse_existing(db, options.overwrite)?;

@@ -13,6 +13,33 @@ use crate::parquet_output::{PARTITIONED, RESULTS_DB};
 use crate::StoreError;
 use std::path::{Path, PathBuf};
 
+/// The path an output is written at, from the one the user gave: a trailing separator (as
+/// shell completion leaves it) dropped; a symbolic link followed to the file or folder it
+/// names, so that the results replace the target and the link keeps pointing at them (a
+/// rename at the link's own path would replace the link and leave the target stale).
+/// `.`, `..`, a root or an empty path name no output of their own and are refused.
+pub fn output_path(path: &Path) -> Result<PathBuf, StoreError> {
+    use std::path::Component;
+    let trimmed: PathBuf = path.components().collect();
+    let named = matches!(trimmed.components().next_back(), Some(Component::Normal(_)));
+    if !named {
+        return Err(StoreError::NotOurs {
+            path: path.to_path_buf(),
+            what: "a path that names an output (a file or folder name, not '.', '..' or a root)",
+            action: "write at",
+        });
+    }
+    match std::fs::symlink_metadata(&trimmed) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(&trimmed).map_err(|e| StoreError::State {
+                path: trimmed.clone(),
+                message: format!("is a link to nothing that can be written ({e})"),
+            })
+        }
+        _ => Ok(trimmed),
+    }
+}
+
 /// The layout of one kind of Parquet output.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {

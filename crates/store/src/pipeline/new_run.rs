@@ -54,7 +54,8 @@ pub fn simulate_to(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let (root, format) = (output.path.as_path(), output.format);
+    let root = &crate::ownership::output_path(&output.path)?;
+    let (root, format) = (root.as_path(), output.format);
     if format == Format::Parquet && options.materialize_stages {
         return Err(RunError::Output(
             "materializing stages writes each stage to its own DuckDB table; a Parquet output has no such tables (write a DuckDB file)".into(),

@@ -30,7 +30,8 @@ pub fn resume_output(
     engine: &dyn Engine,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<RunReport, RunError> {
-    let (root, format) = (output.path.as_path(), output.format);
+    let root = &crate::ownership::output_path(&output.path)?;
+    let (root, format) = (root.as_path(), output.format);
     let _lock = OutputLock::acquire(root)?;
     if format == Format::Parquet {
         restore_replaced(root)?;
