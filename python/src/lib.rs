@@ -283,6 +283,11 @@ fn run_batch(
             (None, Some(json)) => {
                 let value: serde_json::Value = serde_json::from_str(&json)
                     .map_err(|e| WorkforceSimError::new_err(format!("batch: {e}")))?;
+                if let Some(key) = first_null(&value, String::new()) {
+                    return Err(WorkforceSimError::new_err(format!(
+                        "batch: {key} is None; leave the key out for its default"
+                    )));
+                }
                 let text = toml::to_string(&value)
                     .map_err(|e| WorkforceSimError::new_err(format!("batch: {e}")))?;
                 workforce_sim::batch::ValidBatch::parse(std::path::Path::new("<dict>"), &text)
@@ -451,9 +456,36 @@ fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+/// The key path (`scenario[0].label`) of the first `None` in a batch dict, which TOML cannot
+/// hold.
+fn first_null(value: &serde_json::Value, at: String) -> Option<String> {
+    match value {
+        serde_json::Value::Null => Some(if at.is_empty() { "the spec".into() } else { at }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_null(v, format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            first_null(
+                v,
+                if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                },
+            )
+        }),
+        _ => None,
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WorkforceSimError", m.py().get_type::<WorkforceSimError>())?;
+    m.add(
+        "MAX_EMPLOYEES",
+        workforce_sim::census::generate::MAX_EMPLOYEES,
+    )?;
     m.add_class::<Simulation>()?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(run_batch, m)?)?;

@@ -161,6 +161,27 @@ def test_bad_arguments_raise_clear_errors():
         ws.simulate(census=10, config={"simulation": {"no_such_key": 1}})
     with pytest.raises(ws.WorkforceSimError, match="no table"):
         ws.simulate(census=10, end_year=2025).table("nope")
+    # Numbers out of range are WorkforceSimError naming the argument, never OverflowError.
+    for kwargs, name in [
+        ({"census": -1}, "census"),
+        ({"census": 10**11}, "census"),
+        ({"census": 10, "seed": -1}, "seed"),
+        ({"census": 10, "seed": 2**70}, "seed"),
+        ({"census": 10, "end_year": 2**40}, "end_year"),
+        ({"census": 10, "threads": -2}, "threads"),
+    ]:
+        with pytest.raises(ws.WorkforceSimError, match=name):
+            ws.simulate(**kwargs)
+
+
+def test_a_none_in_a_batch_dict_names_its_key(tmp_path):
+    import tomllib
+
+    spec = tomllib.loads(BATCH)
+    spec["scenario"][1]["label"] = None
+    with pytest.raises(ws.WorkforceSimError, match=r"scenario\[1\]\.label is None"):
+        ws.batch(spec, db=tmp_path / "none.duckdb")
+    assert not (tmp_path / "none.duckdb").exists()
 
 
 BATCH = """

@@ -51,6 +51,16 @@ def _config_args(config: Union[None, PathLike, Mapping[str, Any]]) -> dict:
     return {"config_path": os.fspath(config)}
 
 
+def _whole_number(name: str, value: Any, low: int, high: int) -> None:
+    """Raises ``WorkforceSimError`` naming ``name`` unless ``value`` is None or a whole
+    number within ``[low, high]`` (a negative or huge number would otherwise surface as
+    Python's ``OverflowError`` from the argument conversion)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise WorkforceSimError(f"{name}: must be a whole number within [{low}, {high}], got {value!r}")
+
+
 def _census_args(census: Any, stack: list) -> dict:
     """A census path, an employee count, or a table (pyarrow, Polars or pandas)."""
     if census is None:
@@ -58,6 +68,7 @@ def _census_args(census: Any, stack: list) -> dict:
     if isinstance(census, bool):
         raise TypeError("census: a path, an employee count or a table, not a bool")
     if isinstance(census, int):
+        _whole_number("census", census, 1, _native.MAX_EMPLOYEES)
         return {"employees": census}
     if isinstance(census, (str, os.PathLike)):
         return {"census_path": os.fspath(census)}
@@ -174,6 +185,10 @@ def simulate(
     results). Raises ``WorkforceSimError`` with the command line's message (file, row,
     column and rule for a bad census).
     """
+    _whole_number("seed", seed, 0, 2**64 - 1)
+    _whole_number("start_year", start_year, -(2**31), 2**31 - 1)
+    _whole_number("end_year", end_year, -(2**31), 2**31 - 1)
+    _whole_number("threads", threads, 0, 4096)
     keep: list = []
     args = {**_config_args(config), **_census_args(census, keep)}
     native = _native.simulate(
@@ -219,6 +234,7 @@ def batch(
     ``workforce-sim batch`` does, and returns its tables (``.compare(base, alt)`` pairs two
     scenarios). ``spec`` is a batch TOML file or a dict of the same keys (then ``db`` is
     required)."""
+    _whole_number("threads", threads, 0, 4096)
     if isinstance(spec, Mapping):
         if db is None:
             raise TypeError("batch: a dict spec needs db=")
