@@ -60,3 +60,41 @@ fn a_second_writer_of_an_output_fails_at_once_and_the_first_completes() {
         .arg(&db)
         .stdout();
 }
+
+/// A results database open for writing in another program (a notebook, the DuckDB shell)
+/// is reported as in use by that process, not as "not a results database" (which invited
+/// an overwrite), and is left alone.
+#[test]
+fn a_database_another_program_holds_is_in_use_not_foreign() {
+    let dir = common::tmp();
+    let db = dir.path().join("held.duckdb");
+    TestCommand::new()
+        .args([
+            "simulate",
+            "--employees",
+            "200",
+            "--end-year",
+            "2025",
+            "--db",
+        ])
+        .arg(&db)
+        .stdout();
+    let held = duckdb::Connection::open(&db).unwrap();
+    for extra in [&[][..], &["--overwrite"][..]] {
+        let err = TestCommand::new()
+            .args(["simulate", "--employees", "300", "--end-year", "2025"])
+            .args(extra)
+            .arg("--db")
+            .arg(&db)
+            .fails();
+        assert!(
+            err.contains(&format!("in use by process {}", std::process::id())),
+            "{extra:?}: {err}"
+        );
+    }
+    drop(held);
+    assert_eq!(
+        common::query_i64(&db, "SELECT census_rows FROM run_metadata"),
+        200
+    );
+}

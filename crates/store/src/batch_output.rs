@@ -342,11 +342,11 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
     }
     for p in [path.to_path_buf(), crate::place::partial_path(path)] {
         if p.exists() && !crate::ownership::is_batch_database(&p) {
-            return Err(StoreError::NotOurs {
-                path: p,
-                what: "a batch database",
-                action: "replace",
-            });
+            return Err(crate::ownership::not_ours(
+                &p,
+                "a batch database",
+                "replace",
+            ));
         }
     }
     let tmp = crate::place::partial_path(path);

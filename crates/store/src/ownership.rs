@@ -199,6 +199,32 @@ pub fn is_empty_database(path: &Path) -> bool {
     .is_ok_and(|n| n == 0)
 }
 
+/// The error for a file at `path` that is not `what` the tool writes: [`StoreError::NotOurs`],
+/// unless the file could not be read because another program holds DuckDB's lock on it,
+/// which is [`StoreError::InUse`] (it may well be a run, open in a notebook or the DuckDB
+/// shell: saying "not a results database" would mislead).
+pub fn not_ours(path: &Path, what: &'static str, action: &'static str) -> StoreError {
+    if let Err(e) = crate::exec::Executor::open_read_only(path) {
+        let text = e.to_string();
+        if text.contains("Could not set lock") || text.contains("Conflicting lock") {
+            let holder = text
+                .split("PID ")
+                .nth(1)
+                .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|pid| pid.parse().ok());
+            return StoreError::InUse {
+                path: path.to_path_buf(),
+                holder,
+            };
+        }
+    }
+    StoreError::NotOurs {
+        path: path.to_path_buf(),
+        what,
+        action,
+    }
+}
+
 fn has_table(path: &Path, table: &str) -> bool {
     if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
         return false;

@@ -5,10 +5,12 @@
 use super::writer::{run_into, Start, Years};
 use super::{Output, RunError};
 use crate::lock::OutputLock;
-use crate::ownership::{check_owned_dir, is_empty_database, is_results_database, RUN_LAYOUT};
+use crate::ownership::{
+    check_owned_dir, is_empty_database, is_results_database, not_ours, RUN_LAYOUT,
+};
 use crate::place::{partial_path, restore_replaced};
 use crate::sink::{wal_path, SinkOptions};
-use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store, StoreError};
+use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store};
 use std::path::Path;
 use std::time::Instant;
 use workforce_sim_core::config::ValidConfig;
@@ -198,24 +200,18 @@ pub(super) fn check_owned(
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
-    let not_ours = |what| {
-        Err(RunError::Store(StoreError::NotOurs {
-            path: path.to_path_buf(),
-            what,
-            action,
-        }))
-    };
+    let refuse = |what| Err(RunError::Store(not_ours(path, what, action)));
     match format {
         Format::Parquet if meta.is_dir() => Ok(check_owned_dir(path, RUN_LAYOUT, action)?),
-        Format::Parquet => not_ours("a Parquet output directory"),
+        Format::Parquet => refuse("a Parquet output directory"),
         Format::Duckdb if meta.is_file() => {
             if is_results_database(path) || is_empty_database(path) {
                 Ok(())
             } else {
-                not_ours("a results database")
+                refuse("a results database")
             }
         }
-        Format::Duckdb => not_ours("a results database file"),
+        Format::Duckdb => refuse("a results database file"),
     }
 }
 
@@ -235,18 +231,12 @@ fn check_replaceable(
     if wal_path(db).exists() {
         drop(Store::open(db)?);
     }
-    let not_ours = || {
-        RunError::Store(StoreError::NotOurs {
-            path: db.to_path_buf(),
-            what: "a results database",
-            action: "replace",
-        })
-    };
+    let refuse = || RunError::Store(not_ours(db, "a results database", "replace"));
     if overwrite {
         return if is_results_database(db) {
             Ok(())
         } else {
-            Err(not_ours())
+            Err(refuse())
         };
     }
     let stored = match stored_run(db) {
@@ -258,7 +248,7 @@ fn check_replaceable(
                 db.display()
             )))
         }
-        Err(_) => return Err(not_ours()),
+        Err(_) => return Err(refuse()),
     };
     let mut differs = Vec::new();
     if stored.census_fingerprint != census {
