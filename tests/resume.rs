@@ -286,3 +286,57 @@ fn a_run_of_another_build_is_not_resumed() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+/// Stopped after its last commit but before the rename that puts it in place: the resume
+/// puts the completed run in place (it used to say "nothing to resume" and leave it aside),
+/// over the previous result, for a DuckDB file and a Parquet folder.
+#[test]
+fn a_completed_run_left_beside_its_output_is_put_in_place_by_resume() {
+    use workforce_sim::{resume_output, Output};
+    let dir = common::tmp();
+    for output in [
+        Output::duckdb(dir.path().join("r.duckdb")),
+        Output::parquet(dir.path().join("r_parquet")),
+    ] {
+        let config = common::valid(common::config(2025, 2026, 4));
+        let run = |out: &Output| {
+            workforce_sim::simulate_to(
+                &config,
+                &common::synthetic(300, 4),
+                out,
+                &RunOptions::default(),
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        run(&output);
+        // The new run, complete, where a rerun writes it: at PATH.partial.
+        let aside = Output {
+            path: dir.path().join("aside"),
+            ..output.clone()
+        };
+        let new = run(&aside);
+        let partial = workforce_sim::store::place::partial_path(&output.path);
+        std::fs::rename(&aside.path, &partial).unwrap();
+        let report =
+            resume_output(&output, None, None, &RunOptions::default(), &mut |_| {}).unwrap();
+        assert!(report.warnings.iter().any(|w| w.contains("now in place")));
+        assert!(!partial.exists());
+        let catalog = output.format.catalog(&output.path);
+        assert_eq!(
+            common::query_i64(
+                &catalog,
+                &format!(
+                    "SELECT count(*) FROM run_metadata WHERE run_id = '{}' AND status = 'completed'",
+                    new.run_id
+                )
+            ),
+            1,
+            "the completed run is the one in place"
+        );
+        assert_eq!(
+            common::query_i64(&catalog, "SELECT max(simulation_year) FROM year_summary"),
+            2026
+        );
+    }
+}

@@ -49,6 +49,34 @@ pub fn resume_output(
     };
     let started = Instant::now();
     let mut sink = format.reopen(&target, sink_options(options))?;
+    if target == partial {
+        // Every year committed but never put in place (stopped between its last commit and
+        // the rename): the resume is the rename.
+        let point = sink.catalog().resume_point()?;
+        let end = point.config.simulation.end_year;
+        let later = config.is_some_and(|c| c.simulation.end_year > end);
+        if point.last_committed_year == Some(end) && !later {
+            check_build(&point, &target)?;
+            drop(sink);
+            format.publish(&partial, root)?;
+            let mut report = new_report(
+                &point.config,
+                options,
+                "resumed",
+                point.census_rows,
+                0,
+                Some(root),
+            );
+            report.run_id = point.run_id;
+            report.resumed_after = point.last_committed_year;
+            report.warnings.push(format!(
+                "every year was committed in {}; it is now in place",
+                partial.display()
+            ));
+            report.total_seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
+        }
+    }
     let (stored, first, prior, mut report) =
         resume_plan(sink.catalog(), &target, root, config, census, options)?;
     let years = Years {
@@ -68,6 +96,19 @@ pub fn resume_output(
     Ok(report)
 }
 
+/// Another build may have other rules: its years and this build's would not be one run.
+fn check_build(point: &ResumePoint, target: &Path) -> Result<(), RunError> {
+    if point.tool_version == crate::BUILD {
+        return Ok(());
+    }
+    Err(RunError::Resume(format!(
+        "the run in {} was written by workforce-sim {}, and this is {}; a new run (not a resume) starts over with this build's rules",
+        target.display(),
+        point.tool_version,
+        crate::BUILD
+    )))
+}
+
 /// What a resume continues: the stored configuration (with a later end year if asked),
 /// the first year to run, the workforce after the last committed year and the report.
 /// Flags that contradict the stored run (configuration, census, engine) are errors.
@@ -80,15 +121,7 @@ fn resume_plan(
     options: &RunOptions,
 ) -> Result<(ValidConfig, i32, Workforce, RunReport), RunError> {
     let point: ResumePoint = store.resume_point()?;
-    // Another build may have other rules: its years and this build's would not be one run.
-    if point.tool_version != crate::BUILD {
-        return Err(RunError::Resume(format!(
-            "the run in {} was written by workforce-sim {}, and this is {}; a new run (not a resume) starts over with this build's rules",
-            target.display(),
-            point.tool_version,
-            crate::BUILD
-        )));
-    }
+    check_build(&point, target)?;
     let mut stored = point.config.clone().into_inner();
     if let Some(c) = config {
         let mut a = c.config().clone();
