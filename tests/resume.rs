@@ -340,3 +340,43 @@ fn a_completed_run_left_beside_its_output_is_put_in_place_by_resume() {
         );
     }
 }
+
+/// A resume with the other format is refused before anything is read or written, and an
+/// extended run is not "completed" until its new years are in.
+#[test]
+fn resume_with_the_other_format_writes_nothing_and_an_extension_runs_until_done() {
+    use workforce_sim::{resume_output, Output};
+    let dir = common::tmp();
+    let config = common::valid(common::config(2025, 2026, 5));
+    let db = Output::duckdb(dir.path().join("f.duckdb"));
+    workforce_sim::simulate_to(
+        &config,
+        &common::synthetic(300, 5),
+        &db,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let before = std::fs::read(&db.path).unwrap();
+    let as_parquet = Output::parquet(&db.path);
+    let err = resume_output(&as_parquet, None, None, &RunOptions::default(), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is a DuckDB file"), "{err}");
+    assert_eq!(std::fs::read(&db.path).unwrap(), before);
+    // Extending: the run is running while the new years are written, completed after.
+    let longer = common::valid(common::config(2025, 2027, 5));
+    let mut seen = Vec::new();
+    resume_output(&db, Some(&longer), None, &RunOptions::default(), &mut |p| {
+        seen.push(p.year)
+    })
+    .unwrap();
+    assert_eq!(seen, vec![2027], "only the new year is run");
+    assert_eq!(
+        common::query_i64(
+            &db.path,
+            "SELECT count(*) FROM run_metadata WHERE status = 'completed' AND end_year = 2027"
+        ),
+        1
+    );
+}

@@ -415,9 +415,12 @@ impl Store {
     }
 
     /// Records a later end year for a resumed run (the configuration stored with it too).
+    /// Extends the run to `config`'s later end year: the run is running again (not
+    /// `completed`) until the new years are in, so a crash meanwhile does not leave a
+    /// "completed" run with years missing.
     pub fn extend_end_year(&mut self, config: &ValidConfig) -> Result<(), StoreError> {
         let sql = format!(
-            "UPDATE run_metadata SET end_year = {}, config_json = {}, config_fingerprint = {}",
+            "UPDATE run_metadata SET end_year = {}, config_json = {}, config_fingerprint = {}, status = 'running', finished_at = NULL",
             config.simulation.end_year,
             schema::quote(&config.to_json()),
             schema::quote(&config.fingerprint()),

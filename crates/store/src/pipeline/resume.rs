@@ -47,6 +47,24 @@ pub fn resume_output(
             root.display()
         )));
     };
+    // The other format's output is refused before anything is read or written.
+    let folder = target.is_dir();
+    if folder != (format == Format::Parquet) {
+        return Err(RunError::Resume(format!(
+            "{} is {}, not {}",
+            target.display(),
+            if folder {
+                "a Parquet output folder"
+            } else {
+                "a DuckDB file"
+            },
+            if folder {
+                "a DuckDB file (resume it with the Parquet format)"
+            } else {
+                "a Parquet output folder (resume it as a DuckDB file)"
+            },
+        )));
+    }
     let started = Instant::now();
     let mut sink = format.reopen(&target, sink_options(options))?;
     if target == partial {
