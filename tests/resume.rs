@@ -219,22 +219,10 @@ fn resume_rejects_a_different_configuration_and_extends_a_later_end_year() {
 fn a_tampered_stored_configuration_is_an_error_not_a_panic() {
     let dir = common::tmp();
     let db = dir.path().join("t.duckdb");
-    let config = common::valid(common::config(2025, 2026, 3));
-    simulate_to_database(
-        &config,
-        &common::synthetic(200, 3),
+    stopped_after_2025(
         &db,
-        &RunOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    let conn = duckdb::Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "UPDATE run_metadata SET last_committed_year = 2025, status = 'running',
-         config_json = replace(config_json, '\"total_termination_rate\":0.12', '\"total_termination_rate\":7.5')",
-    )
-    .unwrap();
-    drop(conn);
+        "config_json = replace(config_json, '\"total_termination_rate\":0.12', '\"total_termination_rate\":7.5')",
+    );
     let err = resume_database(&db, None, None, &RunOptions::default(), &mut |_| {}).unwrap_err();
     let text = err.to_string();
     assert!(
@@ -250,33 +238,7 @@ fn a_tampered_stored_configuration_is_an_error_not_a_panic() {
 fn a_run_of_another_build_is_not_resumed() {
     let dir = common::tmp();
     let db = dir.path().join("b.duckdb");
-    let config = common::valid(common::config(2025, 2026, 3));
-    simulate_to_database(
-        &config,
-        &common::synthetic(200, 3),
-        &db,
-        &RunOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    assert_eq!(
-        common::query_i64(
-            &db,
-            &format!(
-                "SELECT count(*) FROM run_metadata WHERE tool_version = '{}'",
-                workforce_sim::store::BUILD
-            )
-        ),
-        1,
-        "the run records the build that wrote it"
-    );
-    let conn = duckdb::Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "UPDATE run_metadata SET last_committed_year = 2025, status = 'running',
-         tool_version = '0.0.1+0123456789ab'",
-    )
-    .unwrap();
-    drop(conn);
+    stopped_after_2025(&db, "tool_version = '0.0.1+0123456789ab'");
     let before = std::fs::read(&db).unwrap();
     let err = resume_database(&db, None, None, &RunOptions::default(), &mut |_| {}).unwrap_err();
     assert!(
@@ -379,4 +341,34 @@ fn resume_with_the_other_format_writes_nothing_and_an_extension_runs_until_done(
         ),
         1
     );
+}
+
+/// A finished 2025-2026 run in `db` (which records the build that wrote it), set back to
+/// "stopped after 2025" with `change` made to its metadata.
+fn stopped_after_2025(db: &Path, change: &str) {
+    let config = common::valid(common::config(2025, 2026, 3));
+    simulate_to_database(
+        &config,
+        &common::synthetic(200, 3),
+        db,
+        &RunOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        common::query_i64(
+            db,
+            &format!(
+                "SELECT count(*) FROM run_metadata WHERE tool_version = '{}'",
+                workforce_sim::store::BUILD
+            )
+        ),
+        1,
+        "the run records the build that wrote it"
+    );
+    let conn = duckdb::Connection::open(db).unwrap();
+    conn.execute_batch(&format!(
+        "UPDATE run_metadata SET last_committed_year = 2025, status = 'running', {change}"
+    ))
+    .unwrap();
 }
