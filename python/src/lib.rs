@@ -266,7 +266,8 @@ fn simulate(
 /// a TOML file, or a JSON object of the same keys (`batch_json`, a Python dict serialised by
 /// the package; paths in it are relative to the working directory).
 #[pyfunction]
-#[pyo3(signature = (batch_path = None, db = None, threads = 0, shard = None, overwrite = false, batch_json = None))]
+#[pyo3(signature = (batch_path = None, db = None, threads = 0, shard = None, overwrite = false, batch_json = None, batch_text = None))]
+#[allow(clippy::too_many_arguments)] // Python's keyword arguments, one per option
 fn run_batch(
     py: Python<'_>,
     batch_path: Option<PathBuf>,
@@ -275,10 +276,18 @@ fn run_batch(
     shard: Option<(u32, u32)>,
     overwrite: bool,
     batch_json: Option<String>,
+    batch_text: Option<String>,
 ) -> PyResult<PathBuf> {
     let db = db.ok_or_else(|| WorkforceSimError::new_err("run_batch: db is required"))?;
     guarded(py, move || {
         let batch = match (batch_path, batch_json) {
+            // The text of the batch file at `path` (a Ray worker gets the driver's file as
+            // text): its relative paths resolve against the file's folder, as for the file.
+            (Some(path), _) if batch_text.is_some() => workforce_sim::batch::ValidBatch::parse(
+                &path,
+                batch_text.as_deref().unwrap_or_default(),
+            )
+            .map_err(fail)?,
             (Some(path), _) => workforce_sim::batch::ValidBatch::load(&path).map_err(fail)?,
             (None, Some(json)) => {
                 let value: serde_json::Value = serde_json::from_str(&json)
@@ -456,6 +465,41 @@ fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+/// One writer of an output at a time (the store's `PATH.lock`), held from Python: the Ray
+/// driver holds its scratch folder's while its shards run and merge.
+#[pyclass(module = "workforce_sim._native")]
+struct OutputLock(Option<workforce_sim::store::lock::OutputLock>);
+
+#[pymethods]
+impl OutputLock {
+    /// Takes the lock of the output at `path`, or raises `WorkforceSimError` naming the
+    /// process that holds it.
+    #[new]
+    fn new(path: PathBuf) -> PyResult<Self> {
+        workforce_sim::store::lock::OutputLock::acquire(&path)
+            .map(|l| OutputLock(Some(l)))
+            .map_err(fail)
+    }
+
+    /// Releases the lock (also when the object is dropped).
+    fn release(&mut self) {
+        self.0 = None;
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &mut self,
+        _kind: Option<Bound<'_, PyAny>>,
+        _value: Option<Bound<'_, PyAny>>,
+        _traceback: Option<Bound<'_, PyAny>>,
+    ) {
+        self.release();
+    }
+}
+
 /// The key path (`scenario[0].label`) of the first `None` in a batch dict, which TOML cannot
 /// hold.
 fn first_null(value: &serde_json::Value, at: String) -> Option<String> {
@@ -487,6 +531,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         workforce_sim::census::generate::MAX_EMPLOYEES,
     )?;
     m.add_class::<Simulation>()?;
+    m.add_class::<OutputLock>()?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(run_batch, m)?)?;
     m.add_function(wrap_pyfunction!(merge_batches, m)?)?;

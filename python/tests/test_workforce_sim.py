@@ -271,6 +271,40 @@ def test_ray_batch_equals_the_local_batch(tmp_path):
         assert a.equals(b), t
 
 
+def test_ray_batch_resolves_relative_paths_and_has_one_driver_per_db(tmp_path, monkeypatch):
+    ray = pytest.importorskip("ray")
+    from workforce_sim import ray as wsray
+    from workforce_sim import _native
+
+    # A batch file naming its base configuration relatively, run from another folder: the
+    # workers read it as the driver's file (it used to resolve against a temporary copy).
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "base.toml").write_text("[workforce]\ntotal_termination_rate = 0.2\n")
+    spec = folder / "b.toml"
+    spec.write_text(BATCH.replace("[batch]\n", '[batch]\nconfig = "base.toml"\n'))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    local = ws.batch(spec, db=tmp_path / "local.duckdb")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+        for t in ORDER:
+            assert sorted_table(local, t).equals(sorted_table(distributed, t)), t
+        # A second driver on the same db fails at once and leaves the first one's scratch.
+        held = tmp_path / "busy.duckdb.shards.partial"
+        with _native.OutputLock(str(held)):
+            held.mkdir()
+            (held / "shard-1-of-2.duckdb").write_bytes(b"first driver's")
+            with pytest.raises(ws.WorkforceSimError, match="in use by process"):
+                wsray.run_batch(spec, db=tmp_path / "busy.duckdb", shards=2)
+            assert (held / "shard-1-of-2.duckdb").read_bytes() == b"first driver's"
+        assert not (tmp_path / "busy.duckdb").exists()
+    finally:
+        ray.shutdown()
+
+
 def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
     ray = pytest.importorskip("ray")
     from workforce_sim import ray as wsray

@@ -22,20 +22,21 @@ from . import BatchResult, _native
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def _shard(spec_text: bytes, spec_name: str, index: int, count: int, db: str, driver: str):
-    """One shard of the batch, run on a Ray worker. On the driver's node it is written at
-    ``db`` (in the driver's scratch directory) and nothing comes back; on another node it is
-    written in a temporary directory there and comes back as bytes (the shard database and
-    the ``.runs`` files it keeps in full) for the driver to write at ``db``.
+def _shard(spec_text: bytes, spec_path: str, index: int, count: int, db: str, driver: str):
+    """One shard of the batch, run on a Ray worker. The batch file comes as the driver's
+    text, read as the file at ``spec_path`` (its relative ``config`` and ``census`` paths
+    resolve against the driver's folder of it, which workers must be able to read). On the
+    driver's node the shard is written at ``db`` (in the driver's scratch directory) and
+    nothing comes back; on another node it is written in a temporary directory there and
+    comes back as bytes (the shard database and the ``.runs`` files it keeps in full) for
+    the driver to write at ``db``.
     """
     import ray
 
     here = ray.get_runtime_context().get_node_id() == driver
     with tempfile.TemporaryDirectory(prefix="workforce_sim_shard_") as tmp:
-        spec = Path(tmp) / spec_name
-        spec.write_bytes(spec_text)
         path = Path(db) if here else Path(tmp) / Path(db).name
-        _native.run_batch(str(spec), str(path), 1, (index, count), True)
+        _native.run_batch(spec_path, str(path), 1, (index, count), True, None, spec_text.decode())
         if here:
             return None
         runs = path.with_name(path.name + ".runs")
@@ -71,7 +72,7 @@ def run_batch(
     """
     import ray
 
-    spec = Path(spec)
+    spec = Path(spec).absolute()
     target = (Path(db) if db is not None else spec.with_suffix(".duckdb")).absolute()
     kept_dir = target.with_name(target.name + ".runs")
     for existing in (target, kept_dir):
@@ -80,8 +81,18 @@ def run_batch(
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     work = target.with_name(target.name + ".shards.partial")
-    if work.exists():
-        shutil.rmtree(work)  # scratch of an interrupted call, never a result
+    # One driver per batch database: a second call on the same db fails here, before it
+    # touches the first one's scratch directory.
+    with _native.OutputLock(os.fspath(work)):
+        if work.exists():
+            shutil.rmtree(work)  # scratch of an interrupted call, never a result
+        _run_shards(ray, spec, target, work, shards, overwrite)
+    return BatchResult(target)
+
+
+def _run_shards(ray, spec: Path, target: Path, work: Path, shards: Optional[int], overwrite: bool) -> None:
+    """The shards of ``spec`` on Ray in the scratch directory ``work``, merged into
+    ``target``; the scratch directory is removed at the end, whatever happens."""
     count = shards or max(1, int(ray.cluster_resources().get("CPU", 1)))
     task = ray.remote(num_cpus=1)(_shard)
     text = spec.read_bytes()
@@ -90,7 +101,7 @@ def run_batch(
     work.mkdir(parents=True)
     try:
         futures = [
-            task.remote(text, spec.name, k, count, str(p), driver)
+            task.remote(text, str(spec), k, count, str(p), driver)
             for k, p in enumerate(paths, start=1)
         ]
         try:
@@ -112,4 +123,3 @@ def run_batch(
         _native.merge_batches([str(p) for p in paths], os.fspath(target), overwrite)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return BatchResult(target)
