@@ -178,6 +178,21 @@ fn termination_before_hire_and_hire_after_census() {
     assert!(t.contains("line 4, column employee_hire_date: hire date 2025-02-01 is after the census date 2024-12-31"), "{t}");
 }
 
+/// Bad input leaves nothing behind, not even the folders the output would have gone in.
+#[test]
+fn bad_input_leaves_no_folder_behind() {
+    let dir = common::tmp();
+    let census = census_with(dir.path(), &["E2,S2,1980-13-01,2010-05-01,,65000"]);
+    let db = dir.path().join("new").join("deeper").join("x.duckdb");
+    TestCommand::new()
+        .args(["simulate", "--census"])
+        .arg(&census)
+        .arg("--db")
+        .arg(&db)
+        .fails();
+    assert!(!dir.path().join("new").exists());
+}
+
 /// Windows line endings (what Excel and most HR exports write) give the same line numbers as
 /// Unix ones, blank lines included.
 #[test]

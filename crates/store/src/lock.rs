@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 pub struct OutputLock {
     file: File,
     path: PathBuf,
+    /// Folders made for the output, deepest first: removed on release if still empty (a run
+    /// that failed on bad input leaves no folder behind; one that wrote its output keeps it).
+    created: Vec<PathBuf>,
 }
 
 /// `PATH.lock`: the lock file of the output at `output`.
@@ -40,8 +43,14 @@ impl OutputLock {
                 message: format!("{what}: {e}"),
             }
         };
-        // The output's folder is made here as the write would make it (never removed).
+        // The output's folder is made here as the write would make it.
+        let mut created = Vec::new();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            created = parent
+                .ancestors()
+                .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+                .map(Path::to_path_buf)
+                .collect();
             std::fs::create_dir_all(parent).map_err(io("cannot create the output's folder"))?;
         }
         // A holder that releases removes the file; a lock taken on the file it removed
@@ -69,7 +78,11 @@ impl OutputLock {
             if names_file(&path, &file) {
                 file.set_len(0).map_err(io("cannot write the lock file"))?;
                 write!(file, "{}", std::process::id()).map_err(io("cannot write the lock file"))?;
-                return Ok(OutputLock { file, path });
+                return Ok(OutputLock {
+                    file,
+                    path,
+                    created,
+                });
             }
         }
         Err(StoreError::State {
@@ -85,6 +98,10 @@ impl Drop for OutputLock {
         // file meanwhile finds it no longer named by the path and opens the new one.
         let _ = std::fs::remove_file(&self.path);
         let _ = self.file.unlock();
+        for dir in &self.created {
+            // Only an empty folder goes (remove_dir refuses any other).
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 
