@@ -345,12 +345,12 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         });
     }
     for p in [path.to_path_buf(), crate::place::partial_path(path)] {
-        if p.exists() && !crate::ownership::is_batch_database(&p) {
-            return Err(crate::ownership::not_ours(
-                &p,
-                "a batch database",
-                "replace",
-            ));
+        use crate::ownership::{database_kind, refusal, DatabaseKind};
+        if p.exists() {
+            match database_kind(&p) {
+                DatabaseKind::Batch => {}
+                kind => return Err(refusal(&p, kind, "a batch database", "replace")),
+            }
         }
     }
     let tmp = crate::place::partial_path(path);

@@ -170,75 +170,84 @@ fn foreign_in_partitions(dir: &Path, depth: usize) -> Result<Option<PathBuf>, St
     Ok(None)
 }
 
-/// Whether the file at `path` is a results database of workforce-sim (of any version: it has
-/// the run metadata table). A file that DuckDB cannot open is not.
-pub fn is_results_database(path: &Path) -> bool {
-    has_table(path, "run_metadata")
+/// What the file at an output's path is, read with one read-only open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    /// A run's results database, of any version (it has `run_metadata`).
+    Results,
+    /// A batch database (`batch_metadata`).
+    Batch,
+    /// A DuckDB database with no table: a run's file that a crash left before its first
+    /// commit.
+    Empty,
+    /// Another program holds DuckDB's lock on it (a notebook, the DuckDB shell), with the
+    /// holder's pid when DuckDB names it.
+    InUse(Option<u32>),
+    /// Not a file, not a DuckDB database, or a database of something else.
+    Other,
 }
 
-/// Whether the file at `path` is a batch database of workforce-sim.
-pub fn is_batch_database(path: &Path) -> bool {
-    has_table(path, "batch_metadata")
-}
-
-/// Whether the file at `path` is a DuckDB database with no table: a run's file that a crash
-/// left before its first commit.
-pub fn is_empty_database(path: &Path) -> bool {
+/// What the file at `path` is.
+pub fn database_kind(path: &Path) -> DatabaseKind {
     if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
+        return DatabaseKind::Other;
     }
-    let Ok(x) = crate::exec::Executor::open_read_only(path) else {
-        return false;
-    };
-    x.query_row(
-        "count the tables",
-        "SELECT count(*) FROM duckdb_tables()",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .is_ok_and(|n| n == 0)
-}
-
-/// The error for a file at `path` that is not `what` the tool writes: [`StoreError::NotOurs`],
-/// unless the file could not be read because another program holds DuckDB's lock on it,
-/// which is [`StoreError::InUse`] (it may well be a run, open in a notebook or the DuckDB
-/// shell: saying "not a results database" would mislead).
-pub fn not_ours(path: &Path, what: &'static str, action: &'static str) -> StoreError {
-    if let Err(e) = crate::exec::Executor::open_read_only(path) {
-        let text = e.to_string();
-        if text.contains("Could not set lock") || text.contains("Conflicting lock") {
+    let x = match crate::exec::Executor::open_read_only(path) {
+        Ok(x) => x,
+        Err(e) => {
+            let text = e.to_string();
+            if !(text.contains("Could not set lock") || text.contains("Conflicting lock")) {
+                return DatabaseKind::Other;
+            }
             let holder = text
                 .split("PID ")
                 .nth(1)
                 .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
                 .and_then(|pid| pid.parse().ok());
-            return StoreError::InUse {
-                path: path.to_path_buf(),
-                holder,
-            };
+            return DatabaseKind::InUse(holder);
         }
-    }
-    StoreError::NotOurs {
-        path: path.to_path_buf(),
-        what,
-        action,
+    };
+    let counts = x.query_row(
+        "find the metadata table",
+        "SELECT count(*), count(*) FILTER (table_name = 'run_metadata'),
+                count(*) FILTER (table_name = 'batch_metadata') FROM duckdb_tables()",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
+    );
+    match counts {
+        Ok((_, run, _)) if run > 0 => DatabaseKind::Results,
+        Ok((_, _, batch)) if batch > 0 => DatabaseKind::Batch,
+        Ok((0, _, _)) => DatabaseKind::Empty,
+        _ => DatabaseKind::Other,
     }
 }
 
-fn has_table(path: &Path, table: &str) -> bool {
-    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
+/// The error for the file at `path`, of `kind`, that is not `what` the tool would `action`:
+/// [`StoreError::InUse`] when another program holds it (it may well be a run: "not a
+/// results database" would mislead), else [`StoreError::NotOurs`].
+pub fn refusal(
+    path: &Path,
+    kind: DatabaseKind,
+    what: &'static str,
+    action: &'static str,
+) -> StoreError {
+    match kind {
+        DatabaseKind::InUse(holder) => StoreError::InUse {
+            path: path.to_path_buf(),
+            holder,
+        },
+        _ => StoreError::NotOurs {
+            path: path.to_path_buf(),
+            what,
+            action,
+        },
     }
-    let Ok(x) = crate::exec::Executor::open_read_only(path) else {
-        return false;
-    };
-    x.query_row(
-        "find the metadata table",
-        &format!("SELECT count(*) FROM duckdb_tables() WHERE table_name = '{table}'"),
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .is_ok_and(|n| n > 0)
 }
 
 #[cfg(test)]

@@ -5,12 +5,10 @@
 use super::writer::{run_into, Start, Years};
 use super::{Output, RunError};
 use crate::lock::OutputLock;
-use crate::ownership::{
-    check_owned_dir, is_empty_database, is_results_database, not_ours, RUN_LAYOUT,
-};
+use crate::ownership::{check_owned_dir, database_kind, refusal, DatabaseKind, RUN_LAYOUT};
 use crate::place::{partial_path, restore_replaced};
 use crate::sink::{wal_path, SinkOptions};
-use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store};
+use crate::{census_fingerprint, stored_run, DuckdbParquet, Format, RunHeader, Store, StoreError};
 use std::path::Path;
 use std::time::Instant;
 use workforce_sim_core::config::ValidConfig;
@@ -200,17 +198,25 @@ pub(super) fn check_owned(
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
-    let refuse = |what| Err(RunError::Store(not_ours(path, what, action)));
+    let refuse = |what| {
+        Err(RunError::Store(StoreError::NotOurs {
+            path: path.to_path_buf(),
+            what,
+            action,
+        }))
+    };
     match format {
         Format::Parquet if meta.is_dir() => Ok(check_owned_dir(path, RUN_LAYOUT, action)?),
         Format::Parquet => refuse("a Parquet output directory"),
-        Format::Duckdb if meta.is_file() => {
-            if is_results_database(path) || is_empty_database(path) {
-                Ok(())
-            } else {
-                refuse("a results database")
-            }
-        }
+        Format::Duckdb if meta.is_file() => match database_kind(path) {
+            DatabaseKind::Results | DatabaseKind::Empty => Ok(()),
+            kind => Err(RunError::Store(refusal(
+                path,
+                kind,
+                "a results database",
+                action,
+            ))),
+        },
         Format::Duckdb => refuse("a results database file"),
     }
 }
@@ -231,24 +237,25 @@ fn check_replaceable(
     if wal_path(db).exists() {
         drop(Store::open(db)?);
     }
-    let refuse = || RunError::Store(not_ours(db, "a results database", "replace"));
+    let refuse = |kind| RunError::Store(refusal(db, kind, "a results database", "replace"));
     if overwrite {
-        return if is_results_database(db) {
-            Ok(())
-        } else {
-            Err(refuse())
+        return match database_kind(db) {
+            DatabaseKind::Results => Ok(()),
+            kind => Err(refuse(kind)),
         };
     }
     let stored = match stored_run(db) {
         Ok(stored) => stored,
-        // A run of an older version of the tool: replaced with an overwrite.
-        Err(e) if is_results_database(db) => {
-            return Err(RunError::Exists(format!(
-                "{} exists and cannot be read as a results database ({e})",
-                db.display()
-            )))
+        Err(e) => {
+            return Err(match database_kind(db) {
+                // A run of an older version of the tool: replaced with an overwrite.
+                DatabaseKind::Results => RunError::Exists(format!(
+                    "{} exists and cannot be read as a results database ({e})",
+                    db.display()
+                )),
+                kind => refuse(kind),
+            });
         }
-        Err(_) => return Err(refuse()),
     };
     let mut differs = Vec::new();
     if stored.census_fingerprint != census {
