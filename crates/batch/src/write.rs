@@ -133,13 +133,24 @@ pub fn inputs_json(batch: &ValidBatch) -> Result<String, BatchError> {
     let census = match &batch.census {
         BatchCensus::Synthetic { employees } => format!("synthetic {employees} employees"),
         BatchCensus::File(path) => {
-            let bytes = std::fs::read(path).map_err(|cause| BatchError::Io {
+            // Read in chunks: a census file can be large, and only its digest is kept.
+            use std::io::Read;
+            let io = |cause| BatchError::Io {
                 path: path.clone(),
                 cause,
-            })?;
-            let mut d = workforce_sim_core::digest::Digest::default();
-            d.bytes(&bytes);
-            format!("file {:016x} ({} bytes)", d.finish(), bytes.len())
+            };
+            let mut file = std::fs::File::open(path).map_err(io)?;
+            let (mut d, mut len) = (workforce_sim_core::digest::Digest::default(), 0usize);
+            let mut chunk = vec![0u8; 1 << 16];
+            loop {
+                let n = file.read(&mut chunk).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                d.bytes(&chunk[..n]);
+                len += n;
+            }
+            format!("file {:016x} ({len} bytes)", d.finish())
         }
     };
     inputs.insert("census".to_string(), census);
