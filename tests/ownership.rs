@@ -77,11 +77,11 @@ fn a_users_own_partial_is_not_removed() {
     let partial = dir.path().join("pq.partial");
     std::fs::create_dir(&partial).unwrap();
     std::fs::write(partial.join("keep.txt"), "mine").unwrap();
+    // The first run writes in place (nothing was at `out`) and does not touch it.
     simulate(&["--format", "parquet", "--out"])
         .arg(&out)
         .stdout();
-    std::fs::create_dir(&partial).ok();
-    assert!(Path::new(&partial.join("keep.txt")).exists());
+    assert!(partial.join("keep.txt").exists());
     // A second run writes beside the first (out exists now) and meets the user's partial.
     let err = simulate(&["--format", "parquet", "--out"])
         .arg(&out)

@@ -144,6 +144,17 @@ pub fn from_cents(c: i64) -> f64 {
 mod tests {
     use super::*;
 
+    /// `n` uniforms in [0, 1) from an xorshift generator seeded with `seed` (test inputs).
+    fn uniforms(seed: u64, n: usize) -> impl Iterator<Item = f64> {
+        let mut x = seed;
+        (0..n).map(move |_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        })
+    }
+
     #[test]
     fn rounds_as_f64_round_does() {
         let mut values = vec![
@@ -168,12 +179,7 @@ mod tests {
             f64::NEG_INFINITY,
         ];
         // Money and rates as the encoders scale them, with the keyed RNG's spread of values.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+        for u in uniforms(0x9E37_79B9_7F4A_7C15, 200_000) {
             values.push((u - 0.5) * 2e7);
             values.push(u * 100.0);
             values.push(((u * 1e6).floor() + 0.5) / 100.0 * 100.0);
@@ -250,12 +256,7 @@ mod tests {
             f64::MIN,
             f64::INFINITY,
         ];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+        for u in uniforms(0x2545_F491_4F6C_DD1D, 20_000) {
             values.extend([u, u * 1e6, (u * 1e4).round() / 1e4, -u * 1e-12]);
         }
         for v in values {

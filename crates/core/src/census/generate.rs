@@ -49,11 +49,10 @@ impl Default for GeneratorParams {
 }
 
 /// The largest census the generator makes, and the largest a replication may reach: ten
-/// million employees. A run's year state is a few hundred bytes per employee and the run
-/// keeps a year's events and snapshot besides (docs/figures.md: about 9 GB at a million
-/// employees over ten years into DuckDB), so a larger census does not fit a machine of this
-/// project's size; a flag or a Python argument beyond it is an error before anything is
-/// allocated.
+/// million employees. A flag or a Python argument beyond it is an error before anything is
+/// allocated (a size near `usize::MAX` panicked or aborted allocating). Below it, memory is
+/// the limit and is not estimated before a run: docs/figures.md measures 5.5 GB peak for a
+/// million employees over ten years into DuckDB.
 pub const MAX_EMPLOYEES: usize = 10_000_000;
 
 impl GeneratorParams {
