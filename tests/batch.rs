@@ -122,11 +122,11 @@ fn the_batch_database_holds_every_run_year_and_band() {
         ((5 + 3) * Metric::ALL.len()) as i64
     );
     assert_eq!(q("SELECT count(*) FROM batch_thresholds"), 2);
-    // A fan chart per metric, beside the database.
+    // A fan chart per metric, beside the database (its first generation's folder).
     assert_eq!(report.charts.len(), Metric::ALL.len());
-    let svg =
-        std::fs::read_to_string(workforce_sim::batch::charts_dir(&db).join("employer_cost.svg"))
-            .unwrap();
+    let charts = workforce_sim::batch::charts_dir(&db).join("1");
+    assert_eq!(report.charts[0].parent(), Some(charts.as_path()));
+    let svg = std::fs::read_to_string(charts.join("employer_cost.svg")).unwrap();
     assert!(
         svg.contains("rich_match") && svg.contains("baseline"),
         "the chart names the scenarios"
@@ -411,7 +411,7 @@ fn first_seed_detail_runs_are_the_simulate_databases() {
     // One full run per scenario: its first seed.
     assert_eq!(report.detail.len(), 2);
     let runs_dir = workforce_sim::batch::detail_dir(&db);
-    assert_eq!(report.detail[0], runs_dir.join("baseline-seed7.duckdb"));
+    assert_eq!(report.detail[0], runs_dir.join("1/baseline-seed7.duckdb"));
     assert_eq!(
         common::query_i64(
             &db,
@@ -442,7 +442,7 @@ fn first_seed_detail_runs_are_the_simulate_databases() {
             "scenario {s}: the detail run differs from simulate"
         );
     }
-    assert!(!dir.path().join("d.duckdb.runs.partial").exists());
+    assert!(!runs_dir.join("1.partial").exists());
 }
 
 #[test]
@@ -476,13 +476,13 @@ fn merged_shards_hold_the_runs_kept_in_full_where_the_unsharded_batch_does() {
         .map(|p| moved.join(p.file_name().unwrap()))
         .collect();
     let merged = dir.path().join("merged.duckdb");
-    let m = merge_batches(&parts, &merged, false).unwrap();
+    merge_batches(&parts, &merged, false).unwrap();
     // A second merge over the first is refused unless asked to overwrite.
     let again = merge_batches(&parts, &merged, false)
         .unwrap_err()
         .to_string();
     assert!(again.contains("exists"), "{again}");
-    merge_batches(&parts, &merged, true).unwrap();
+    let m = merge_batches(&parts, &merged, true).unwrap();
     // The shards may go: the merged batch holds its own copies, named as the whole batch
     // names its runs.
     std::fs::remove_dir_all(&moved).unwrap();
@@ -490,12 +490,15 @@ fn merged_shards_hold_the_runs_kept_in_full_where_the_unsharded_batch_does() {
         paths
             .iter()
             .map(|p| {
+                // In the one generation folder there is (`DB.runs/N/`).
+                let generation = p.parent().unwrap();
                 assert_eq!(
-                    p.parent(),
+                    generation.parent(),
                     Some(detail_dir(db).as_path()),
                     "{}",
                     p.display()
                 );
+                assert_eq!(std::fs::read_dir(detail_dir(db)).unwrap().count(), 1);
                 p.file_name().unwrap().to_string_lossy().into_owned()
             })
             .collect()
@@ -523,7 +526,8 @@ fn merged_shards_hold_the_runs_kept_in_full_where_the_unsharded_batch_does() {
             y.display()
         );
     }
-    assert!(!dir.path().join("merged.duckdb.runs.partial").exists());
+    // The second merge's generation replaced the first's: one folder, no partial left.
+    assert!(detail_dir(&merged).join("2").is_dir() && !detail_dir(&merged).join("1").exists());
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod batch;
 mod cli;
 mod determinism;
 mod digests;
+mod faults;
 mod golden;
 mod invariants;
 mod modules;

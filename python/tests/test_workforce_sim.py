@@ -339,9 +339,9 @@ def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
     # The first seed of each scenario is kept in full, the same run in both.
     assert set(ours) == set(theirs) == {("baseline", 1), ("ae_6", 1)}
     for key, path in theirs.items():
-        # Where the local batch puts them: DB.runs/SCENARIO-seedK.duckdb.
+        # Where the local batch puts them: DB.runs/N/SCENARIO-seedK.duckdb.
         assert Path(path).is_file(), path
-        assert Path(path).parent == tmp_path / "ray.duckdb.runs", path
+        assert Path(path).parent.parent == tmp_path / "ray.duckdb.runs", path
         assert Path(path).name == Path(ours[key]).name, (path, ours[key])
         for table in ["event_records", "snapshot_records"]:
             a, b = read_stored(Path(ours[key]), table), read_stored(Path(path), table)
@@ -370,8 +370,8 @@ def test_ray_shards_from_other_machines_come_back_through_the_object_store(tmp_p
     assert len(runs) == 2
     for r in runs:
         path = Path(r["detail_database"])
-        assert path.parent == tmp_path / "remote.duckdb.runs", path
-        theirs = tmp_path / "local.duckdb.runs" / path.name
+        assert path.parent.parent == tmp_path / "remote.duckdb.runs", path
+        theirs = tmp_path / "local.duckdb.runs" / "1" / path.name
         for table in ["event_records", "snapshot_records"]:
             a, b = read_stored(theirs, table), read_stored(path, table)
             assert a.num_rows > 0 and a.equals(b), (path, table)

@@ -3,7 +3,7 @@ one deterministic shard of the job list per task (round robin, as ``--shard INDE
 each returning its shard's results database (and the runs it keeps in full) to the driver,
 which merges them with the core's ``batch merge``: the tables are exactly those of the local
 batch, number for number (bands and thresholds are computed once, over all runs), and the
-runs kept in full land in ``DB.runs/`` as the local batch puts them.
+runs kept in full land in ``DB.runs/N/`` as the local batch puts them.
 
 Needs ``pip install workforce-sim[ray]``. ``address=None`` starts (or joins) a local Ray;
 pass a cluster address to run on a cluster whose workers have ``workforce_sim`` installed.
@@ -40,7 +40,10 @@ def _shard(spec_text: bytes, spec_path: str, index: int, count: int, db: str, dr
         if here:
             return None
         runs = path.with_name(path.name + ".runs")
-        kept = {f.name: f.read_bytes() for f in sorted(runs.glob("*.duckdb"))} if runs.is_dir() else {}
+        # Its generation folder (``N/``) with the runs and their manifest, by relative path.
+        kept = {}
+        if runs.is_dir():
+            kept = {f.relative_to(runs).as_posix(): f.read_bytes() for f in sorted(runs.rglob("*")) if f.is_file()}
         return path.read_bytes(), kept
 
 
@@ -61,11 +64,11 @@ def run_batch(
     """Runs the batch file ``spec`` on Ray and merges the shards into ``db`` (default: the
     batch file's name with ``.duckdb``). ``shards`` defaults to the cluster's CPU count.
 
-    An existing ``db`` (or its ``DB.runs/``) is refused before any task starts unless
-    ``overwrite``; it is replaced only when the new batch has merged, so a failed or
-    interrupted run leaves the last good result whole. The shards are written in the scratch
+    An existing ``db`` is refused before any task starts unless ``overwrite``; it is replaced
+    only when the new batch has merged (with its runs and charts, in one step), so a failed
+    or interrupted run leaves the last good result whole. The shards are written in the scratch
     directory ``DB.shards.partial/``, removed when the call ends; the runs the batch keeps in
-    full (``detail``) are copied into ``DB.runs/``, where ``batch_runs.detail_database``
+    full (``detail``) are copied into ``DB.runs/N/``, where ``batch_runs.detail_database``
     names them, as the local batch does. The batch file's census path, if any, must be
     readable on every worker (a synthetic census needs nothing). Returns the merged
     database's tables.
@@ -74,10 +77,8 @@ def run_batch(
 
     spec = Path(spec).absolute()
     target = (Path(db) if db is not None else spec.with_suffix(".duckdb")).absolute()
-    kept_dir = target.with_name(target.name + ".runs")
-    for existing in (target, kept_dir):
-        if existing.exists() and not overwrite:
-            raise FileExistsError(f"{existing} exists; pass overwrite=True to replace it")
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     work = target.with_name(target.name + ".shards.partial")
@@ -107,8 +108,11 @@ def _run_shards(ray, spec: Path, target: Path, work: Path, shards: Optional[int]
         try:
             returns = ray.get(futures)
         except BaseException:
-            for f in futures:  # stop the rest before the scratch directory goes
-                ray.cancel(f)
+            # Stop the rest before the scratch directory goes: a task in native code does not
+            # see a polite cancel and would write into the scratch directory after this call
+            # returned, so its worker process is ended (``force``).
+            for f in futures:
+                ray.cancel(f, force=True)
             ray.wait(futures, num_returns=len(futures), timeout=60)
             raise
         for path, returned in zip(paths, returns):
@@ -118,7 +122,7 @@ def _run_shards(ray, spec: Path, target: Path, work: Path, shards: Optional[int]
             path.write_bytes(data)
             runs = path.with_name(path.name + ".runs")
             for name, run in kept.items():
-                runs.mkdir(exist_ok=True)
+                (runs / name).parent.mkdir(parents=True, exist_ok=True)
                 (runs / name).write_bytes(run)
         _native.merge_batches([str(p) for p in paths], os.fspath(target), overwrite)
     finally:

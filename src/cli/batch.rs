@@ -49,6 +49,9 @@ pub fn run(args: BatchArgs) -> Result<()> {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(s) = shard {
         eprintln!(
             "shard {}/{}: {} runs in {:.2} s -> {} (combine the shards with `workforce-sim batch merge`)",
@@ -78,17 +81,24 @@ pub fn run(args: BatchArgs) -> Result<()> {
 /// The batch's tables for people: where its files went, the last year's bands, the variance
 /// shares and the threshold probabilities.
 fn tables<'a>(b: &ValidBatch, report: &BatchReport, db: &Path, id: &dyn Fn(usize) -> &'a str) {
+    let folder = |files: &[std::path::PathBuf]| {
+        files
+            .first()
+            .and_then(|f| f.parent())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
     if !report.charts.is_empty() {
         eprintln!(
             "fan charts (one SVG per metric) in {}",
-            workforce_sim::batch::charts_dir(db).display()
+            folder(&report.charts)
         );
     }
     if !report.detail.is_empty() {
         eprintln!(
             "{} runs kept in full (their own results databases) in {}",
             report.detail.len(),
-            workforce_sim::batch::detail_dir(db).display()
+            folder(&report.detail)
         );
     }
     let designs = match &b.attribution {
@@ -128,6 +138,9 @@ pub fn merge(
     }: MergeArgs,
 ) -> Result<()> {
     let report = workforce_sim::batch::merge_batches(&parts, &db, overwrite)?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     eprintln!(
         "merged {} shard databases: {} runs -> {}",
         parts.len(),

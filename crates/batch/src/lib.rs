@@ -25,6 +25,7 @@ pub mod compare;
 pub mod config;
 pub mod design;
 pub mod ensemble;
+pub mod generation;
 pub mod merge;
 pub mod metrics;
 pub mod runner;

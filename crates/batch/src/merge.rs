@@ -3,15 +3,15 @@
 
 use crate::attribution::Design;
 use crate::config::{attribution_plan, seed_list, threshold_list, BatchFile};
+use crate::generation::{check_owned, detail_dir, Generation};
 use crate::runner::{job_list, RunSummary};
-use crate::write::{charts_dir, detail_dir, refuse_existing, write, BatchReport, BatchWrite};
+use crate::write::{refuse_existing, write, BatchReport, BatchWrite};
 use crate::BatchError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use workforce_sim_store::batch_output::{read_batch, BatchRunRow};
 use workforce_sim_store::lock::OutputLock;
-use workforce_sim_store::place::{partial_path, replace_dir};
 use workforce_sim_store::Format;
 
 /// The entries in which two shards' recorded inputs differ, or `None` when they agree (a
@@ -51,7 +51,7 @@ pub fn merge_batches(
     let db = &workforce_sim_store::ownership::output_path(db)?;
     let _lock = OutputLock::acquire(db)?;
     refuse_existing(db, overwrite)?;
-    refuse_existing(&charts_dir(db), overwrite)?;
+    check_owned(db)?;
     let bad = |m: String| BatchError::Output(format!("cannot merge: {m}"));
     if parts.is_empty() {
         return Err(bad("no shard databases given".into()));
@@ -110,10 +110,7 @@ pub fn merge_batches(
         for mut r in part.runs {
             // A shard keeps its runs in full in `PART.runs/`: read them from there, wherever
             // the shard was written (another machine, another directory) before the merge.
-            r.detail = r.detail.map(|d| match Path::new(&d).file_name() {
-                Some(name) => detail_dir(p).join(name).display().to_string(),
-                None => d,
-            });
+            r.detail = r.detail.map(|d| shard_detail(p, &d));
             let key = (r.scenario_id.clone(), r.seed, r.design.clone());
             by_run.insert(key, (r, Vec::new()));
         }
@@ -151,7 +148,8 @@ pub fn merge_batches(
             seconds: row.seconds,
         });
     }
-    let details = collect_details(&details, db, overwrite)?;
+    let generation = Generation::next(db)?;
+    let details = collect_details(&details, &generation)?;
     let report = write(BatchWrite {
         file: &file,
         inputs_json: &inputs,
@@ -163,38 +161,51 @@ pub fn merge_batches(
         plan: plan.as_ref(),
         shard: None,
         db,
+        generation: &generation,
         overwrite,
         format: Format::Duckdb,
         started,
     })?;
-    if details.iter().any(Option::is_some) {
-        replace_dir(&partial_path(&detail_dir(db)), &detail_dir(db))?;
-    }
     Ok(report)
 }
 
-/// Copies the runs the shards kept in full into `DB.runs.partial/` (put in place as
-/// `DB.runs` after the merged database), so that the merged batch names them where the
-/// unsharded batch does (`DB.runs/SCENARIO-seedK.duckdb`) and holds them whatever becomes of
-/// the shards. Returns each job's new path, if kept.
+/// Where a run a shard kept in full is now: in the shard's own `PART.runs/` folder (its
+/// generation folder `N/`, or flat as builds before generations kept them), whatever
+/// folder the shard was written in.
+fn shard_detail(part: &Path, stored: &str) -> String {
+    let stored = Path::new(stored);
+    let Some(name) = stored.file_name() else {
+        return stored.display().to_string();
+    };
+    let generation = stored
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|g| g.to_str())
+        .filter(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
+    let dir = match generation {
+        Some(g) => detail_dir(part).join(g),
+        None => detail_dir(part),
+    };
+    dir.join(name).display().to_string()
+}
+
+/// Copies the runs the shards kept in full into the merged batch's new generation (sealed
+/// and published with the merged database), so that the merged batch names them as the
+/// unsharded batch does (`DB.runs/N/SCENARIO-seedK.duckdb`) and holds them whatever becomes
+/// of the shards. Returns each job's new path, if kept.
 fn collect_details(
     kept: &[Option<PathBuf>],
-    db: &Path,
-    overwrite: bool,
+    generation: &Generation,
 ) -> Result<Vec<Option<String>>, BatchError> {
     if kept.iter().all(Option::is_none) {
         return Ok(vec![None; kept.len()]);
     }
-    refuse_existing(&detail_dir(db), overwrite)?;
-    let (final_dir, dir) = (detail_dir(db), partial_path(&detail_dir(db)));
+    let final_dir = generation.runs();
+    let dir = generation.writing(&final_dir)?;
     let io = |what: &'static str, p: &Path| {
         let p = p.display().to_string();
         move |e: std::io::Error| BatchError::Output(format!("{what} {p}: {e}"))
     };
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io("cannot remove", &dir))?;
-    }
-    std::fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
     kept.iter()
         .map(|k| {
             let Some(from) = k else { return Ok(None) };

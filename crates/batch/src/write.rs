@@ -7,6 +7,8 @@
 use crate::attribution::{attribution, Design};
 use crate::config::{Attribution, BatchCensus, BatchFile, Threshold, ValidBatch};
 use crate::ensemble::{bands, thresholds, Band, ThresholdResult};
+pub use crate::generation::{charts_dir, detail_dir};
+use crate::generation::{check_owned, remove_other_generations, Generation};
 use crate::runner::{jobs, run_batch, Job, RunSummary, Shard};
 use crate::{BatchError, Share};
 use std::path::{Path, PathBuf};
@@ -19,7 +21,7 @@ use workforce_sim_store::batch_output::{
 };
 use workforce_sim_store::lock::OutputLock;
 use workforce_sim_store::pipeline::{simulate_to, Output};
-use workforce_sim_store::place::{beside, partial_path, replace_dir};
+use workforce_sim_store::place::fault;
 use workforce_sim_store::Format;
 
 /// How a batch runs.
@@ -52,6 +54,9 @@ pub struct BatchReport {
     pub attribution: Vec<Share>,
     pub seconds: f64,
     pub database: PathBuf,
+    /// What went wrong after the batch was in place (an older generation of its runs or
+    /// charts that could not be removed).
+    pub warnings: Vec<String>,
 }
 
 pub(crate) fn refuse_existing(db: &Path, overwrite: bool) -> Result<(), BatchError> {
@@ -75,17 +80,15 @@ pub fn run_batch_to_database(
     // One writer of `db` (its runs and charts with it) until all of it is in place.
     let _lock = OutputLock::acquire(db)?;
     refuse_existing(db, options.overwrite)?;
-    refuse_existing(&detail_dir(db), options.overwrite)?;
-    if options.shard.is_none() {
-        refuse_existing(&charts_dir(db), options.overwrite)?;
-    }
+    check_owned(db)?;
+    let generation = Generation::next(db)?;
     let all = jobs(batch);
     let list = match options.shard {
         Some(s) => s.jobs(&all),
         None => all,
     };
     let runs = run_batch(batch, &list, options.threads, progress)?;
-    let details = write_details(batch, &list, db, options)?;
+    let details = write_details(batch, &list, &generation, options)?;
     let fingerprints: Vec<String> = runs
         .iter()
         .map(|r| {
@@ -112,13 +115,11 @@ pub fn run_batch_to_database(
         plan: batch.attribution.as_ref(),
         shard,
         db,
+        generation: &generation,
         overwrite: options.overwrite,
         format: options.format,
         started,
     })?;
-    if details.iter().any(Option::is_some) {
-        replace_dir(&partial_path(&detail_dir(db)), &detail_dir(db))?;
-    }
     Ok(report)
 }
 
@@ -164,52 +165,36 @@ pub fn inputs_json(batch: &ValidBatch) -> Result<String, BatchError> {
     serde_json::to_string(&inputs).map_err(|e| BatchError::Output(e.to_string()))
 }
 
-/// `DB.charts`: the directory of a batch's fan charts.
-pub fn charts_dir(db: &Path) -> PathBuf {
-    beside(db, ".charts")
-}
-
-/// Writes a fan chart per metric (`DB.charts/METRIC.svg`), the directory written beside and
-/// put in place whole.
+/// Writes a fan chart per metric into the generation's charts folder
+/// (`DB.charts/N/METRIC.svg` once sealed).
 fn write_charts(
     bands: &[Band],
     scenarios: &[(String, String)],
-    db: &Path,
+    generation: &Generation,
 ) -> Result<Vec<PathBuf>, BatchError> {
-    let (dir, partial) = (charts_dir(db), partial_path(&charts_dir(db)));
-    let io = |p: &Path| {
-        let m = p.display().to_string();
-        move |e: std::io::Error| BatchError::Output(format!("{m}: {e}"))
-    };
-    if partial.exists() {
-        std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
-    }
-    std::fs::create_dir_all(&partial).map_err(io(&partial))?;
+    let dir = generation.charts();
+    let partial = generation.writing(&dir)?;
     let names: Vec<&str> = scenarios.iter().map(|s| s.0.as_str()).collect();
     let mut written = Vec::new();
     for metric in crate::Metric::ALL {
         let svg = crate::fan_chart(bands, &names, metric)
             .map_err(|e| BatchError::Output(format!("fan chart of {}: {e}", metric.name())))?;
         let file = format!("{}.svg", metric.name());
-        std::fs::write(partial.join(&file), svg).map_err(io(&partial.join(&file)))?;
+        let path = partial.join(&file);
+        std::fs::write(&path, svg)
+            .map_err(|e| BatchError::Output(format!("{}: {e}", path.display())))?;
         written.push(dir.join(file));
     }
-    replace_dir(&partial, &dir)?;
     Ok(written)
 }
 
-/// `DB.runs`: the directory of a batch's runs kept in full.
-pub fn detail_dir(db: &Path) -> PathBuf {
-    beside(db, ".runs")
-}
-
 /// Writes the runs the batch keeps in full (`detail`), each the `simulate` results database
-/// of its scenario and seed, into `DB.runs.partial/SCENARIO-seedK.duckdb` (renamed to
-/// `DB.runs` with the batch database). Returns each job's database path, if kept.
+/// of its scenario and seed, into the generation's runs folder (`DB.runs/N/
+/// SCENARIO-seedK.duckdb` once sealed). Returns each job's database path, if kept.
 fn write_details(
     batch: &ValidBatch,
     list: &[Job],
-    db: &Path,
+    generation: &Generation,
     options: &BatchOptions,
 ) -> Result<Vec<Option<String>>, BatchError> {
     use rayon::prelude::*;
@@ -227,13 +212,8 @@ fn write_details(
     if !kept.iter().any(|&k| k) {
         return Ok(vec![None; list.len()]);
     }
-    let (final_dir, dir) = (detail_dir(db), partial_path(&detail_dir(db)));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .map_err(|e| BatchError::Output(format!("cannot remove {}: {e}", dir.display())))?;
-    }
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| BatchError::Output(format!("cannot create {}: {e}", dir.display())))?;
+    let final_dir = generation.runs();
+    let dir = generation.writing(&final_dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workforce_sim_core::year::effective_threads(options.threads))
         .build()
@@ -291,6 +271,8 @@ pub(crate) struct BatchWrite<'a> {
     /// `(index, count)` of a shard; none for a whole batch.
     pub shard: Option<(u32, u32)>,
     pub db: &'a Path,
+    /// Where its runs kept in full were written and its charts go.
+    pub generation: &'a Generation,
     pub overwrite: bool,
     pub format: Format,
     pub started: Instant,
@@ -310,6 +292,7 @@ pub(crate) fn write(w: BatchWrite<'_>) -> Result<BatchReport, BatchError> {
         plan,
         shard,
         db,
+        generation,
         overwrite,
         format,
         started,
@@ -342,6 +325,7 @@ pub(crate) fn write(w: BatchWrite<'_>) -> Result<BatchReport, BatchError> {
         batch_json: serde_json::to_string(file).unwrap_or_default(),
         inputs_json: inputs_json.to_string(),
         shard,
+        generation: generation.number,
         runs: runs
             .iter()
             .zip(fingerprints)
@@ -398,16 +382,25 @@ pub(crate) fn write(w: BatchWrite<'_>) -> Result<BatchReport, BatchError> {
             })
             .collect(),
     };
+    let charts = if shard.is_none() {
+        write_charts(&bands, scenarios, generation)?
+    } else {
+        Vec::new()
+    };
+    // The runs and charts sealed and checked, then the one rename that makes the batch
+    // current (see `generation`), then the older generations removed.
+    generation.seal(&generation.runs())?;
+    generation.seal(&generation.charts())?;
+    generation.verify()?;
+    fault::point("batch:sealed");
     match format {
         Format::Duckdb => write_batch(db, &tables, overwrite)?,
         Format::Parquet => write_batch_parquet(db, &tables, overwrite)?,
     }
-    let charts = if shard.is_none() {
-        write_charts(&bands, scenarios, db)?
-    } else {
-        Vec::new()
-    };
+    fault::point("batch:published");
+    let warnings = remove_other_generations(db, Some(generation.number));
     Ok(BatchReport {
+        warnings,
         charts,
         detail: details.iter().flatten().map(PathBuf::from).collect(),
         runs,

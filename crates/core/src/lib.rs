@@ -30,6 +30,7 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod fault;
 pub mod model;
 pub mod nondiscrimination;
 pub mod payload;

@@ -101,6 +101,9 @@ pub struct BatchTables<'a> {
     pub inputs_json: String,
     /// `(index, count)` of a shard's partition (1-based); `None` for a whole batch.
     pub shard: Option<(u32, u32)>,
+    /// The generation of the runs kept in full and the charts this database names
+    /// (`DB.runs/N/`, `DB.charts/N/`).
+    pub generation: u64,
     pub runs: Vec<BatchRunRow>,
     pub years: Vec<BatchYearRow<'a>>,
     pub bands: Vec<BandRow<'a>>,
@@ -123,7 +126,7 @@ fn schema() -> [String; 7] {
     [
     "CREATE TABLE batch_metadata (created_at TIMESTAMP NOT NULL, tool_version VARCHAR NOT NULL,
         batch_json VARCHAR NOT NULL, runs BIGINT NOT NULL, shard_index INTEGER, shard_count INTEGER,
-        inputs_json VARCHAR)".into(),
+        inputs_json VARCHAR, generation UBIGINT)".into(),
     "CREATE TABLE batch_runs (scenario_id VARCHAR NOT NULL, label VARCHAR NOT NULL, seed UBIGINT NOT NULL,
         design VARCHAR NOT NULL, config_fingerprint VARCHAR NOT NULL, seconds DOUBLE NOT NULL,
         detail_database VARCHAR)".into(),
@@ -324,11 +327,12 @@ fn metadata_insert(t: &BatchTables<'_>) -> String {
         None => ("NULL".into(), "NULL".into()),
     };
     format!(
-        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count}, {})",
+        "INSERT INTO batch_metadata VALUES (now()::TIMESTAMP, {}, {}, {}, {index}, {count}, {}, {})",
         crate::schema::quote(crate::BUILD),
         crate::schema::quote(&t.batch_json),
         t.runs.len(),
         crate::schema::quote(&t.inputs_json),
+        t.generation,
     )
 }
 
@@ -390,6 +394,9 @@ pub fn write_batch(path: &Path, t: &BatchTables<'_>, overwrite: bool) -> Result<
         tx.commit("commit batch")?;
         x.run("checkpoint", ["CHECKPOINT"])?;
     }
+    crate::place::sync_file(&tmp)
+        .map_err(|e| state(format!("cannot flush {}: {e}", tmp.display())))?;
+    crate::place::fault::point("batch:database-written");
     std::fs::rename(&tmp, path)
         .and_then(|()| crate::place::sync_parent(path))
         .map_err(|e| state(format!("cannot rename {}: {e}", tmp.display())))

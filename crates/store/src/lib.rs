@@ -161,6 +161,9 @@ pub struct Store {
     audited: bool,
     /// Every year's stages also to their own tables ([`sink::SinkOptions`]).
     materialize: bool,
+    /// Metadata changes that take effect with the next committed year, in its transaction
+    /// ([`Store::extend_end_year`]).
+    pending: Vec<String>,
 }
 
 impl Store {
@@ -169,6 +172,7 @@ impl Store {
             exec,
             audited: false,
             materialize: false,
+            pending: Vec::new(),
         }
     }
 
@@ -278,8 +282,12 @@ impl Store {
         let tx = x.begin(&at("begin"))?;
         x.insert(&at("stage_timings"), "stage_timings", y.timings.clone())?;
         let mark = format!("UPDATE run_metadata SET last_committed_year = {year}");
+        x.run(&at("metadata"), self.pending.iter().map(String::as_str))?;
         x.run(&at("mark year"), [mark.as_str()])?;
-        tx.commit(&at("commit"))
+        place::fault::point("year:before-commit");
+        tx.commit(&at("commit"))?;
+        self.pending.clear();
+        Ok(())
     }
 
     /// The views of a Parquet output's catalog over the files in `dir`: the stored tables
@@ -352,9 +360,12 @@ impl Store {
         }
         tracing::debug!(year, ms = t0.elapsed().as_secs_f64() * 1e3, "year inserted");
         let mark = format!("UPDATE run_metadata SET last_committed_year = {year}");
+        x.run(&at("metadata"), self.pending.iter().map(String::as_str))?;
         x.run(&at("mark year"), [mark.as_str()])?;
+        place::fault::point("year:before-commit");
         let t1 = std::time::Instant::now();
         tx.commit(&at("commit"))?;
+        self.pending.clear();
         tracing::debug!(year, ms = t1.elapsed().as_secs_f64() * 1e3, "committed");
         Ok(())
     }
@@ -414,10 +425,11 @@ impl Store {
         self.exec.run("checkpoint", ["CHECKPOINT"])
     }
 
-    /// Records a later end year for a resumed run (the configuration stored with it too).
-    /// Extends the run to `config`'s later end year: the run is running again (not
-    /// `completed`) until the new years are in, so a crash meanwhile does not leave a
-    /// "completed" run with years missing.
+    /// Records a later end year for a resumed run (the configuration stored with it too),
+    /// in the transaction of the first new year: until that year is in, the stored run is
+    /// exactly the completed run it was (a crash before it changes nothing). From then the
+    /// run is running again (not `completed`) until the new years are in, so a crash
+    /// meanwhile does not leave a "completed" run with years missing.
     pub fn extend_end_year(&mut self, config: &ValidConfig) -> Result<(), StoreError> {
         let sql = format!(
             "UPDATE run_metadata SET end_year = {}, config_json = {}, config_fingerprint = {}, status = 'running', finished_at = NULL",
@@ -425,7 +437,8 @@ impl Store {
             schema::quote(&config.to_json()),
             schema::quote(&config.fingerprint()),
         );
-        self.exec.run("extend end year", [sql.as_str()])
+        self.pending.push(sql);
+        Ok(())
     }
 }
 

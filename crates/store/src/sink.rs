@@ -148,6 +148,7 @@ impl Format {
                         ),
                     });
                 }
+                crate::place::fault::point("run:before-publish");
                 std::fs::rename(partial, root)
                     .and_then(|()| crate::place::sync_parent(root))
                     .map_err(failed(root, "cannot rename the completed run into place"))
@@ -156,7 +157,9 @@ impl Format {
                 if root.exists() {
                     check_owned_dir(root, RUN_LAYOUT, "replace")?;
                 }
+                crate::place::fault::point("run:before-publish");
                 replace_dir(partial, root)?;
+                crate::place::fault::point("run:before-views");
                 make_views(root)
             }
         }

@@ -147,17 +147,27 @@ pub fn write_batch_parquet(
             .join("part-0.parquet");
         parquet_file(&path, &years_batch(rows, false)?, &["scenario_id", "seed"])?;
     }
-    // The catalog, written once the directory is in place (its views bind the files).
+    // The catalog's metadata (which names the batch's generation) goes in before the swap
+    // that makes the folder current; its views, which bind the files at their final paths,
+    // after it (a crash between the two: the next batch on the path writes them again).
+    let tables = schema();
+    {
+        let x = Executor::open(&tmp.join("batch.duckdb"))?;
+        let tx = x.begin("begin batch catalog")?;
+        x.run("create batch catalog", [tables[0].as_str()])?;
+        x.run("write batch metadata", [metadata_insert(t).as_str()])?;
+        tx.commit("commit batch catalog")?;
+        x.run("checkpoint", ["CHECKPOINT"])?;
+    }
+    sync_tree(&tmp).map_err(|e| state(format!("cannot flush {}: {e}", tmp.display())))?;
     if dir.exists() {
+        crate::place::restore_replaced(dir)?;
         crate::ownership::check_owned_dir(dir, crate::ownership::BATCH_LAYOUT, "replace")?;
     }
     crate::place::replace_dir(&tmp, dir)?;
     let abs = std::fs::canonicalize(dir).map_err(|e| state(format!("cannot resolve: {e}")))?;
     let x = Executor::open(&abs.join("batch.duckdb"))?;
-    let tx = x.begin("begin batch catalog")?;
-    let tables = schema();
-    x.run("create batch catalog", [tables[0].as_str()])?;
-    x.run("write batch metadata", [metadata_insert(t).as_str()])?;
+    let tx = x.begin("begin batch views")?;
     let mut views = Vec::new();
     for (i, (table, columns)) in PARQUET_VIEWS.iter().enumerate() {
         let root = abs.join(table);
@@ -190,6 +200,20 @@ pub fn write_batch_parquet(
         }
     }
     x.run("create batch views", views.iter().map(String::as_str))?;
-    tx.commit("commit batch catalog")?;
+    tx.commit("commit batch views")?;
     x.run("checkpoint", ["CHECKPOINT"])
+}
+
+/// Flushes every file under `dir`, and every folder, to the disk before a rename publishes
+/// them.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            sync_tree(&entry.path())?;
+        } else {
+            crate::place::sync_file(&entry.path())?;
+        }
+    }
+    crate::place::sync_dir(dir)
 }

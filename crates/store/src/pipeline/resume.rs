@@ -37,6 +37,14 @@ pub fn resume_output(
         restore_replaced(root)?;
     }
     let partial = partial_path(root);
+    if format == Format::Parquet
+        && !partial.exists()
+        && root.join(crate::parquet_output::RESULTS_DB).is_file()
+    {
+        // A crash after the folder was put in place and before its views named its files:
+        // they are made here, whatever the resume does next.
+        crate::parquet_output::make_views(root)?;
+    }
     let target = if partial.exists() {
         partial.clone()
     } else if root.exists() {
