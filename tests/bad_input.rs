@@ -621,3 +621,53 @@ fn census_sizes_beyond_the_maximum_are_errors() {
     assert!(stderr.contains("--replicate"), "{stderr}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_run_estimated_beyond_the_memory_available_is_refused_before_it_starts() {
+    let dir = common::tmp();
+    let db = dir.path().join("big.duckdb");
+    // Two million employees over ten years: about 18 GB by the measured model, against 1 GB.
+    let err = TestCommand::new()
+        .args([
+            "simulate",
+            "--employees",
+            "2000000",
+            "--end-year",
+            "2034",
+            "--db",
+        ])
+        .arg(&db)
+        .env("WORKFORCE_SIM_MEMORY_AVAILABLE", "1000000000")
+        .fails();
+    assert!(
+        err.contains("not enough memory") && err.contains("2000000 employees over 10 years"),
+        "{err}"
+    );
+    assert!(err.contains("1.0 GB is available"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "something was written"
+    );
+    // A census file is checked once read, before its years.
+    let census = dir.path().join("c.csv");
+    TestCommand::new()
+        .args(["census", "generate", "--employees", "2000", "--out"])
+        .arg(&census)
+        .succeeds();
+    let err = TestCommand::new()
+        .args(["simulate", "--census"])
+        .arg(&census)
+        .arg("--db")
+        .arg(&db)
+        .env("WORKFORCE_SIM_MEMORY_AVAILABLE", "1000")
+        .fails();
+    assert!(err.contains("not enough memory"), "{err}");
+    assert!(!db.exists());
+    let err = TestCommand::new()
+        .args(["simulate", "--employees", "100", "--db"])
+        .arg(&db)
+        .env("WORKFORCE_SIM_MEMORY_AVAILABLE", "lots")
+        .fails();
+    assert!(err.contains("must be a number of bytes"), "{err}");
+}

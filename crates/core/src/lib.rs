@@ -31,6 +31,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod fault;
+pub mod memory;
 pub mod model;
 pub mod nondiscrimination;
 pub mod payload;

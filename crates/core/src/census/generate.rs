@@ -51,8 +51,9 @@ impl Default for GeneratorParams {
 /// The largest census the generator makes, and the largest a replication may reach: ten
 /// million employees. A flag or a Python argument beyond it is an error before anything is
 /// allocated (a size near `usize::MAX` panicked or aborted allocating). Below it, memory is
-/// the limit and is not estimated before a run: docs/figures.md measures 5.5 GB peak for a
-/// million employees over ten years into DuckDB.
+/// the limit: a run checks its estimate against what is available before its years are
+/// allocated (`memory::check`; docs/figures.md measures 9.07 GB peak for a million employees
+/// over ten years into DuckDB).
 pub const MAX_EMPLOYEES: usize = 10_000_000;
 
 impl GeneratorParams {

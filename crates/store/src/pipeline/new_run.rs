@@ -24,11 +24,17 @@ pub fn prepare_census(
     config: &ValidConfig,
     input: &CensusInput,
 ) -> Result<PreparedCensus, RunError> {
-    Ok(PreparedCensus::prepare(
-        config,
-        input,
-        Some(&DuckdbParquet),
-    )?)
+    let census = PreparedCensus::prepare(config, input, Some(&DuckdbParquet))?;
+    // The census is read; the years, which need far more, are not yet allocated.
+    let years = (config.simulation.start_year..=config.simulation.end_year).count();
+    memory_check(census.staged.rows.len(), years)?;
+    Ok(census)
+}
+
+/// Refuses a run estimated to need more memory than is available (`core::memory`).
+fn memory_check(employees: usize, years: usize) -> Result<(), RunError> {
+    workforce_sim_core::memory::check(employees, years)
+        .map_err(|m| RunError::Simulation(workforce_sim_core::SimulationError::Memory(m)))
 }
 
 /// The options of the output a run writes.
@@ -60,6 +66,13 @@ pub fn simulate_to(
         return Err(RunError::Output(
             "materializing stages writes each stage to its own DuckDB table; a Parquet output has no such tables (write a DuckDB file)".into(),
         ));
+    }
+    let years = (config.simulation.start_year..=config.simulation.end_year).count();
+    // (A size beyond the generator's maximum gets the generator's error, naming it.)
+    if let CensusInput::Synthetic(params) = input {
+        if params.employees <= workforce_sim_core::census::generate::MAX_EMPLOYEES {
+            memory_check(params.employees, years)?;
+        }
     }
     // One writer per output, from before anything of it is touched until it is published.
     let _lock = OutputLock::acquire(root)?;
