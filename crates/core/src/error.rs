@@ -166,9 +166,6 @@ pub enum SimulationError {
     Invariants(Vec<InvariantViolation>),
     #[error("cannot build the thread pool: {0}")]
     Threads(String),
-    /// The run is estimated to need more memory than is available (`memory::check`).
-    #[error("not enough memory: {0}")]
-    Memory(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
 }

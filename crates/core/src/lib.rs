@@ -30,8 +30,6 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;
-pub mod fault;
-pub mod memory;
 pub mod model;
 pub mod nondiscrimination;
 pub mod payload;

@@ -13,9 +13,7 @@ use std::path::Path;
 /// Layers from the bottom; a module may import its own layer's modules only when the pair is
 /// listed in `SAME_LAYER` (none today).
 const LAYERS: &[&[&str]] = &[
-    &[
-        "date", "decimal", "rng", "error", "place", "fault", "memory",
-    ],
+    &["date", "decimal", "rng", "error", "place"],
     &["model"],
     &["config"],
     &["rules"],

@@ -13,7 +13,7 @@ mod exchange;
 use crate::StoreError;
 use std::path::Path;
 
-pub use workforce_sim_core::fault;
+pub use crate::fault;
 pub use workforce_sim_core::place::{
     beside, partial_path, sync_dir, sync_file, sync_parent, write_whole,
 };

@@ -52,7 +52,7 @@ impl Default for GeneratorParams {
 /// million employees. A flag or a Python argument beyond it is an error before anything is
 /// allocated (a size near `usize::MAX` panicked or aborted allocating). Below it, memory is
 /// the limit: a run checks its estimate against what is available before its years are
-/// allocated (`memory::check`; docs/figures.md measures 9.07 GB peak for a million employees
+/// allocated (the store's `memory::check`; docs/figures.md measures 9.07 GB peak for a million employees
 /// over ten years into DuckDB).
 pub const MAX_EMPLOYEES: usize = 10_000_000;
 

@@ -66,6 +66,10 @@ pub enum RunError {
     /// A file operation on the output, or a thread of the run, failed.
     #[error("{0}")]
     Output(String),
+    /// The run is estimated to need more memory than is available
+    /// (`crate::memory::check`).
+    #[error("not enough memory: {0}")]
+    Memory(String),
     /// The writer thread stopped taking years (its own error is reported instead).
     #[error("the writer thread stopped")]
     WriterStopped,

@@ -31,10 +31,10 @@ pub fn prepare_census(
     Ok(census)
 }
 
-/// Refuses a run estimated to need more memory than is available (`core::memory`).
+/// Refuses a run estimated to need more memory than is available (`memory`).
 fn memory_check(employees: usize, years: usize) -> Result<(), RunError> {
-    workforce_sim_core::memory::check(employees, years)
-        .map_err(|m| RunError::Simulation(workforce_sim_core::SimulationError::Memory(m)))
+    crate::memory::check(employees, years)
+        .map_err(RunError::Memory)
 }
 
 /// The options of the output a run writes.
