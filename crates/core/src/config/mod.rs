@@ -90,6 +90,18 @@ pub struct WorkforceConfig {
     pub total_termination_rate: f64,
     pub new_hire_termination_rate: f64,
     pub part_time_new_hire_pct: f64,
+    /// Whether, in the start year, the census employees hired during the census year count
+    /// as last year's hires (docs/rules.md 3.2: the new-hire rate applies to them), as they
+    /// would in a run continued from the year before. Off by default (parity: everyone is
+    /// experienced in the start year); a fitted configuration and a backtest turn it on,
+    /// since their rates were measured on years that were not start years. Left out of the
+    /// stored configuration when off, so default fingerprints are unchanged.
+    #[serde(skip_serializing_if = "is_false")]
+    pub census_year_hires_are_new: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// `[compensation]`: merit, COLA and raise timing (docs/rules.md 1.4, 1.6, 3.8).
@@ -253,6 +265,7 @@ impl Default for WorkforceConfig {
             total_termination_rate: 0.12,
             new_hire_termination_rate: 0.25,
             part_time_new_hire_pct: 0.0,
+            census_year_hires_are_new: false,
         }
     }
 }

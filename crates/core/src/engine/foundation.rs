@@ -63,9 +63,11 @@ impl WorkforceCounts {
 }
 
 /// The first day of the window whose hires count as last year's new hires (3.2), or `None`
-/// in the first simulated year (the census year's hires are experienced).
+/// in the first simulated year (the census year's hires are experienced), unless
+/// `workforce.census_year_hires_are_new` says they are last year's hires.
 pub fn prior_hire_window(ctx: &YearContext<'_>) -> Option<Day> {
-    (ctx.year != ctx.config.simulation.start_year).then(|| date::jan1(ctx.year - 1))
+    (ctx.year != ctx.config.simulation.start_year || ctx.config.workforce.census_year_hires_are_new)
+        .then(|| date::jan1(ctx.year - 1))
 }
 
 /// [`WorkforceCounts`] by one pass over the columns.

@@ -33,8 +33,7 @@ pub fn prepare_census(
 
 /// Refuses a run estimated to need more memory than is available (`memory`).
 fn memory_check(employees: usize, years: usize) -> Result<(), RunError> {
-    crate::memory::check(employees, years)
-        .map_err(RunError::Memory)
+    crate::memory::check(employees, years).map_err(RunError::Memory)
 }
 
 /// The options of the output a run writes.
