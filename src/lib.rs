@@ -34,6 +34,7 @@ pub use workforce_sim_core::{
     balances, census, cohort_cost, config, date, decimal, digest, engine, error, events, model,
     nondiscrimination, payload, place, plan_ledger, report, rng, rules, state, validation, year,
 };
+pub use workforce_sim_fit as fit;
 pub use workforce_sim_store as store;
 pub use workforce_sim_store::history;
 

@@ -13,6 +13,7 @@ mod cli;
 mod determinism;
 mod digests;
 mod faults;
+mod fit;
 mod golden;
 mod invariants;
 mod modules;

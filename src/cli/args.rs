@@ -78,6 +78,98 @@ pub enum Command {
     Events(EventsArgs),
     /// One employee's events and yearly state across a run, from a results database.
     History(HistoryArgs),
+    /// Fit the model's rates to 2-10 annual census snapshots of your own people: each rate
+    /// with its standard error, credibility and interval, and a configuration to simulate
+    /// with (`--out fitted.toml`).
+    Fit(FitArgs),
+    /// Fit on all but the last K snapshots, simulate the held-out years over many seeds and
+    /// score each figure against what happened (pass / warn / fail).
+    Backtest(BacktestArgs),
+}
+
+/// The history and how it is fitted (`fit` and `backtest`).
+#[derive(Args)]
+pub struct HistoryInput {
+    /// The annual census snapshots (CSV or Parquet), one per year.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// The year of each file, in order (else a `snapshot_date` column or the year in the
+    /// file name).
+    #[arg(long, value_delimiter = ',')]
+    pub year: Vec<i32>,
+    /// The configuration whose values the estimates are shrunk toward (default: the
+    /// defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// k of the credibility Z = e / (e + k), in employee-years (or hires, raises).
+    #[arg(long, default_value_t = 50.0)]
+    pub credibility_k: f64,
+    /// Below this exposure a configured value is kept.
+    #[arg(long, default_value_t = 30.0)]
+    pub min_exposure: f64,
+    /// Employees who left may come back with a new hire date.
+    #[arg(long)]
+    pub allow_rehires: bool,
+}
+
+#[derive(Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub input: HistoryInput,
+    /// Write the fitted configuration (TOML, every key commented) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
+    /// Print the fit as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Warn,
+    Fail,
+}
+
+#[derive(Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub input: HistoryInput,
+    /// The last K snapshots are held out and simulated.
+    #[arg(long, default_value_t = 1)]
+    pub holdout: usize,
+    /// Seeds simulated (random_seed, random_seed + 1, ...).
+    #[arg(long, default_value_t = 20)]
+    pub seeds: u32,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Warn and fail thresholds of the relative error (WARN,FAIL) for headcount.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.02, 0.04])]
+    pub headcount_band: Vec<f64>,
+    /// ... for pay (payroll, average pay by level).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.03, 0.06])]
+    pub pay_band: Vec<f64>,
+    /// ... for flows (hires, terminations, promotions).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.10, 0.20])]
+    pub flows_band: Vec<f64>,
+    /// ... for the plan (participation, average deferral rate).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.05, 0.10])]
+    pub plan_band: Vec<f64>,
+    /// Exit 1 when any figure is at this status or worse.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Also write the scores and estimates as tables of a DuckDB file.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Replace an existing --db file.
+    #[arg(long, requires = "db")]
+    pub overwrite: bool,
+    /// Print JSON instead of the Markdown scorecard.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -193,6 +285,25 @@ pub enum SchemaCommand {
 pub enum CensusCommand {
     /// Write a deterministic synthetic census (CSV or Parquet by extension).
     Generate(GenerateArgs),
+    /// Write a run's year-end snapshot as a census file (the columns of docs/rules.md 1.1
+    /// plus job_level), to fit a simulated history or chain runs.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The results database (a DuckDB file, or a Parquet output's results.duckdb).
+    #[arg(long, default_value = "simulation.duckdb")]
+    pub db: PathBuf,
+    /// The simulated year whose year-end snapshot is written.
+    #[arg(long)]
+    pub year: i32,
+    /// The census file to write (.csv or .parquet).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Args)]

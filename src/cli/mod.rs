@@ -7,6 +7,7 @@ mod batch;
 mod census;
 mod compare;
 mod events;
+mod fit;
 mod history;
 mod print;
 mod schema;
@@ -66,6 +67,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Compare(args) => compare::run(args),
         Command::Census(CensusCommand::Generate(args)) => census::generate(args),
+        Command::Census(CensusCommand::Export(args)) => fit::export(args),
+        Command::Fit(args) => fit::fit(args),
+        Command::Backtest(args) => fit::backtest(args),
         Command::Schema(SchemaCommand::Events) => schema::events(),
         Command::Validate(args) => validate::run(args),
         Command::Events(args) => events::run(args),
