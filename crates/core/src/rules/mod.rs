@@ -37,6 +37,10 @@ pub fn round_rate(r: f64) -> f64 {
 
 /// Selection by rank (docs/rules.md 2.1): the first `quota` of `candidates` ordered by
 /// `(h, employee_id)`, returned in rank order. Linear-time select, then a sort of the selected.
+/// Inlined into its callers: left to the compiler, whether it is depends on how the crate is
+/// split into codegen units, and the instruction gate saw experienced terminations move by
+/// 3.9% between the two outcomes with no change to the code.
+#[inline]
 pub fn select_by_rank<'a>(
     candidates: &mut [(u64, u32)],
     quota: usize,
