@@ -330,6 +330,125 @@ fn run_batch(
 
 /// `alternative − base` per year and metric between two scenarios of a batch database,
 /// paired by seed (as `workforce-sim compare`), as JSON rows.
+/// The history and fit options of `fit` and `backtest`.
+fn history_input(
+    files: Vec<PathBuf>,
+    years: Option<Vec<i32>>,
+    config_path: Option<PathBuf>,
+    config_json: Option<String>,
+    credibility_k: f64,
+    min_exposure: f64,
+    allow_rehires: bool,
+) -> PyResult<(
+    workforce_sim::fit::History,
+    ValidConfig,
+    workforce_sim::fit::FitOptions,
+)> {
+    use workforce_sim::fit::estimate::Credibility;
+    use workforce_sim::fit::history::HistoryOptions;
+    if !(credibility_k.is_finite() && credibility_k >= 0.0) {
+        return Err(WorkforceSimError::new_err(format!(
+            "credibility_k must be a number >= 0, got {credibility_k}"
+        )));
+    }
+    if !(min_exposure.is_finite() && min_exposure >= 0.0) {
+        return Err(WorkforceSimError::new_err(format!(
+            "min_exposure must be a number >= 0, got {min_exposure}"
+        )));
+    }
+    let config = config(config_path, config_json, None, None, None)?;
+    let options = HistoryOptions {
+        years,
+        allow_rehires,
+    };
+    let history = workforce_sim::fit::History::read(&files, &options, &config).map_err(fail)?;
+    let fit = workforce_sim::fit::FitOptions {
+        credibility: Credibility {
+            k: credibility_k,
+            min_exposure,
+        },
+    };
+    Ok((history, config, fit))
+}
+
+/// Fits a history (`workforce-sim fit`): the fit as JSON, and the fitted configuration as
+/// JSON (the overlay's table) and as the commented TOML `fit --out` writes.
+#[pyfunction]
+#[pyo3(signature = (files, years = None, config_path = None, config_json = None, credibility_k = 50.0, min_exposure = 30.0, allow_rehires = false))]
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    years: Option<Vec<i32>>,
+    config_path: Option<PathBuf>,
+    config_json: Option<String>,
+    credibility_k: f64,
+    min_exposure: f64,
+    allow_rehires: bool,
+) -> PyResult<(String, String, String)> {
+    let (history, config, options) = history_input(
+        files,
+        years,
+        config_path,
+        config_json,
+        credibility_k,
+        min_exposure,
+        allow_rehires,
+    )?;
+    guarded(py, move || {
+        let f = workforce_sim::fit::fit(&history, &config, &options).map_err(fail)?;
+        let overlay = f.overlay(&config).map_err(fail)?;
+        let text = f.overlay_text(&config, None).map_err(fail)?;
+        let json =
+            serde_json::to_string(&f).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        let overlay = serde_json::to_string(&overlay)
+            .map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        Ok((json, overlay, text))
+    })
+}
+
+/// Backtests a history (`workforce-sim backtest`): the result as JSON and the Markdown
+/// scorecard.
+#[pyfunction]
+#[pyo3(signature = (files, holdout = 1, seeds = 20, threads = 0, years = None, config_path = None, config_json = None, credibility_k = 50.0, min_exposure = 30.0, allow_rehires = false))]
+#[allow(clippy::too_many_arguments)]
+fn backtest(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    holdout: usize,
+    seeds: u32,
+    threads: usize,
+    years: Option<Vec<i32>>,
+    config_path: Option<PathBuf>,
+    config_json: Option<String>,
+    credibility_k: f64,
+    min_exposure: f64,
+    allow_rehires: bool,
+) -> PyResult<(String, String)> {
+    let (history, config, fit) = history_input(
+        files,
+        years,
+        config_path,
+        config_json,
+        credibility_k,
+        min_exposure,
+        allow_rehires,
+    )?;
+    guarded(py, move || {
+        let options = workforce_sim::fit::BacktestOptions {
+            holdout,
+            seeds,
+            threads,
+            fit,
+            bands: Default::default(),
+        };
+        let b = workforce_sim::fit::backtest(&history, &config, &options).map_err(fail)?;
+        let json =
+            serde_json::to_string(&b).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        Ok((json, workforce_sim::fit::backtest::markdown(&b)))
+    })
+}
+
 #[pyfunction]
 fn compare_scenarios(
     py: Python<'_>,
@@ -535,6 +654,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(run_batch, m)?)?;
     m.add_function(wrap_pyfunction!(merge_batches, m)?)?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(compare_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;

@@ -2,6 +2,7 @@
 the value), a bad census raises with its row and column, and a batch on Ray equals the
 local batch number for number."""
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -376,3 +377,58 @@ def test_ray_shards_from_other_machines_come_back_through_the_object_store(tmp_p
             a, b = read_stored(theirs, table), read_stored(path, table)
             assert a.num_rows > 0 and a.equals(b), (path, table)
     assert not (tmp_path / "remote.duckdb.shards.partial").exists()
+
+
+def _history(tmp_path, years=range(2025, 2029), employees=1500):
+    """A simulated history exported year by year with ``census export``."""
+    db = tmp_path / "history.duckdb"
+    subprocess.run(
+        [cli(), "simulate", "--employees", str(employees), "--end-year", str(max(years)), "--db", str(db)],
+        check=True,
+        capture_output=True,
+    )
+    files = []
+    for y in years:
+        out = tmp_path / f"census_{y}.csv"
+        subprocess.run(
+            [cli(), "census", "export", "--db", str(db), "--year", str(y), "--out", str(out)],
+            check=True,
+            capture_output=True,
+        )
+        files.append(out)
+    return files
+
+
+def test_fit_and_backtest_return_the_cli_figures(tmp_path):
+    """``fit`` gives the estimates ``fit --json`` prints and an overlay dict that
+    ``simulate`` accepts as it is; ``backtest`` gives the scorecard's rows."""
+    files = _history(tmp_path)
+    f = ws.fit(files)
+    out = subprocess.run([cli(), "fit", *map(str, files), "--json"], check=True, capture_output=True, text=True)
+    cli_fit = json.loads(out.stdout)
+    assert f.inputs_digest == cli_fit["inputs_digest"]
+    assert f.estimates.column("fitted").to_pylist() == [e["fitted"] for e in cli_fit["estimates"]]
+    keys = f.estimates.column("key").to_pylist()
+    assert "workforce.total_termination_rate" in keys
+    assert f.overlay["workforce"]["census_year_hires_are_new"] is True
+    # The overlay continues from the last snapshot (2028): 2029 on, its census dated 2028.
+    run = ws.simulate(census=files[-1], config=f.overlay)
+    assert run.year_summary.column("simulation_year").to_pylist()[0] == 2029
+    b = ws.backtest(files, seeds=4, threads=2)
+    assert b.held_out_years == [2028] and len(b.seeds) == 4
+    assert b.scores.num_rows > 0 and "| 2028 | headcount |" in b.markdown
+    assert set(b.scores.column("status").to_pylist()) <= {"pass", "warn", "fail"}
+
+
+def test_fit_errors_name_the_argument_or_the_file(tmp_path):
+    files = _history(tmp_path, years=range(2025, 2027), employees=200)
+    with pytest.raises(ws.WorkforceSimError, match="credibility_k"):
+        ws.fit(files, credibility_k=-1)
+    with pytest.raises(ws.WorkforceSimError, match="needs 2 to 10"):
+        ws.fit(files[:1])
+    with pytest.raises(ws.WorkforceSimError, match="holdout"):
+        ws.backtest(files, holdout=0)
+    with pytest.raises(ws.WorkforceSimError, match="cannot hold out"):
+        ws.backtest(files, holdout=1)
+    with pytest.raises(TypeError):
+        ws.fit(str(files[0]))

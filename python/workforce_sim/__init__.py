@@ -23,7 +23,18 @@ import pyarrow as pa
 from . import _native
 from ._native import WorkforceSimError
 
-__all__ = ["simulate", "batch", "Simulation", "BatchResult", "WorkforceSimError", "__version__"]
+__all__ = [
+    "simulate",
+    "batch",
+    "fit",
+    "backtest",
+    "Simulation",
+    "BatchResult",
+    "FitResult",
+    "BacktestResult",
+    "WorkforceSimError",
+    "__version__",
+]
 __version__ = _native.version()
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -243,3 +254,102 @@ def batch(
     target = Path(db) if db is not None else Path(spec).with_suffix(".duckdb")
     _native.run_batch(os.fspath(spec), os.fspath(target), threads, None, overwrite)
     return BatchResult(target)
+
+
+def _fit_args(
+    files: Any,
+    years: Optional[list],
+    config: Union[None, PathLike, Mapping[str, Any]],
+    credibility_k: float,
+    min_exposure: float,
+    allow_rehires: bool,
+) -> dict:
+    if isinstance(files, (str, os.PathLike)):
+        raise TypeError("files: give a list of snapshot files, one per year")
+    paths = [os.fspath(f) for f in files]
+    if years is not None:
+        for k, y in enumerate(years):
+            _whole_number(f"years[{k}]", y, 1901, 2199)
+    for name, value in (("credibility_k", credibility_k), ("min_exposure", min_exposure)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise WorkforceSimError(f"{name} must be a number >= 0, got {value!r}")
+    return dict(
+        files=paths,
+        years=list(years) if years is not None else None,
+        credibility_k=float(credibility_k),
+        min_exposure=float(min_exposure),
+        allow_rehires=bool(allow_rehires),
+        **_config_args(config),
+    )
+
+
+class FitResult:
+    """A fitted history (``workforce-sim fit``): ``estimates`` (one row per fitted quantity:
+    key, exposure, events, raw, standard_error, configured, credibility, fitted, low, high),
+    ``flows`` (the counts per year), ``overlay`` (the fitted configuration keys as a dict,
+    ready for ``simulate(config=...)`` or a batch scenario), ``overlay_text`` (the commented
+    TOML ``fit --out`` writes) and ``data`` (everything, as the JSON ``fit --json`` prints)."""
+
+    def __init__(self, data: dict, overlay: dict, overlay_text: str) -> None:
+        self.data = data
+        self.overlay = overlay
+        self.overlay_text = overlay_text
+        self.estimates = pa.Table.from_pylist(data["estimates"])
+        self.flows = pa.Table.from_pylist(data["flows"])
+        self.years = data["years"]
+        self.inputs_digest = data["inputs_digest"]
+
+
+def fit(
+    files: list,
+    years: Optional[list] = None,
+    config: Union[None, PathLike, Mapping[str, Any]] = None,
+    credibility_k: float = 50.0,
+    min_exposure: float = 30.0,
+    allow_rehires: bool = False,
+) -> FitResult:
+    """Fits the model's rates to 2-10 annual census snapshots (CSV or Parquet), as
+    ``workforce-sim fit`` does; ``config`` (a TOML file or a dict) gives the values the
+    estimates are shrunk toward."""
+    data, overlay, text = _native.fit(**_fit_args(files, years, config, credibility_k, min_exposure, allow_rehires))
+    return FitResult(json.loads(data), json.loads(overlay), text)
+
+
+class BacktestResult:
+    """A backtest (``workforce-sim backtest``): ``scores`` (per held-out year and figure:
+    actual, median, p5, p95, percentile, error, status), the ``fit`` of the early
+    snapshots, ``markdown`` (the scorecard) and ``data`` (the JSON ``--json`` prints)."""
+
+    def __init__(self, data: dict, markdown: str) -> None:
+        self.data = data
+        self.markdown = markdown
+        self.scores = pa.Table.from_pylist(data["scores"])
+        self.estimates = pa.Table.from_pylist(data["fit"]["estimates"])
+        self.seeds = data["seeds"]
+        self.held_out_years = data["held_out_years"]
+
+    @property
+    def worst(self) -> str:
+        order = ["pass", "warn", "fail"]
+        return max((s["status"] for s in self.data["scores"]), key=order.index, default="pass")
+
+
+def backtest(
+    files: list,
+    holdout: int = 1,
+    seeds: int = 20,
+    threads: int = 0,
+    years: Optional[list] = None,
+    config: Union[None, PathLike, Mapping[str, Any]] = None,
+    credibility_k: float = 50.0,
+    min_exposure: float = 30.0,
+    allow_rehires: bool = False,
+) -> BacktestResult:
+    """Fits all but the last ``holdout`` snapshots, simulates the held-out years over
+    ``seeds`` seeds and scores them against what happened, as ``workforce-sim backtest``."""
+    _whole_number("holdout", holdout, 1, 9)
+    _whole_number("seeds", seeds, 1, 100_000)
+    _whole_number("threads", threads, 0, 4096)
+    args = _fit_args(files, years, config, credibility_k, min_exposure, allow_rehires)
+    data, markdown = _native.backtest(holdout=holdout, seeds=seeds, threads=threads, **args)
+    return BacktestResult(json.loads(data), markdown)

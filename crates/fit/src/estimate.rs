@@ -85,7 +85,21 @@ impl Raw {
         };
         let (lo, hi) = self.bounds;
         let clamp = |x: f64| x.clamp(lo, hi);
-        let shrink = |x: f64| z * x + (1.0 - z) * self.configured;
+        // Nothing configured to shrink toward (a quantity reported only): the raw value.
+        let z = if self.configured.is_finite() {
+            z
+        } else if usable {
+            1.0
+        } else {
+            0.0
+        };
+        let shrink = |x: f64| {
+            if self.configured.is_finite() {
+                z * x + (1.0 - z) * self.configured
+            } else {
+                x
+            }
+        };
         let half = Z95 * self.standard_error;
         let note = if usable {
             self.note

@@ -90,10 +90,13 @@ pub fn fit_ipf(cells: &[Cell], dimensions: &[Dimension]) -> HazardModel {
     for (k, d) in dimensions.iter().enumerate() {
         let n = factors[k].len();
         let (mut exp_w, mut expo, mut ev) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        // The events each value would have at a factor of 1 (the other factors as fitted).
+        let mut at_one = vec![0.0; n];
         for c in cells {
             exp_w[d.of(c)] += c.expected;
             expo[d.of(c)] += c.exposure;
             ev[d.of(c)] += c.events;
+            at_one[d.of(c)] += fitted(c, &factors) / factors[k][d.of(c)].max(f64::MIN_POSITIVE);
         }
         let total: f64 = exp_w.iter().sum();
         let mean = if total > 0.0 {
@@ -121,7 +124,13 @@ pub fn fit_ipf(cells: &[Cell], dimensions: &[Dimension]) -> HazardModel {
                 exposure: expo[v],
                 events: ev[v],
                 factor: f,
-                standard_error: f / ev[v].max(1.0).sqrt(),
+                // Poisson: factor / √events; with no event, one event's worth (1 / the
+                // events expected at a factor of 1), not a false zero.
+                standard_error: (f / ev[v].max(1.0).sqrt()).max(if at_one[v] > 0.0 {
+                    1.0 / (at_one[v] * mean.max(f64::MIN_POSITIVE))
+                } else {
+                    f64::NAN
+                }),
             });
         }
     }

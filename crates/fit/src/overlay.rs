@@ -126,6 +126,48 @@ impl Fit {
                 }
             }
         }
+        // A run continues from the latest snapshot: its census is dated that year's end,
+        // and the horizon (as long as the base configuration's) starts the year after.
+        if let Some(&last) = self.years.last() {
+            let span = config.simulation.end_year - config.simulation.start_year;
+            let set = |full: &mut Table, section: &str, key: &str, v: Value| {
+                if let Some(Value::Table(t)) = full.get_mut(section) {
+                    t.insert(key.into(), v);
+                }
+            };
+            set(
+                &mut full,
+                "census",
+                "plan_year_start",
+                Value::String(format!("{last}-01-01")),
+            );
+            set(
+                &mut full,
+                "census",
+                "plan_year_end",
+                Value::String(format!("{last}-12-31")),
+            );
+            set(
+                &mut full,
+                "simulation",
+                "start_year",
+                Value::Integer((last + 1).into()),
+            );
+            set(
+                &mut full,
+                "simulation",
+                "end_year",
+                Value::Integer((last + 1 + span).into()),
+            );
+            for (section, key) in [
+                ("census", "plan_year_start"),
+                ("census", "plan_year_end"),
+                ("simulation", "start_year"),
+                ("simulation", "end_year"),
+            ] {
+                touched.push((Some(section.into()), key.into()));
+            }
+        }
         // The rates were measured on years that were not start years: a run from the latest
         // snapshot counts its census year's hires as new hires (docs/rules.md 3.2).
         if let Some(Value::Table(w)) = full.get_mut("workforce") {
@@ -180,6 +222,18 @@ impl Fit {
                 .entry((p.section.unwrap_or("").to_string(), p.key.to_string()))
                 .or_default()
                 .push(line);
+        }
+        if let Some(last) = self.years.last() {
+            notes
+                .entry(("census".into(), "plan_year_start".into()))
+                .or_default()
+                .push(format!("# a run continues from your latest snapshot: --census it (the {last} file), dated {last}-12-31"));
+            notes
+                .entry(("simulation".into(), "start_year".into()))
+                .or_default()
+                .push(format!(
+                    "# the horizon starts the year after the latest snapshot ({last})"
+                ));
         }
         notes
             .entry(("workforce".into(), "census_year_hires_are_new".into()))

@@ -1,0 +1,90 @@
+//! Fitting and backtesting (issue 28's targets on 2 cores: a fit of 5 snapshots x 100,000
+//! employees in <= 5 s, a backtest of 20 seeds on 5,000 employees in <= 3 s).
+//!
+//! The `fit` group fits a history of five year-end snapshots of a simulated run (made once,
+//! in memory), from the snapshots' rows: the history's checks, every year's flows, the
+//! estimates and the two IPF models, and the overlay; throughput in employee-snapshots.
+//! Reading the files adds the census reader's cost (`workforce-sim fit` on CSV files; see
+//! docs/figures.md). The `backtest` group backtests a 5,000-employee history of five
+//! snapshots (fit four, hold out one) over 20 seeds, two threads.
+//!
+//! `cargo bench --bench fit` (`WFS_BENCH_LARGE=1` adds the fit of 100,000 employees).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use workforce_sim::fit::backtest::{BacktestOptions, Bands};
+use workforce_sim::fit::export::snapshot_from_run;
+use workforce_sim::fit::{backtest, fit, FitOptions, History};
+use workforce_sim::{Config, GeneratorParams, RunOptions, ValidConfig};
+
+fn config() -> ValidConfig {
+    let mut c = Config::default();
+    c.simulation.start_year = 2025;
+    c.simulation.end_year = 2029;
+    c.validate().expect("valid")
+}
+
+/// Five year-end snapshots of a simulated run of `n` employees.
+fn history(n: usize) -> History {
+    let config = config();
+    let census = workforce_sim::prepare_census(
+        &config,
+        &workforce_sim::CensusInput::Synthetic(GeneratorParams::new(n, 2024, 42)),
+    )
+    .expect("census");
+    let run = workforce_sim::simulate_in_memory(
+        &config,
+        &census,
+        &RunOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .expect("run");
+    let snapshots = run
+        .years
+        .iter()
+        .map(|(_, _, s)| snapshot_from_run(s, "bench"))
+        .collect();
+    History::from_snapshots(snapshots, false).expect("history")
+}
+
+fn benches(c: &mut Criterion) {
+    let defaults = Config::default().validate().expect("defaults");
+    let mut g = c.benchmark_group("fit");
+    g.sample_size(10);
+    let mut sizes = vec![5_000usize];
+    if std::env::var_os("WFS_BENCH_LARGE").is_some() {
+        sizes.push(100_000);
+    }
+    for n in sizes {
+        let h = history(n);
+        let rows: usize = h.snapshots.iter().map(|s| s.people.len()).sum();
+        g.throughput(Throughput::Elements(rows as u64));
+        g.bench_with_input(BenchmarkId::new("fit", format!("5x{n}")), &h, |b, h| {
+            b.iter(|| {
+                let f = fit(black_box(h), &defaults, &FitOptions::default()).expect("fit");
+                black_box(f.overlay_text(&defaults, None).expect("overlay"))
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("backtest");
+    g.sample_size(10);
+    let h = history(5_000);
+    let options = BacktestOptions {
+        holdout: 1,
+        seeds: 20,
+        threads: 2,
+        fit: FitOptions::default(),
+        bands: Bands::default(),
+    };
+    g.throughput(Throughput::Elements(20));
+    g.bench_with_input(BenchmarkId::new("seeds", "20x5000"), &h, |b, h| {
+        b.iter(|| black_box(backtest(black_box(h), &defaults, &options).expect("backtest")))
+    });
+    g.finish();
+}
+
+criterion_group!(fit_benches, benches);
+criterion_main!(fit_benches);
