@@ -78,6 +78,7 @@ fn benches(c: &mut Criterion) {
         threads: 2,
         fit: FitOptions::default(),
         bands: Bands::default(),
+        parameter_uncertainty: true,
     };
     g.throughput(Throughput::Elements(20));
     g.bench_with_input(BenchmarkId::new("seeds", "20x5000"), &h, |b, h| {

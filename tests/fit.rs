@@ -144,6 +144,7 @@ fn options(seeds: u32) -> BacktestOptions {
         threads: 2,
         fit: FitOptions::default(),
         bands: Bands::default(),
+        parameter_uncertainty: true,
     }
 }
 
@@ -169,6 +170,40 @@ fn a_backtest_passes_on_its_own_history_and_fails_when_the_regime_changes() {
         workforce_sim::fit::backtest::markdown(&b)
     );
     assert!(b.scores.iter().any(|s| s.figure == "participation"));
+    // Each seed draws the fitted values from their standard errors: the headcount band holds
+    // the estimation's uncertainty; with the fitted values alone it is the model's only (the
+    // model's counts follow from its rates). The same seeds give the same scores for any
+    // thread count.
+    let score = |b: &workforce_sim::fit::Backtest, figure: &str| {
+        b.scores
+            .iter()
+            .find(|s| s.figure == figure)
+            .cloned()
+            .unwrap()
+    };
+    let h = score(&b, "headcount");
+    assert!(h.p5 < h.p95, "{h:?}");
+    let fixed = backtest(
+        &history(&files),
+        &defaults,
+        &BacktestOptions {
+            parameter_uncertainty: false,
+            ..options(20)
+        },
+    )
+    .unwrap();
+    let h = score(&fixed, "headcount");
+    assert_eq!(h.p5, h.p95);
+    let one_thread = backtest(
+        &history(&files),
+        &defaults,
+        &BacktestOptions {
+            threads: 1,
+            ..options(20)
+        },
+    )
+    .unwrap();
+    assert_eq!(one_thread.scores, b.scores);
 
     // The same history, but in the last year twice as many leave and the sponsor shrinks by
     // 5% (the model hires to its growth target, so doubled turnover alone moves hires, not
@@ -456,8 +491,8 @@ fn the_cli_fits_writes_a_configuration_that_simulates_and_backtest_fails_on_requ
         .arg(&fitted)
         .fails();
     assert!(err.contains("--overwrite"), "{err}");
-    // Bands of zero width make every noisy figure fail: --fail-on fail exits 1 after the
-    // scorecard, which is also in the database.
+    // Flows bands of zero width put every flow that misses by anything at warn or worse:
+    // --fail-on warn exits 1 after the scorecard, which is also in the database.
     let scores = d.join("scores.duckdb");
     let out = TestCommand::new()
         .arg("backtest")

@@ -410,7 +410,7 @@ fn fit(
 /// Backtests a history (`workforce-sim backtest`): the result as JSON and the Markdown
 /// scorecard.
 #[pyfunction]
-#[pyo3(signature = (files, holdout = 1, seeds = 20, threads = 0, years = None, config_path = None, config_json = None, credibility_k = 50.0, min_exposure = 30.0, allow_rehires = false))]
+#[pyo3(signature = (files, holdout = 1, seeds = 20, threads = 0, years = None, config_path = None, config_json = None, credibility_k = 50.0, min_exposure = 30.0, allow_rehires = false, parameter_uncertainty = true))]
 #[allow(clippy::too_many_arguments)]
 fn backtest(
     py: Python<'_>,
@@ -424,6 +424,7 @@ fn backtest(
     credibility_k: f64,
     min_exposure: f64,
     allow_rehires: bool,
+    parameter_uncertainty: bool,
 ) -> PyResult<(String, String)> {
     let (history, config, fit) = history_input(
         files,
@@ -441,6 +442,7 @@ fn backtest(
             threads,
             fit,
             bands: Default::default(),
+            parameter_uncertainty,
         };
         let b = workforce_sim::fit::backtest(&history, &config, &options).map_err(fail)?;
         let json =

@@ -344,12 +344,17 @@ def backtest(
     credibility_k: float = 50.0,
     min_exposure: float = 30.0,
     allow_rehires: bool = False,
+    parameter_uncertainty: bool = True,
 ) -> BacktestResult:
     """Fits all but the last ``holdout`` snapshots, simulates the held-out years over
-    ``seeds`` seeds and scores them against what happened, as ``workforce-sim backtest``."""
+    ``seeds`` seeds and scores them against what happened, as ``workforce-sim backtest``
+    (each seed draws the fitted values from their standard errors unless
+    ``parameter_uncertainty=False``)."""
     _whole_number("holdout", holdout, 1, 9)
     _whole_number("seeds", seeds, 1, 100_000)
     _whole_number("threads", threads, 0, 4096)
     args = _fit_args(files, years, config, credibility_k, min_exposure, allow_rehires)
-    data, markdown = _native.backtest(holdout=holdout, seeds=seeds, threads=threads, **args)
+    data, markdown = _native.backtest(
+        holdout=holdout, seeds=seeds, threads=threads, parameter_uncertainty=bool(parameter_uncertainty), **args
+    )
     return BacktestResult(json.loads(data), markdown)

@@ -158,6 +158,10 @@ pub struct BacktestArgs {
     /// ... for the plan (participation, average deferral rate).
     #[arg(long, value_delimiter = ',', default_values_t = [0.05, 0.10])]
     pub plan_band: Vec<f64>,
+    /// Every seed runs the fitted values themselves (by default each seed draws them from
+    /// their standard errors, so the bands hold the estimation's uncertainty too).
+    #[arg(long)]
+    pub fixed_parameters: bool,
     /// Exit 1 when any figure is at this status or worse.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,

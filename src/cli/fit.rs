@@ -143,6 +143,7 @@ pub fn backtest(args: BacktestArgs) -> Result<()> {
             flows: band(&args.flows_band, "flows-band")?,
             plan: band(&args.plan_band, "plan-band")?,
         },
+        parameter_uncertainty: !args.fixed_parameters,
     };
     let b = workforce_sim::fit::backtest(&history, &config, &options)?;
     if let Some(db) = &args.db {

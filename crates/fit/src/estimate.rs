@@ -52,6 +52,9 @@ pub struct Estimate {
     pub high: f64,
     /// Why the value is what it is, when not plain (too little exposure, a floor).
     pub note: Option<String>,
+    /// The range the value stays in.
+    #[serde(skip)]
+    pub bounds: (f64, f64),
 }
 
 /// The pieces of an estimate before shrinkage.
@@ -122,6 +125,7 @@ impl Raw {
             low: clamp((raw - half).min(shrink(raw))),
             high: clamp((raw + half).max(shrink(raw))),
             note,
+            bounds: self.bounds,
         }
     }
 }

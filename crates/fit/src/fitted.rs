@@ -315,6 +315,7 @@ pub fn fit(history: &History, config: &ValidConfig, options: &FitOptions) -> Res
         low: cola,
         high: cola,
         note: Some("annual snapshots cannot tell COLA from merit: the configured COLA is kept and merit is the median raise less it".into()),
+        bounds: (0.0, 1.0),
     });
 
     // New hires: level mix and pay percentile.
@@ -483,6 +484,7 @@ fn plan_estimates(flows: &[Flows], config: &ValidConfig, c: Credibility, out: &m
             low: value - crate::estimate::Z95 * se,
             high: value + crate::estimate::Z95 * se,
             note: None,
+            bounds: (0.0, 1.0),
         });
     }
 }
