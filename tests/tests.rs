@@ -9,6 +9,7 @@ mod arrow_run;
 mod bad_input;
 mod balances;
 mod batch;
+mod calibrate;
 mod cli;
 mod determinism;
 mod digests;

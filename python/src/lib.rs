@@ -451,6 +451,71 @@ fn backtest(
     })
 }
 
+/// Solves one lever for one target (`workforce-sim calibrate`): the calibration as JSON and
+/// the solved overlay as JSON.
+#[pyfunction]
+#[pyo3(signature = (lever, low, high, goal, target, tolerance = 1e-5, max_evaluations = 30, seeds = 20, config_path = None, config_json = None, employees = 5000, census_path = None, threads = 0))]
+#[allow(clippy::too_many_arguments)]
+fn calibrate(
+    py: Python<'_>,
+    lever: String,
+    low: f64,
+    high: f64,
+    goal: String,
+    target: f64,
+    tolerance: f64,
+    max_evaluations: usize,
+    seeds: u64,
+    config_path: Option<PathBuf>,
+    config_json: Option<String>,
+    employees: usize,
+    census_path: Option<PathBuf>,
+    threads: usize,
+) -> PyResult<(String, String)> {
+    use workforce_sim::batch::calibrate::{CalibrateSpec, Goal};
+    use workforce_sim::batch::config::{BatchCensus, MAX_SEEDS};
+    let base = config(config_path, config_json, None, None, None)?;
+    let goal = Goal::parse(&goal).map_err(|m| WorkforceSimError::new_err(format!("goal: {m}")))?;
+    if seeds == 0 || seeds > MAX_SEEDS {
+        return Err(WorkforceSimError::new_err(format!(
+            "seeds must be within 1..={MAX_SEEDS}, got {seeds}"
+        )));
+    }
+    if census_path.is_none()
+        && (employees == 0 || employees > workforce_sim::census::generate::MAX_EMPLOYEES)
+    {
+        return Err(WorkforceSimError::new_err(format!(
+            "employees must be within 1..={}, got {employees}",
+            workforce_sim::census::generate::MAX_EMPLOYEES
+        )));
+    }
+    let first = base.simulation.random_seed;
+    let spec = CalibrateSpec {
+        census: match census_path {
+            Some(p) => BatchCensus::File(p),
+            None => BatchCensus::Synthetic { employees },
+        },
+        seeds: (0..seeds).map(|k| first.wrapping_add(k)).collect(),
+        lever,
+        range: (low, high),
+        goal,
+        target,
+        tolerance,
+        max_evaluations,
+        threads,
+        base,
+    };
+    guarded(py, move || {
+        let c = workforce_sim::batch::calibrate::calibrate(&spec, &mut |_| {}).map_err(fail)?;
+        let overlay = c.overlay(&spec.base).map_err(fail)?;
+        let json =
+            serde_json::to_string(&c).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        let overlay = serde_json::to_string(&overlay)
+            .map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        Ok((json, overlay))
+    })
+}
+
 #[pyfunction]
 fn compare_scenarios(
     py: Python<'_>,
@@ -658,6 +723,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_batches, m)?)?;
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(compare_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;

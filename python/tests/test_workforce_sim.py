@@ -432,3 +432,19 @@ def test_fit_errors_name_the_argument_or_the_file(tmp_path):
         ws.backtest(files, holdout=1)
     with pytest.raises(TypeError):
         ws.fit(str(files[0]))
+
+
+def test_calibrate_solves_a_lever_and_errors_name_the_argument():
+    """The merit budget whose payroll growth is what 4.5% gives, found again."""
+    c = ws.calibrate(
+        "compensation.merit_budget", range=(0.0, 0.10), target=("payroll_growth", 0.07), seeds=3, census=500, tolerance=1e-6
+    )
+    assert 0.0 < c.value < 0.10 and c.evaluations.num_rows >= 3
+    assert abs(c.data["at_solution"]["mean"] - 0.07) <= 1e-6
+    assert c.overlay["compensation"]["merit_budget"] == c.value
+    with pytest.raises(ws.WorkforceSimError, match="out of reach"):
+        ws.calibrate("compensation.merit_budget", range=(0.0, 0.10), target=("payroll_growth", 0.9), seeds=2, census=300)
+    with pytest.raises(ws.WorkforceSimError, match="seeds"):
+        ws.calibrate("compensation.merit_budget", range=(0.0, 0.10), target=("payroll_growth", 0.07), seeds=0)
+    with pytest.raises(ws.WorkforceSimError, match="not a target"):
+        ws.calibrate("compensation.merit_budget", range=(0.0, 0.10), target=("happiness", 1.0), seeds=2, census=300)

@@ -28,6 +28,7 @@ __all__ = [
     "batch",
     "fit",
     "backtest",
+    "calibrate",
     "Simulation",
     "BatchResult",
     "FitResult",
@@ -358,3 +359,53 @@ def backtest(
         holdout=holdout, seeds=seeds, threads=threads, parameter_uncertainty=bool(parameter_uncertainty), **args
     )
     return BacktestResult(json.loads(data), markdown)
+
+
+class CalibrationResult:
+    """A solved calibration (``workforce-sim calibrate``): ``value`` (the lever's solved
+    value), ``evaluations`` (one row per evaluation: lever, mean, standard_error, seeds),
+    ``overlay`` (the solved key as a configuration dict) and ``data`` (the JSON
+    ``calibrate --json`` prints)."""
+
+    def __init__(self, data: dict, overlay: dict) -> None:
+        self.data = data
+        self.overlay = overlay
+        self.value = data["value"]
+        self.evaluations = pa.Table.from_pylist(data["evaluations"])
+
+
+def calibrate(
+    lever: str,
+    range: tuple,
+    target: tuple,
+    tolerance: float = 1e-5,
+    max_evaluations: int = 30,
+    seeds: int = 20,
+    config: Union[None, PathLike, Mapping[str, Any]] = None,
+    census: Any = None,
+    threads: int = 0,
+) -> CalibrationResult:
+    """Solves the numeric configuration key ``lever`` within ``range=(low, high)`` so that
+    the seed-averaged ``target=(goal, value)`` is met (goal: ``"payroll_growth"``,
+    ``"headcount_growth"``, a metric such as ``"participation_rate"`` or
+    ``"employer_cost@2029"``), as ``workforce-sim calibrate``; ``census`` is an employee
+    count (default 5,000) or a census file."""
+    low, high = range
+    goal, value = target
+    _whole_number("max_evaluations", max_evaluations, 3, 10_000)
+    _whole_number("seeds", seeds, 1, 1_000_000)
+    _whole_number("threads", threads, 0, 4096)
+    for name, v in (("range[0]", low), ("range[1]", high), ("target value", value), ("tolerance", tolerance)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise WorkforceSimError(f"{name} must be a number, got {v!r}")
+    kwargs: dict = dict(_config_args(config))
+    if census is None or isinstance(census, int) and not isinstance(census, bool):
+        _whole_number("census", census, 1, _native.MAX_EMPLOYEES)
+        kwargs["employees"] = census if census is not None else 5000
+    else:
+        kwargs["census_path"] = os.fspath(census)
+    data, overlay = _native.calibrate(
+        lever, float(low), float(high), str(goal), float(value), float(tolerance), max_evaluations, seeds,
+        threads=threads, **kwargs
+    )
+    return CalibrationResult(json.loads(data), json.loads(overlay))

@@ -85,6 +85,55 @@ pub enum Command {
     /// Fit on all but the last K snapshots, simulate the held-out years over many seeds and
     /// score each figure against what happened (pass / warn / fail).
     Backtest(BacktestArgs),
+    /// Solve one lever for one target on the seed-averaged metric (common random numbers),
+    /// e.g. the merit budget that gives 3.5% payroll growth.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Args)]
+pub struct CalibrateArgs {
+    /// The numeric configuration key to solve for (e.g. compensation.merit_budget,
+    /// hiring.compensation_percentile[0]).
+    #[arg(long)]
+    pub lever: String,
+    /// The bracket searched, LOW:HIGH (the metric must cross the target inside it).
+    #[arg(long)]
+    pub range: String,
+    /// GOAL=VALUE: payroll_growth, headcount_growth (compound annual, first to last
+    /// simulated year), or a metric (employer_cost, participation_rate, ...) in the last
+    /// year or METRIC@YEAR.
+    #[arg(long)]
+    pub target: String,
+    /// Stop when the seed-averaged metric is this close to the target.
+    #[arg(long, default_value_t = 1e-5)]
+    pub tolerance: f64,
+    /// At most this many evaluations (each runs every seed).
+    #[arg(long, default_value_t = 30)]
+    pub max_evaluations: usize,
+    /// The number of seeds (random_seed, random_seed + 1, ...), the same at every evaluation.
+    #[arg(long, default_value_t = 20)]
+    pub seeds: u64,
+    /// Base configuration (default: the defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Size of the synthetic census, generated per seed (default 5,000; not with --census).
+    #[arg(long, conflicts_with = "census")]
+    pub employees: Option<usize>,
+    /// A census file for every run.
+    #[arg(long)]
+    pub census: Option<PathBuf>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Write the solved lever as a configuration overlay here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The history and how it is fitted (`fit` and `backtest`).

@@ -4,6 +4,7 @@
 
 pub mod args;
 mod batch;
+mod calibrate;
 mod census;
 mod compare;
 mod events;
@@ -70,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Census(CensusCommand::Export(args)) => fit::export(args),
         Command::Fit(args) => fit::fit(args),
         Command::Backtest(args) => fit::backtest(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Schema(SchemaCommand::Events) => schema::events(),
         Command::Validate(args) => validate::run(args),
         Command::Events(args) => events::run(args),

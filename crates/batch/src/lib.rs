@@ -20,6 +20,7 @@
 
 pub mod attribution;
 pub mod by_scenario;
+pub mod calibrate;
 pub mod chart;
 pub mod compare;
 pub mod config;
