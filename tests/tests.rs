@@ -18,6 +18,7 @@ mod fit;
 mod golden;
 mod invariants;
 mod modules;
+mod optimize;
 mod output_lock;
 mod ownership;
 mod parity;

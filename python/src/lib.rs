@@ -516,6 +516,29 @@ fn calibrate(
     })
 }
 
+/// Chooses a design (`workforce-sim optimize SPEC`): the result as JSON, and the best
+/// design's overlay as JSON (null when no design is feasible).
+#[pyfunction]
+#[pyo3(signature = (spec, threads = 0))]
+fn optimize(py: Python<'_>, spec: PathBuf, threads: usize) -> PyResult<(String, String)> {
+    guarded(py, move || {
+        let spec = workforce_sim::batch::optimize::Spec::load(&spec).map_err(fail)?;
+        let o = workforce_sim::batch::optimize::optimize(&spec, threads).map_err(fail)?;
+        let overlay = match o.best {
+            Some(b) => {
+                let keys: Vec<&str> = spec.levers.iter().map(|(k, _)| k.as_str()).collect();
+                let t = workforce_sim::batch::lever::overlay(&spec.designs[b].1, &keys)
+                    .map_err(fail)?;
+                serde_json::to_string(&t).map_err(|e| WorkforceSimError::new_err(e.to_string()))?
+            }
+            None => "null".to_string(),
+        };
+        let json =
+            serde_json::to_string(&o).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        Ok((json, overlay))
+    })
+}
+
 #[pyfunction]
 fn compare_scenarios(
     py: Python<'_>,
@@ -724,6 +747,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate, m)?)?;
+    m.add_function(wrap_pyfunction!(optimize, m)?)?;
     m.add_function(wrap_pyfunction!(compare_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;

@@ -448,3 +448,34 @@ def test_calibrate_solves_a_lever_and_errors_name_the_argument():
         ws.calibrate("compensation.merit_budget", range=(0.0, 0.10), target=("payroll_growth", 0.07), seeds=0)
     with pytest.raises(ws.WorkforceSimError, match="not a target"):
         ws.calibrate("compensation.merit_budget", range=(0.0, 0.10), target=("happiness", 1.0), seeds=2, census=300)
+
+
+def test_optimize_returns_the_cli_result(tmp_path):
+    spec = tmp_path / "opt.toml"
+    spec.write_text(
+        """
+[base]
+employees = 300
+seeds = 8
+max_runs = 100
+first_seeds = 2
+
+[[lever]]
+key = "plan.employer_core.rate"
+values = [0.0, 0.02]
+
+[objective]
+metric = "employer_cost"
+sense = "minimize"
+
+[[constraint]]
+metric = "participation_rate"
+at_least = 0.5
+probability = 0.6
+"""
+    )
+    o = ws.optimize(spec, threads=2)
+    out = subprocess.run([cli(), "optimize", str(spec), "--json"], check=True, capture_output=True, text=True)
+    assert o.data == json.loads(out.stdout)
+    assert o.best == 0 and o.overlay["plan"]["employer_core"]["rate"] == 0.0
+    assert o.candidates.num_rows == 2

@@ -29,6 +29,7 @@ __all__ = [
     "fit",
     "backtest",
     "calibrate",
+    "optimize",
     "Simulation",
     "BatchResult",
     "FitResult",
@@ -409,3 +410,30 @@ def calibrate(
         threads=threads, **kwargs
     )
     return CalibrationResult(json.loads(data), json.loads(overlay))
+
+
+class OptimizationResult:
+    """A design search (``workforce-sim optimize``): ``candidates`` (one row per design:
+    index, levers, seeds, objective mean, sd and percentiles, constraints with their
+    probability and interval, feasible, dropped_at, dropped_why), ``best`` (the index of the
+    best feasible design, or None), ``overlay`` (its configuration keys as a dict) and
+    ``data`` (the JSON ``optimize --json`` prints)."""
+
+    def __init__(self, data: dict, overlay: Optional[dict]) -> None:
+        self.data = data
+        self.overlay = overlay
+        self.best = data["best"]
+        self.runs = data["runs"]
+        rows = []
+        for c in data["candidates"]:
+            row = dict(c)
+            row["levers"] = [f"{k} = {v}" for k, v in c["levers"]]
+            rows.append(row)
+        self.candidates = pa.Table.from_pylist(rows)
+
+
+def optimize(spec: PathLike, threads: int = 0) -> OptimizationResult:
+    """Runs the design search of the spec file ``spec``, as ``workforce-sim optimize``."""
+    _whole_number("threads", threads, 0, 4096)
+    data, overlay = _native.optimize(os.fspath(spec), threads)
+    return OptimizationResult(json.loads(data), json.loads(overlay))

@@ -88,6 +88,27 @@ pub enum Command {
     /// Solve one lever for one target on the seed-averaged metric (common random numbers),
     /// e.g. the merit budget that gives 3.5% payroll growth.
     Calibrate(CalibrateArgs),
+    /// Choose a plan design: every combination of the spec's levers on paired seeds, racing
+    /// out designs worse or infeasible with confidence; the best feasible design.
+    Optimize(OptimizeArgs),
+}
+
+#[derive(Args)]
+pub struct OptimizeArgs {
+    /// The spec (TOML): [base], [[lever]], [objective], [[constraint]].
+    pub spec: PathBuf,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Write the best design as a configuration overlay here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

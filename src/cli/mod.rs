@@ -10,6 +10,7 @@ mod compare;
 mod events;
 mod fit;
 mod history;
+mod optimize;
 mod print;
 mod schema;
 mod simulate;
@@ -72,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => fit::fit(args),
         Command::Backtest(args) => fit::backtest(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Optimize(args) => optimize::run(args),
         Command::Schema(SchemaCommand::Events) => schema::events(),
         Command::Validate(args) => validate::run(args),
         Command::Events(args) => events::run(args),

@@ -17,7 +17,9 @@ use crate::{BatchError, Metric};
 use serde::Serialize;
 use std::path::PathBuf;
 use toml::{Table, Value};
-use workforce_sim_core::config::{Config, ValidConfig};
+#[cfg(test)]
+use workforce_sim_core::config::Config;
+use workforce_sim_core::config::ValidConfig;
 
 /// What the calibration aims at.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -59,7 +61,7 @@ impl Goal {
     }
 
     /// The goal's value in one run.
-    fn of(&self, run: &RunSummary) -> Result<f64, String> {
+    pub fn value_of(&self, run: &RunSummary) -> Result<f64, String> {
         let (first, last) = match (run.years.first(), run.years.last()) {
             (Some(f), Some(l)) => (f, l),
             _ => return Err("a run with no year".into()),
@@ -145,87 +147,34 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// The solved lever as a configuration overlay (`[section] key = value`).
+    /// The solved lever as a configuration overlay (`[section] key = value`; a list
+    /// entry's key: the whole list).
     pub fn overlay(&self, base: &ValidConfig) -> Result<Table, BatchError> {
-        let full = with_lever(base, &self.lever, self.value)?;
-        let full = Value::try_from(full.config())
-            .map_err(|e| BatchError::Output(format!("the configuration as TOML: {e}")))?;
-        let (path, _) = split_index(&self.lever);
-        let mut out = Table::new();
-        let parts: Vec<&str> = path.split('.').collect();
-        let mut src = &full;
-        for p in &parts {
-            src = src.get(p).ok_or_else(|| bad_lever(&self.lever))?;
-        }
-        // Rebuild the nested tables down to the key, carrying the key's whole value.
-        let mut value = src.clone();
-        for p in parts.iter().rev() {
-            let mut t = Table::new();
-            t.insert((*p).to_string(), value);
-            value = Value::Table(t);
-        }
-        if let Value::Table(t) = value {
-            out = t;
-        }
-        Ok(out)
-    }
-}
-
-fn bad_lever(lever: &str) -> BatchError {
-    BatchError::Output(format!(
-        "lever {lever:?} is not a numeric key of the configuration"
-    ))
-}
-
-/// `a.b[2]` → (`a.b`, Some(2)).
-fn split_index(lever: &str) -> (&str, Option<usize>) {
-    match lever.strip_suffix(']').and_then(|l| l.split_once('[')) {
-        Some((path, i)) => (path, i.parse().ok()),
-        None => (lever, None),
+        crate::lever::overlay(&with_lever(base, &self.lever, self.value)?, &[&self.lever])
     }
 }
 
 /// `base` with the numeric key `lever` set to `value`, validated.
 pub fn with_lever(base: &ValidConfig, lever: &str, value: f64) -> Result<ValidConfig, BatchError> {
-    let full = Value::try_from(base.config())
-        .map_err(|e| BatchError::Output(format!("the configuration as TOML: {e}")))?;
-    let Value::Table(mut table) = full else {
-        return Err(bad_lever(lever));
-    };
-    let (path, index) = split_index(lever);
-    let parts: Vec<&str> = path.split('.').collect();
-    let (last, sections) = parts.split_last().ok_or_else(|| bad_lever(lever))?;
-    let mut t = &mut table;
-    for s in sections {
-        t = t
-            .get_mut(*s)
-            .and_then(Value::as_table_mut)
-            .ok_or_else(|| bad_lever(lever))?;
-    }
-    let slot = t.get_mut(*last).ok_or_else(|| bad_lever(lever))?;
-    let slot = match index {
-        Some(i) => slot
-            .as_array_mut()
-            .and_then(|a| a.get_mut(i))
-            .ok_or_else(|| bad_lever(lever))?,
-        None => slot,
-    };
-    *slot = match slot {
-        Value::Float(_) => Value::Float(value),
-        Value::Integer(_) if value.fract() == 0.0 => Value::Integer(value as i64),
-        Value::Integer(_) => {
-            return Err(BatchError::Output(format!(
-                "lever {lever:?} takes whole numbers; {value} is not one"
-            )))
+    let numeric = {
+        let mut t = crate::lever::table(base)?;
+        let (path, index) = crate::lever::split_index(lever);
+        let mut v = t.remove(path.split('.').next().unwrap_or_default());
+        for p in path.split('.').skip(1) {
+            v = v.and_then(|x| x.get(p).cloned());
         }
-        _ => return Err(bad_lever(lever)),
+        if let Some(i) = index {
+            v = v.and_then(|x| x.get(i).cloned());
+        }
+        matches!(v, Some(Value::Float(_) | Value::Integer(_)))
     };
-    let config: Config = Value::Table(table)
-        .try_into()
-        .map_err(|e| BatchError::Output(format!("lever {lever:?} = {value}: {e}")))?;
-    config
-        .validate()
-        .map_err(|e| BatchError::Output(format!("lever {lever:?} = {value}: {e}")))
+    if !numeric {
+        return Err(BatchError::Output(format!(
+            "lever {lever:?} is not a numeric key of the configuration"
+        )));
+    }
+    crate::lever::with_values(base, &[(lever.to_string(), Value::Float(value))])
+        .map_err(|e| BatchError::Output(format!("lever {e}")))
 }
 
 /// Evaluates the lever at `value`: the goal over every seed (common random numbers).
@@ -258,7 +207,7 @@ pub fn evaluate(spec: &CalibrateSpec, value: f64) -> Result<Evaluation, BatchErr
     let runs = run_batch(&batch, &jobs(&batch), spec.threads, &|_, _| {})?;
     let values: Vec<f64> = runs
         .iter()
-        .map(|r| spec.goal.of(r))
+        .map(|r| spec.goal.value_of(r))
         .collect::<Result<_, _>>()
         .map_err(BatchError::Output)?;
     let n = values.len() as f64;
