@@ -1,5 +1,7 @@
-//! Fitting and backtesting (issue 28's targets on 2 cores: a fit of 5 snapshots x 100,000
-//! employees in <= 5 s, a backtest of 20 seeds on 5,000 employees in <= 3 s).
+//! Fitting, backtesting and the design search (issue 28's targets on 2 cores: a fit of 5
+//! snapshots x 100,000 employees in <= 5 s, a backtest of 20 seeds on 5,000 employees in
+//! <= 3 s; issue 29's: `examples/optimize.toml`'s search with the runs per second it
+//! sustains).
 //!
 //! The `fit` group fits a history of five year-end snapshots of a simulated run (made once,
 //! in memory), from the snapshots' rows: the history's checks, every year's flows, the
@@ -7,6 +9,9 @@
 //! Reading the files adds the census reader's cost (`workforce-sim fit` on CSV files; see
 //! docs/figures.md). The `backtest` group backtests a 5,000-employee history of five
 //! snapshots (fit four, hold out one) over 20 seeds, two threads.
+//!
+//! The `optimize` group runs `examples/optimize.toml` (45 designs on the default 5,000 x 5
+//! workforce, up to 40 seeds) with racing from 5 seeds, throughput in runs per second.
 //!
 //! `cargo bench --bench fit` (`WFS_BENCH_LARGE=1` adds the fit of 100,000 employees).
 
@@ -83,6 +88,20 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(20));
     g.bench_with_input(BenchmarkId::new("seeds", "20x5000"), &h, |b, h| {
         b.iter(|| black_box(backtest(black_box(h), &defaults, &options).expect("backtest")))
+    });
+    g.finish();
+    let spec = workforce_sim::batch::optimize::Spec::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/optimize.toml"),
+    )
+    .expect("examples/optimize.toml");
+    let runs = workforce_sim::batch::optimize::optimize(&spec, 2)
+        .expect("optimize")
+        .runs;
+    let mut g = c.benchmark_group("optimize");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(runs));
+    g.bench_with_input(BenchmarkId::new("racing", "45x5000"), &spec, |b, spec| {
+        b.iter(|| black_box(workforce_sim::batch::optimize::optimize(spec, 2).expect("optimize")))
     });
     g.finish();
 }

@@ -100,7 +100,14 @@ pub struct OptimizeArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Write the best design as a configuration overlay here.
+    #[command(flatten)]
+    pub output: OverlayOutput,
+}
+
+/// Where a command's configuration overlay goes, and how its result is printed.
+#[derive(Args)]
+pub struct OverlayOutput {
+    /// Write the result as a configuration overlay (TOML) here.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing --out file.
@@ -146,15 +153,8 @@ pub struct CalibrateArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Write the solved lever as a configuration overlay here.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Replace an existing --out file.
-    #[arg(long, requires = "out")]
-    pub overwrite: bool,
-    /// Print JSON instead of the table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OverlayOutput,
 }
 
 /// The history and how it is fitted (`fit` and `backtest`).
@@ -186,15 +186,9 @@ pub struct HistoryInput {
 pub struct FitArgs {
     #[command(flatten)]
     pub input: HistoryInput,
-    /// Write the fitted configuration (TOML, every key commented) here.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Replace an existing --out file.
-    #[arg(long, requires = "out")]
-    pub overwrite: bool,
-    /// Print the fit as JSON instead of the table.
-    #[arg(long)]
-    pub json: bool,
+    /// (The fitted configuration, every key commented, with --out.)
+    #[command(flatten)]
+    pub output: OverlayOutput,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]

@@ -87,10 +87,10 @@ fn overlay_text(c: &Calibration, spec: &CalibrateSpec) -> Result<String> {
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
     let spec = spec(&args)?;
-    if let Some(out) = &args.out {
-        super::refuse_existing(out, args.overwrite)?;
+    if let Some(out) = &args.output.out {
+        super::refuse_existing(out, args.output.overwrite)?;
     }
-    let json = args.json;
+    let json = args.output.json;
     let mut step = 0;
     let c = calibrate(&spec, &mut |e| {
         step += 1;
@@ -101,7 +101,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             );
         }
     })?;
-    if let Some(out) = &args.out {
+    if let Some(out) = &args.output.out {
         let text = overlay_text(&c, &spec)?;
         workforce_sim::place::write_whole(out, |p| std::fs::write(p, &text), |e| e)
             .with_context(|| format!("cannot write {}", out.display()))?;

@@ -108,14 +108,14 @@ fn print_fit(f: &Fit) {
 pub fn fit(args: FitArgs) -> Result<()> {
     let (history, config, base, options) = read(&args.input)?;
     let f = workforce_sim::fit::fit(&history, &config, &options)?;
-    if let Some(out) = &args.out {
-        super::refuse_existing(out, args.overwrite)?;
+    if let Some(out) = &args.output.out {
+        super::refuse_existing(out, args.output.overwrite)?;
         let text = f.overlay_text(&config, base.as_ref())?;
         workforce_sim::place::write_whole(out, |p| std::fs::write(p, &text), |e| e)
             .with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("fitted configuration -> {}", out.display());
     }
-    if args.json {
+    if args.output.json {
         println!("{}", serde_json::to_string(&f)?);
     } else {
         print_fit(&f);

@@ -7,8 +7,8 @@ use workforce_sim::batch::optimize::{optimize, Spec};
 
 pub fn run(args: OptimizeArgs) -> Result<()> {
     let spec = Spec::load(&args.spec)?;
-    if let Some(out) = &args.out {
-        super::refuse_existing(out, args.overwrite)?;
+    if let Some(out) = &args.output.out {
+        super::refuse_existing(out, args.output.overwrite)?;
     }
     eprintln!(
         "{} designs x up to {} seeds (racing from {}), at most {} runs",
@@ -18,7 +18,7 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
         spec.max_runs
     );
     let o = optimize(&spec, args.threads)?;
-    if let (Some(out), Some(best)) = (&args.out, o.best) {
+    if let (Some(out), Some(best)) = (&args.output.out, o.best) {
         let keys: Vec<&str> = spec.levers.iter().map(|(k, _)| k.as_str()).collect();
         let overlay = workforce_sim::batch::lever::overlay(&spec.designs[best].1, &keys)?;
         let c = &o.candidates[best];
@@ -37,11 +37,11 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
         eprintln!("best design -> {}", out.display());
     }
     if o.best.is_none() {
-        if let Some(out) = &args.out {
+        if let Some(out) = &args.output.out {
             eprintln!("no feasible design: {} not written", out.display());
         }
     }
-    if args.json {
+    if args.output.json {
         println!("{}", serde_json::to_string(&o)?);
         return Ok(());
     }

@@ -10,12 +10,11 @@
 //! not move the metric, a key that is not a number of the configuration, a value the
 //! configuration rejects: errors, before or instead of a result.
 
-use crate::config::{BatchCensus, BatchFile, BatchSection, Detail, Scenario, Seeds, ValidBatch};
+use crate::config::{BatchCensus, Scenario, ValidBatch};
 use crate::runner::{jobs, run_batch};
 use crate::summary::RunSummary;
 use crate::{BatchError, Metric};
 use serde::Serialize;
-use std::path::PathBuf;
 use toml::{Table, Value};
 #[cfg(test)]
 use workforce_sim_core::config::Config;
@@ -180,30 +179,16 @@ pub fn with_lever(base: &ValidConfig, lever: &str, value: f64) -> Result<ValidCo
 /// Evaluates the lever at `value`: the goal over every seed (common random numbers).
 pub fn evaluate(spec: &CalibrateSpec, value: f64) -> Result<Evaluation, BatchError> {
     let config = with_lever(&spec.base, &spec.lever, value)?;
-    let batch = ValidBatch {
-        path: PathBuf::from("calibrate"),
-        file: BatchFile {
-            batch: BatchSection {
-                config: None,
-                census: None,
-                employees: None,
-                seeds: Seeds::List(spec.seeds.clone()),
-                detail: Detail::None,
-            },
-            scenarios: Vec::new(),
-            thresholds: Vec::new(),
-            attribution: None,
-        },
-        scenarios: vec![Scenario {
+    let batch = ValidBatch::in_memory(
+        "calibrate",
+        vec![Scenario {
             id: "calibrate".into(),
             label: spec.lever.clone(),
             config,
         }],
-        seeds: spec.seeds.clone(),
-        census: spec.census.clone(),
-        thresholds: Vec::new(),
-        attribution: None,
-    };
+        spec.seeds.clone(),
+        spec.census.clone(),
+    );
     let runs = run_batch(&batch, &jobs(&batch), spec.threads, &|_, _| {})?;
     let values: Vec<f64> = runs
         .iter()

@@ -246,6 +246,36 @@ pub struct ValidBatch {
 }
 
 impl ValidBatch {
+    /// A batch made in memory rather than read from a file (`calibrate`, `optimize`):
+    /// `scenarios` on `seeds`, summaries only, no thresholds or attribution.
+    pub fn in_memory(
+        name: &str,
+        scenarios: Vec<Scenario>,
+        seeds: Vec<u64>,
+        census: BatchCensus,
+    ) -> ValidBatch {
+        ValidBatch {
+            path: PathBuf::from(name),
+            file: BatchFile {
+                batch: BatchSection {
+                    config: None,
+                    census: None,
+                    employees: None,
+                    seeds: Seeds::List(seeds.clone()),
+                    detail: Detail::None,
+                },
+                scenarios: Vec::new(),
+                thresholds: Vec::new(),
+                attribution: None,
+            },
+            scenarios,
+            seeds,
+            census,
+            thresholds: Vec::new(),
+            attribution: None,
+        }
+    }
+
     /// Reads and validates a batch file: every scenario's configuration, the seeds, the
     /// census and the thresholds. Nothing is run or written.
     pub fn load(path: &Path) -> Result<ValidBatch, BatchError> {

@@ -12,7 +12,7 @@
 //! the same candidates, order and result for any thread count.
 
 use crate::calibrate::Goal;
-use crate::config::{BatchCensus, BatchFile, BatchSection, Detail, Scenario, Seeds, ValidBatch};
+use crate::config::{BatchCensus, Scenario, ValidBatch};
 use crate::runner::{jobs, run_batch};
 use crate::BatchError;
 use serde::{Deserialize, Serialize};
@@ -377,33 +377,15 @@ fn run(
     seeds: &[u64],
     threads: usize,
 ) -> Result<Values, BatchError> {
-    let batch = ValidBatch {
-        path: PathBuf::from("optimize"),
-        file: BatchFile {
-            batch: BatchSection {
-                config: None,
-                census: None,
-                employees: None,
-                seeds: Seeds::List(seeds.to_vec()),
-                detail: Detail::None,
-            },
-            scenarios: Vec::new(),
-            thresholds: Vec::new(),
-            attribution: None,
-        },
-        scenarios: designs
-            .iter()
-            .map(|&d| Scenario {
-                id: format!("design{d}"),
-                label: show(&spec.designs[d].0),
-                config: spec.designs[d].1.clone(),
-            })
-            .collect(),
-        seeds: seeds.to_vec(),
-        census: spec.census.clone(),
-        thresholds: Vec::new(),
-        attribution: None,
-    };
+    let scenarios = designs
+        .iter()
+        .map(|&d| Scenario {
+            id: format!("design{d}"),
+            label: show(&spec.designs[d].0),
+            config: spec.designs[d].1.clone(),
+        })
+        .collect();
+    let batch = ValidBatch::in_memory("optimize", scenarios, seeds.to_vec(), spec.census.clone());
     let runs = run_batch(&batch, &jobs(&batch), threads, &|_, _| {})?;
     let mut out: Values = vec![Vec::new(); designs.len()];
     for r in &runs {
