@@ -57,69 +57,80 @@ fn calibrate_recovers_a_known_merit_budget_from_its_payroll_growth() {
 
 #[test]
 fn calibrate_says_why_it_cannot_solve() {
-    let err = |s: CalibrateSpec| calibrate(&s, &mut |_| {}).unwrap_err().to_string();
-    let e = err(spec(
+    // (lever, range, goal, target, what the error says)
+    let cases = [
+        (
+            "compensation.merit_budget",
+            (0.0, 0.10),
+            Goal::PayrollGrowth,
+            0.9,
+            "no sign change",
+        ),
+        (
+            "plan.auto_escalation.maximum_rate",
+            (0.05, 0.10),
+            Goal::HeadcountGrowth,
+            0.03,
+            "does not move",
+        ),
+        (
+            "compensation.nothing",
+            (0.0, 0.1),
+            Goal::PayrollGrowth,
+            0.03,
+            "not a numeric key",
+        ),
+        // At a merit budget of 0 nobody gets a raise (not even COLA); above it everyone
+        // does: payroll growth jumps, and a target inside the jump has no solution.
+        (
+            "compensation.merit_budget",
+            (0.0, 0.10),
+            Goal::PayrollGrowth,
+            0.045,
+            "jumps across the target",
+        ),
+        (
+            "compensation.merit_budget",
+            (0.1, 0.0),
+            Goal::PayrollGrowth,
+            0.03,
+            "low < high",
+        ),
+    ];
+    for (lever, range, goal, target, want) in cases {
+        let e = calibrate(&spec(lever, range, goal, target), &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{lever} {target}: {want:?} not in {e}");
+    }
+}
+
+/// `calibrate` of the merit budget over 0-10% for 7% payroll growth, 500 employees, 3 seeds.
+fn merit_for_growth() -> TestCommand {
+    let mut c = TestCommand::new();
+    c.args([
+        "calibrate",
+        "--lever",
         "compensation.merit_budget",
-        (0.0, 0.10),
-        Goal::PayrollGrowth,
-        0.9,
-    ));
-    assert!(
-        e.contains("out of reach") && e.contains("no sign change"),
-        "{e}"
-    );
-    let e = err(spec(
-        "plan.auto_escalation.maximum_rate",
-        (0.05, 0.10),
-        Goal::HeadcountGrowth,
-        0.03,
-    ));
-    assert!(e.contains("does not move"), "{e}");
-    let e = err(spec(
-        "compensation.nothing",
-        (0.0, 0.1),
-        Goal::PayrollGrowth,
-        0.03,
-    ));
-    assert!(e.contains("not a numeric key"), "{e}");
-    // At a merit budget of 0 nobody gets a raise (not even COLA); above it everyone does:
-    // the payroll growth jumps, and a target inside the jump has no solution.
-    let e = err(spec(
-        "compensation.merit_budget",
-        (0.0, 0.10),
-        Goal::PayrollGrowth,
-        0.045,
-    ));
-    assert!(e.contains("jumps across the target"), "{e}");
-    let e = err(spec(
-        "compensation.merit_budget",
-        (0.1, 0.0),
-        Goal::PayrollGrowth,
-        0.03,
-    ));
-    assert!(e.contains("low < high"), "{e}");
+        "--range",
+        "0:0.1",
+    ])
+    .args([
+        "--target",
+        "payroll_growth=0.07",
+        "--employees",
+        "500",
+        "--seeds",
+        "3",
+    ]);
+    c
 }
 
 #[test]
 fn the_cli_prints_each_evaluation_and_writes_the_solved_overlay() {
     let dir = crate::common::tmp();
     let out = dir.path().join("solved.toml");
-    let run = TestCommand::new()
-        .args([
-            "calibrate",
-            "--lever",
-            "compensation.merit_budget",
-            "--range",
-            "0:0.1",
-        ])
-        .args([
-            "--target",
-            "payroll_growth=0.07",
-            "--employees",
-            "500",
-            "--seeds",
-            "3",
-        ])
+    let run = merit_for_growth()
         .args(["--end-year", "2027"])
         .arg("--out")
         .arg(&out)
@@ -127,25 +138,7 @@ fn the_cli_prints_each_evaluation_and_writes_the_solved_overlay() {
     // --end-year is not a calibrate flag: clap says so (exit 2), nothing written.
     assert_eq!(run.status.code(), Some(2));
     assert!(!out.exists());
-    let stdout = TestCommand::new()
-        .args([
-            "calibrate",
-            "--lever",
-            "compensation.merit_budget",
-            "--range",
-            "0:0.1",
-        ])
-        .args([
-            "--target",
-            "payroll_growth=0.07",
-            "--employees",
-            "500",
-            "--seeds",
-            "3",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .stdout();
+    let stdout = merit_for_growth().arg("--out").arg(&out).stdout();
     assert!(
         stdout.contains("compensation.merit_budget = 0.0"),
         "{stdout}"
