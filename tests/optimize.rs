@@ -130,12 +130,26 @@ fn bad_specs_are_errors_before_any_run() {
     // The best design as an overlay that simulate accepts.
     let spec = write("ok.toml", base);
     let out = dir.path().join("best.toml");
+    let db = dir.path().join("opt.duckdb");
     TestCommand::new()
         .arg("optimize")
         .arg(&spec)
         .arg("--out")
         .arg(&out)
+        .arg("--db")
+        .arg(&db)
         .succeeds();
+    // Every design is a row of opt_candidates; the best is one of them and feasible.
+    let q = |sql: &str| crate::common::query_i64(&db, sql);
+    assert_eq!(q("SELECT count(*) FROM opt_candidates"), 6);
+    assert_eq!(
+        q("SELECT count(*) FROM opt_candidates WHERE best AND feasible"),
+        1
+    );
+    assert_eq!(
+        q("SELECT best FROM opt_metadata"),
+        q("SELECT design FROM opt_candidates WHERE best")
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
         text.contains("default_deferral_rate") && text.contains("[plan.employer_core]"),

@@ -97,6 +97,10 @@ pub enum Command {
 pub struct OptimizeArgs {
     /// The spec (TOML): [base], [[lever]], [objective], [[constraint]].
     pub spec: PathBuf,
+    /// Also write every candidate as the table opt_candidates (and opt_metadata) of a DuckDB
+    /// file (replaced only with --overwrite).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

@@ -10,6 +10,9 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
     if let Some(out) = &args.output.out {
         super::refuse_existing(out, args.output.overwrite)?;
     }
+    if let Some(db) = &args.db {
+        super::refuse_existing(db, args.output.overwrite)?;
+    }
     eprintln!(
         "{} designs x up to {} seeds (racing from {}), at most {} runs",
         spec.designs.len(),
@@ -35,6 +38,13 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
         workforce_sim::place::write_whole(out, |p| std::fs::write(p, &text), |e| e)
             .with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("best design -> {}", out.display());
+    }
+    if let Some(db) = &args.db {
+        workforce_sim::batch::optimize::write_database(&o, db, args.output.overwrite)?;
+        eprintln!(
+            "candidates -> {} (opt_candidates, opt_metadata)",
+            db.display()
+        );
     }
     if o.best.is_none() {
         if let Some(out) = &args.output.out {
