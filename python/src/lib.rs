@@ -38,6 +38,11 @@ create_exception!(
     "A simulation, census, configuration or store error, with the command line's message."
 );
 
+/// `value` as JSON, its error as the package's exception.
+fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| WorkforceSimError::new_err(e.to_string()))
+}
+
 /// The command line's rendering of an error: the error, then `caused by:` lines.
 fn message(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
@@ -399,10 +404,8 @@ fn fit(
         let f = workforce_sim::fit::fit(&history, &config, &options).map_err(fail)?;
         let overlay = f.overlay(&config).map_err(fail)?;
         let text = f.overlay_text(&config, None).map_err(fail)?;
-        let json =
-            serde_json::to_string(&f).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
-        let overlay = serde_json::to_string(&overlay)
-            .map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        let json = to_json(&f)?;
+        let overlay = to_json(&overlay)?;
         Ok((json, overlay, text))
     })
 }
@@ -445,8 +448,7 @@ fn backtest(
             parameter_uncertainty,
         };
         let b = workforce_sim::fit::backtest(&history, &config, &options).map_err(fail)?;
-        let json =
-            serde_json::to_string(&b).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        let json = to_json(&b)?;
         Ok((json, workforce_sim::fit::backtest::markdown(&b)))
     })
 }
@@ -508,10 +510,8 @@ fn calibrate(
     guarded(py, move || {
         let c = workforce_sim::batch::calibrate::calibrate(&spec, &mut |_| {}).map_err(fail)?;
         let overlay = c.overlay(&spec.base).map_err(fail)?;
-        let json =
-            serde_json::to_string(&c).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
-        let overlay = serde_json::to_string(&overlay)
-            .map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        let json = to_json(&c)?;
+        let overlay = to_json(&overlay)?;
         Ok((json, overlay))
     })
 }
@@ -529,12 +529,11 @@ fn optimize(py: Python<'_>, spec: PathBuf, threads: usize) -> PyResult<(String, 
                 let keys: Vec<&str> = spec.levers.iter().map(|(k, _)| k.as_str()).collect();
                 let t = workforce_sim::batch::lever::overlay(&spec.designs[b].1, &keys)
                     .map_err(fail)?;
-                serde_json::to_string(&t).map_err(|e| WorkforceSimError::new_err(e.to_string()))?
+                to_json(&t)?
             }
             None => "null".to_string(),
         };
-        let json =
-            serde_json::to_string(&o).map_err(|e| WorkforceSimError::new_err(e.to_string()))?;
+        let json = to_json(&o)?;
         Ok((json, overlay))
     })
 }
@@ -548,7 +547,7 @@ fn compare_scenarios(
 ) -> PyResult<String> {
     guarded(py, move || {
         let d = workforce_sim::batch::compare_scenarios(&db, &base, &alternative).map_err(fail)?;
-        serde_json::to_string(&d).map_err(|e| WorkforceSimError::new_err(e.to_string()))
+        to_json(&d)
     })
 }
 

@@ -624,81 +624,65 @@ fn constraint_results(spec: &Spec, v: &[(f64, Vec<f64>)]) -> Vec<ConstraintResul
 /// sense, best, runner-up, margin, runs, seeds, build) of a new DuckDB file at `path`, whole
 /// or not at all; an existing file is replaced only with `overwrite`.
 pub fn write_database(o: &Optimization, path: &Path, overwrite: bool) -> Result<(), BatchError> {
-    if path.exists() && !overwrite {
-        return Err(BatchError::Exists(format!("{} exists", path.display())));
-    }
-    let fail = |e: duckdb::Error| BatchError::Output(format!("{}: {e}", path.display()));
-    workforce_sim_core::place::write_whole(
-        path,
-        |partial| {
-            let _ = std::fs::remove_file(partial);
-            let conn = duckdb::Connection::open(partial).map_err(fail)?;
-            conn.execute_batch(
-                "BEGIN;
-                 CREATE TABLE opt_candidates (design INTEGER, levers VARCHAR, seeds INTEGER,
+    workforce_sim_store::result_file::write_database(path, overwrite, |conn| {
+        conn.execute_batch(
+            "CREATE TABLE opt_candidates (design INTEGER, levers VARCHAR, seeds INTEGER,
                     objective_mean DOUBLE, objective_sd DOUBLE, objective_p5 DOUBLE,
                     objective_p50 DOUBLE, objective_p95 DOUBLE, feasible BOOLEAN, best BOOLEAN,
                     dropped_at INTEGER, dropped_why VARCHAR, constraints_json VARCHAR);
                  CREATE TABLE opt_metadata (objective VARCHAR, sense VARCHAR, best INTEGER,
                     runner_up INTEGER, margin DOUBLE, margin_low DOUBLE, margin_high DOUBLE,
                     runs BIGINT, seeds VARCHAR, tool_version VARCHAR);",
-            )
-            .map_err(fail)?;
-            let finite = |v: f64| v.is_finite().then_some(v);
-            {
-                let mut s = conn
-                    .prepare(
-                        "INSERT INTO opt_candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    )
-                    .map_err(fail)?;
-                for c in &o.candidates {
-                    let levers = serde_json::to_string(&c.levers).unwrap_or_default();
-                    let constraints = serde_json::to_string(&c.constraints).unwrap_or_default();
-                    s.execute(duckdb::params![
-                        c.index as i64,
-                        levers,
-                        c.seeds as i64,
-                        finite(c.objective_mean),
-                        finite(c.objective_sd),
-                        finite(c.objective_p5),
-                        finite(c.objective_p50),
-                        finite(c.objective_p95),
-                        c.feasible,
-                        Some(c.index) == o.best,
-                        c.dropped_at.map(|d| d as i64),
-                        c.dropped_why,
-                        constraints
-                    ])
-                    .map_err(fail)?;
-                }
+        )?;
+        let finite = |v: f64| v.is_finite().then_some(v);
+        {
+            let mut s = conn.prepare(
+                "INSERT INTO opt_candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )?;
+            for c in &o.candidates {
+                let levers = serde_json::to_string(&c.levers).unwrap_or_default();
+                let constraints = serde_json::to_string(&c.constraints).unwrap_or_default();
+                s.execute(duckdb::params![
+                    c.index as i64,
+                    levers,
+                    c.seeds as i64,
+                    finite(c.objective_mean),
+                    finite(c.objective_sd),
+                    finite(c.objective_p5),
+                    finite(c.objective_p50),
+                    finite(c.objective_p95),
+                    c.feasible,
+                    Some(c.index) == o.best,
+                    c.dropped_at.map(|d| d as i64),
+                    c.dropped_why,
+                    constraints
+                ])?;
             }
-            let (m, lo, hi) = match o.margin {
-                Some((m, lo, hi)) => (finite(m), finite(lo), finite(hi)),
-                None => (None, None, None),
-            };
-            conn.execute(
-                "INSERT INTO opt_metadata VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                duckdb::params![
-                    o.objective,
-                    if o.minimize { "minimize" } else { "maximize" },
-                    o.best.map(|b| b as i64),
-                    o.runner_up.map(|b| b as i64),
-                    m,
-                    lo,
-                    hi,
-                    o.runs as i64,
-                    o.seeds
-                        .iter()
-                        .map(u64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    workforce_sim_store::BUILD
-                ],
-            )
-            .map_err(fail)?;
-            conn.execute_batch("COMMIT; CHECKPOINT;").map_err(fail)?;
-            Ok(())
-        },
-        |e| BatchError::Output(format!("cannot put {} in place: {e}", path.display())),
-    )
+        }
+        let (m, lo, hi) = match o.margin {
+            Some((m, lo, hi)) => (finite(m), finite(lo), finite(hi)),
+            None => (None, None, None),
+        };
+        conn.execute(
+            "INSERT INTO opt_metadata VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            duckdb::params![
+                o.objective,
+                if o.minimize { "minimize" } else { "maximize" },
+                o.best.map(|b| b as i64),
+                o.runner_up.map(|b| b as i64),
+                m,
+                lo,
+                hi,
+                o.runs as i64,
+                o.seeds
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                workforce_sim_store::BUILD
+            ],
+        )?;
+        Ok(())
+    })?;
+    Ok(())
 }

@@ -481,21 +481,9 @@ pub fn write_database(
     path: &std::path::Path,
     overwrite: bool,
 ) -> Result<(), FitError> {
-    if path.exists() && !overwrite {
-        return Err(FitError::Output(format!(
-            "{} exists: pass --overwrite to replace it",
-            path.display()
-        )));
-    }
-    let fail = |e: duckdb::Error| FitError::Output(format!("{}: {e}", path.display()));
-    workforce_sim_core::place::write_whole(
-        path,
-        |partial| {
-            let _ = std::fs::remove_file(partial);
-            let conn = duckdb::Connection::open(partial).map_err(fail)?;
-            conn.execute_batch(
-                "BEGIN;
-                 CREATE TABLE backtest_scores (year INTEGER, figure VARCHAR, figure_group VARCHAR,
+    workforce_sim_store::result_file::write_database(path, overwrite, |conn| {
+        conn.execute_batch(
+            "CREATE TABLE backtest_scores (year INTEGER, figure VARCHAR, figure_group VARCHAR,
                     actual DOUBLE, median DOUBLE, p5 DOUBLE, p95 DOUBLE, percentile DOUBLE,
                     error DOUBLE, status VARCHAR);
                  CREATE TABLE backtest_estimates (name VARCHAR, config_key VARCHAR, exposure DOUBLE,
@@ -503,68 +491,61 @@ pub fn write_database(
                     credibility DOUBLE, fitted DOUBLE, low DOUBLE, high DOUBLE, note VARCHAR);
                  CREATE TABLE backtest_metadata (fitted_years VARCHAR, held_out_years VARCHAR,
                     seeds VARCHAR, inputs_digest VARCHAR, tool_version VARCHAR);",
-            )
-            .map_err(fail)?;
-            let nan = |v: f64| v.is_finite().then_some(v);
-            {
-                let mut s = conn
-                    .prepare("INSERT INTO backtest_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    .map_err(fail)?;
-                for x in &b.scores {
-                    s.execute(duckdb::params![
-                        x.year,
-                        x.figure,
-                        x.group,
-                        nan(x.actual),
-                        nan(x.median),
-                        nan(x.p5),
-                        nan(x.p95),
-                        nan(x.percentile),
-                        nan(x.error),
-                        x.status.name()
-                    ])
-                    .map_err(fail)?;
-                }
-                let mut s = conn
-                    .prepare("INSERT INTO backtest_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    .map_err(fail)?;
-                for e in &b.fit.estimates {
-                    s.execute(duckdb::params![
-                        e.name,
-                        e.key,
-                        nan(e.exposure),
-                        nan(e.events),
-                        nan(e.raw),
-                        nan(e.standard_error),
-                        nan(e.configured),
-                        nan(e.credibility),
-                        nan(e.fitted),
-                        nan(e.low),
-                        nan(e.high),
-                        e.note
-                    ])
-                    .map_err(fail)?;
-                }
-                let list = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-                conn.execute(
-                    "INSERT INTO backtest_metadata VALUES (?, ?, ?, ?, ?)",
-                    duckdb::params![
-                        list(&b.fit.years),
-                        list(&b.held_out_years),
-                        b.seeds
-                            .iter()
-                            .map(u64::to_string)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        b.fit.inputs_digest,
-                        workforce_sim_store::BUILD
-                    ],
-                )
-                .map_err(fail)?;
+        )?;
+        let nan = |v: f64| v.is_finite().then_some(v);
+        {
+            let mut s =
+                conn.prepare("INSERT INTO backtest_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?;
+            for x in &b.scores {
+                s.execute(duckdb::params![
+                    x.year,
+                    x.figure,
+                    x.group,
+                    nan(x.actual),
+                    nan(x.median),
+                    nan(x.p5),
+                    nan(x.p95),
+                    nan(x.percentile),
+                    nan(x.error),
+                    x.status.name()
+                ])?;
             }
-            conn.execute_batch("COMMIT; CHECKPOINT;").map_err(fail)?;
-            Ok(())
-        },
-        |e| FitError::Output(format!("cannot put {} in place: {e}", path.display())),
-    )
+            let mut s = conn.prepare(
+                "INSERT INTO backtest_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )?;
+            for e in &b.fit.estimates {
+                s.execute(duckdb::params![
+                    e.name,
+                    e.key,
+                    nan(e.exposure),
+                    nan(e.events),
+                    nan(e.raw),
+                    nan(e.standard_error),
+                    nan(e.configured),
+                    nan(e.credibility),
+                    nan(e.fitted),
+                    nan(e.low),
+                    nan(e.high),
+                    e.note
+                ])?;
+            }
+            let list = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+            conn.execute(
+                "INSERT INTO backtest_metadata VALUES (?, ?, ?, ?, ?)",
+                duckdb::params![
+                    list(&b.fit.years),
+                    list(&b.held_out_years),
+                    b.seeds
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    b.fit.inputs_digest,
+                    workforce_sim_store::BUILD
+                ],
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }

@@ -29,6 +29,7 @@ pub mod parquet_output;
 pub mod pipeline;
 pub mod place;
 mod raw;
+pub mod result_file;
 mod resume;
 mod schema;
 pub mod sink;
