@@ -11,7 +11,10 @@
 //! snapshots (fit four, hold out one) over 20 seeds, two threads.
 //!
 //! The `optimize` group runs `examples/optimize.toml` (45 designs on the default 5,000 x 5
-//! workforce, up to 40 seeds) with racing from 5 seeds, throughput in runs per second.
+//! workforce, up to 40 seeds) with racing from 5 seeds, throughput in runs per second. The
+//! `optimize_125` group runs `examples/optimize-125.toml` (125 designs x 20 seeds, issue 29's
+//! target of <= 60 s on 2 cores) as the full grid and with racing, side by side
+//! (`cargo bench --bench fit -- optimize_125`, about 10 minutes).
 //!
 //! `cargo bench --bench fit` (`WFS_BENCH_LARGE=1` adds the fit of 100,000 employees).
 
@@ -103,6 +106,39 @@ fn benches(c: &mut Criterion) {
     g.bench_with_input(BenchmarkId::new("racing", "45x5000"), &spec, |b, spec| {
         b.iter(|| black_box(workforce_sim::batch::optimize::optimize(spec, 2).expect("optimize")))
     });
+    g.finish();
+    // Issue 29's target: 125 designs x 20 seeds (2,500 runs) on 2 cores, the full grid
+    // against racing from 5 seeds, side by side; throughput is runs, so criterion reports
+    // the runs per second each sustains.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/optimize-125.toml");
+    let raced =
+        workforce_sim::batch::optimize::Spec::load(&path).expect("examples/optimize-125.toml");
+    let dir = std::env::temp_dir().join(format!("wfs-bench-optimize-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let full_path = dir.join("optimize-125-full.toml");
+    std::fs::write(
+        &full_path,
+        std::fs::read_to_string(&path)
+            .expect("examples/optimize-125.toml")
+            .replace("first_seeds = 5", "first_seeds = 20"),
+    )
+    .expect("write the full-grid spec");
+    let full = workforce_sim::batch::optimize::Spec::load(&full_path).expect("the full-grid spec");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut g = c.benchmark_group("optimize_125");
+    g.sample_size(10);
+    for (name, spec) in [("full_grid", &full), ("racing", &raced)] {
+        let runs = workforce_sim::batch::optimize::optimize(spec, 2)
+            .expect("optimize")
+            .runs;
+        eprintln!("optimize_125/{name}: {runs} runs");
+        g.throughput(Throughput::Elements(runs));
+        g.bench_with_input(BenchmarkId::new(name, "125x20x5000"), spec, |b, spec| {
+            b.iter(|| {
+                black_box(workforce_sim::batch::optimize::optimize(spec, 2).expect("optimize"))
+            })
+        });
+    }
     g.finish();
 }
 

@@ -527,7 +527,7 @@ fn optimize(py: Python<'_>, spec: PathBuf, threads: usize) -> PyResult<(String, 
         let overlay = match o.best {
             Some(b) => {
                 let keys: Vec<&str> = spec.levers.iter().map(|(k, _)| k.as_str()).collect();
-                let t = workforce_sim::batch::lever::overlay(&spec.designs[b].1, &keys)
+                let t = workforce_sim::batch::lever::overlay(&spec.config(b).map_err(fail)?, &keys)
                     .map_err(fail)?;
                 to_json(&t)?
             }

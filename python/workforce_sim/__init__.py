@@ -413,11 +413,12 @@ def calibrate(
 
 
 class OptimizationResult:
-    """A design search (``workforce-sim optimize``): ``candidates`` (one row per design:
-    index, levers, seeds, objective mean, sd and percentiles, constraints with their
-    probability and interval, feasible, dropped_at, dropped_why), ``best`` (the index of the
-    best feasible design, or None), ``overlay`` (its configuration keys as a dict) and
-    ``data`` (the JSON ``optimize --json`` prints)."""
+    """A design search (``workforce-sim optimize``): ``candidates`` (one row per design
+    evaluated: index, levers, seeds, per objective its statistic, mean, sd and percentiles,
+    constraints with their probability and interval, feasible, on_frontier, dominated_by,
+    dropped_at, dropped_why), ``frontier`` (the Pareto set's rows, best first on the first
+    axis), ``best`` (the index of the best feasible design, or None), ``overlay`` (its
+    configuration keys as a dict) and ``data`` (the JSON ``optimize --json`` prints)."""
 
     def __init__(self, data: dict, overlay: Optional[dict]) -> None:
         self.data = data
@@ -430,6 +431,8 @@ class OptimizationResult:
             row["levers"] = [f"{k} = {v}" for k, v in c["levers"]]
             rows.append(row)
         self.candidates = pa.Table.from_pylist(rows)
+        by_index = {r["index"]: r for r in rows}
+        self.frontier = pa.Table.from_pylist([by_index[d] for d in data["frontier"]])
 
 
 def optimize(spec: PathLike, threads: int = 0) -> OptimizationResult:

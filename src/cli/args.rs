@@ -97,10 +97,25 @@ pub enum Command {
 pub struct OptimizeArgs {
     /// The spec (TOML): [base], [[lever]], [objective], [[constraint]].
     pub spec: PathBuf,
-    /// Also write every candidate as the table opt_candidates (and opt_metadata) of a DuckDB
-    /// file (replaced only with --overwrite).
+    /// Also write the search as tables of a DuckDB file: opt_candidates, opt_frontier,
+    /// opt_runs, opt_metadata (replaced only with --overwrite).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// Draw the designs and the Pareto frontier as an SVG chart here (replaced only with
+    /// --overwrite).
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// Run only shard INDEX of COUNT (e.g. 2/4) of every design on every seed into --db, for
+    /// --merge.
+    #[arg(long, requires = "db", conflicts_with_all = ["merge", "out", "chart"])]
+    pub shard: Option<String>,
+    /// Merge the shards' databases (every shard of this spec's search) and finish the search
+    /// over their runs: the result of the unsharded command.
+    #[arg(long, num_args = 1.., value_name = "SHARD_DB")]
+    pub merge: Vec<PathBuf>,
+    /// Print every candidate, not only the frontier and the best designs.
+    #[arg(long)]
+    pub all: bool,
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -114,8 +129,8 @@ pub struct OverlayOutput {
     /// Write the result as a configuration overlay (TOML) here.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace an existing --out file.
-    #[arg(long, requires = "out")]
+    /// Replace an existing output file (--out, and --db or --chart where the command has them).
+    #[arg(long)]
     pub overwrite: bool,
     /// Print JSON instead of the table.
     #[arg(long)]
@@ -407,8 +422,8 @@ pub struct EventsArgs {
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace an existing --out file.
-    #[arg(long, requires = "out")]
+    /// Replace an existing output file (--out, and --db or --chart where the command has them).
+    #[arg(long)]
     pub overwrite: bool,
 }
 

@@ -8,6 +8,7 @@ mod calibrate;
 mod census;
 mod compare;
 mod events;
+mod figures;
 mod fit;
 mod history;
 mod optimize;

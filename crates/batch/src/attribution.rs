@@ -205,6 +205,7 @@ mod tests {
                 ending_headcount: 100,
                 ..Default::default()
             }],
+            adp_acp_pass: Vec::new(),
             seconds: 0.0,
         }
     }

@@ -86,6 +86,7 @@ mod tests {
                 hires,
                 ..Default::default()
             }],
+            adp_acp_pass: Vec::new(),
             seconds: 0.0,
         }
     }

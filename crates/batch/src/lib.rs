@@ -64,6 +64,13 @@ pub enum BatchError {
     },
     #[error("batch file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// An `optimize` spec that cannot be used: the file, the line where known, and why.
+    #[error("optimize spec {path}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Spec {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
     #[error("batch file {path}: scenario {scenario}: {cause}")]
     Scenario {
         path: PathBuf,

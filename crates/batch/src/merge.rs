@@ -145,6 +145,7 @@ pub fn merge_batches(
             seed: job.seed,
             design: job.design,
             years,
+            adp_acp_pass: Vec::new(),
             seconds: row.seconds,
         });
     }

@@ -63,6 +63,39 @@ impl Metric {
         }
     }
 
+    /// The metric in words, for people (`Employer cost`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Headcount => "Headcount",
+            Metric::Hires => "Hires",
+            Metric::Terminations => "Terminations",
+            Metric::Payroll => "Payroll",
+            Metric::Eligible => "Eligible",
+            Metric::Participants => "Participants",
+            Metric::ParticipationRate => "Participation rate",
+            Metric::AverageDeferralRate => "Average deferral rate",
+            Metric::EmployeeDeferrals => "Employee deferrals",
+            Metric::EmployerMatch => "Employer match",
+            Metric::EmployerCore => "Employer core",
+            Metric::EmployerCost => "Employer cost",
+            Metric::Forfeitures => "Forfeitures",
+            Metric::HceCount => "HCE count",
+        }
+    }
+
+    /// Whether the metric is money (dollars).
+    pub fn is_money(self) -> bool {
+        matches!(
+            self,
+            Metric::Payroll
+                | Metric::EmployeeDeferrals
+                | Metric::EmployerMatch
+                | Metric::EmployerCore
+                | Metric::EmployerCost
+                | Metric::Forfeitures
+        )
+    }
+
     pub fn parse(name: &str) -> Option<Metric> {
         Metric::ALL.into_iter().find(|m| m.name() == name)
     }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use workforce_sim_core::config::ValidConfig;
 use workforce_sim_core::engine::native::NativeEngine;
+use workforce_sim_core::nondiscrimination::TestKind;
 use workforce_sim_core::year::{
     self, new_report, CensusInput, Ledgers, PreparedCensus, RunOptions, YearLoop,
 };
@@ -207,6 +208,17 @@ fn run_one(batch: &ValidBatch, job: &Job, source: &Source) -> Result<RunSummary,
         scenario: job.scenario,
         seed: job.seed,
         design: job.design,
+        adp_acp_pass: report
+            .years
+            .iter()
+            .filter(|y| !y.compliance_tests.is_empty())
+            .map(|y| {
+                y.compliance_tests
+                    .iter()
+                    .filter(|t| matches!(t.test, TestKind::Adp | TestKind::Acp))
+                    .all(|t| t.passed())
+            })
+            .collect(),
         years: report.years.into_iter().map(|y| y.summary).collect(),
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -56,6 +56,7 @@ pub fn compare_scenarios(
                 seed,
                 design: Design::Ensemble,
                 years: Vec::new(),
+                adp_acp_pass: Vec::new(),
                 seconds: 0.0,
             })
             .years
@@ -78,6 +79,7 @@ pub fn compare_runs(base: &Path, alternative: &Path) -> Result<Vec<Difference>, 
             seed: 0,
             design: Design::Ensemble,
             years: read_run_summaries(path)?,
+            adp_acp_pass: Vec::new(),
             seconds: 0.0,
         })
     };

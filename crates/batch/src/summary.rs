@@ -11,6 +11,10 @@ pub struct RunSummary {
     pub seed: u64,
     pub design: Design,
     pub years: Vec<YearSummary>,
+    /// Per simulated year, whether the ADP and ACP tests both passed (a pass with no HCE and
+    /// a safe-harbor pass included; `no_nhce` is not a pass). Empty when the plan is off, and
+    /// for runs read back from a store (which keeps the tests in its own tables).
+    pub adp_acp_pass: Vec<bool>,
     /// Wall time of the run (census and years).
     pub seconds: f64,
 }
