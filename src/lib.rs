@@ -6,7 +6,8 @@
 //!
 //! This crate is the facade over the workspace: re-exports of the model
 //! ([`workforce_sim_core`], module by module), the store and its run pipeline ([`store`]),
-//! batches ([`batch`]); engine selection ([`engines`]: the optional Polars and SQL engines);
+//! batches ([`batch`]); workbooks, HTML reports and explanations ([`reporting`]); engine
+//! selection ([`engines`]: the optional Polars and SQL engines);
 //! the runs on a chosen engine ([`run`], [`arrow_run`]); and one [`Error`]. The command line
 //! (`src/main.rs` and `src/cli/`) is a thin shell over this library.
 //!
@@ -35,6 +36,7 @@ pub use workforce_sim_core::{
     nondiscrimination, payload, place, plan_ledger, report, rng, rules, state, validation, year,
 };
 pub use workforce_sim_fit as fit;
+pub use workforce_sim_report as reporting;
 pub use workforce_sim_store as store;
 pub use workforce_sim_store::history;
 

@@ -217,7 +217,7 @@ fn the_example_batch_runs_from_the_cli() {
         .arg(&db)
         .stdout();
     assert!(
-        stdout.contains("ae_all_6") && stdout.contains("employer_cost"),
+        stdout.contains("ae_all_6") && stdout.contains("Employer cost") && stdout.contains('$'),
         "{stdout}"
     );
     assert_eq!(common::query_i64(&db, "SELECT count(*) FROM batch_runs"), 4);

@@ -23,6 +23,7 @@ mod output_lock;
 mod ownership;
 mod parity;
 mod plan;
+mod report;
 mod resume;
 mod statements;
 mod store;

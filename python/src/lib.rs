@@ -538,6 +538,76 @@ fn optimize(py: Python<'_>, spec: PathBuf, threads: usize) -> PyResult<(String, 
     })
 }
 
+/// Writes the Excel workbook and/or the HTML report of the results at `results`, as
+/// `workforce-sim report` does.
+#[pyfunction]
+#[pyo3(signature = (results, xlsx = None, html = None, max_rows = None, overwrite = false))]
+fn report(
+    py: Python<'_>,
+    results: PathBuf,
+    xlsx: Option<PathBuf>,
+    html: Option<PathBuf>,
+    max_rows: Option<u64>,
+    overwrite: bool,
+) -> PyResult<()> {
+    use workforce_sim::reporting::{build, Export, Html, Results, Xlsx};
+    guarded(py, move || {
+        for path in [&xlsx, &html].into_iter().flatten() {
+            if !overwrite && path.exists() {
+                return Err(WorkforceSimError::new_err(format!(
+                    "{} exists; pass overwrite=True to replace it",
+                    path.display()
+                )));
+            }
+        }
+        let r = Results::open(&results).map_err(fail)?;
+        let report = build(&r).map_err(fail)?;
+        if let Some(path) = &xlsx {
+            Xlsx {
+                max_rows,
+                ..Xlsx::default()
+            }
+            .export(&r, &report, path)
+            .map_err(fail)?;
+        }
+        if let Some(path) = &html {
+            Html.export(&r, &report, path).map_err(fail)?;
+        }
+        Ok(())
+    })
+}
+
+/// Explains a money metric's change (`workforce-sim explain`), as JSON.
+#[pyfunction]
+#[pyo3(signature = (results, metric, start = None, end = None, base = None, alternative = None, year = None))]
+#[allow(clippy::too_many_arguments)]
+fn explain(
+    py: Python<'_>,
+    results: Vec<PathBuf>,
+    metric: String,
+    start: Option<i32>,
+    end: Option<i32>,
+    base: Option<String>,
+    alternative: Option<String>,
+    year: Option<i32>,
+) -> PyResult<String> {
+    guarded(py, move || {
+        let x = workforce_sim::reporting::explain::explain_results(
+            &results,
+            &workforce_sim::reporting::explain::Request {
+                metric,
+                from: start,
+                to: end,
+                base,
+                alternative,
+                year,
+            },
+        )
+        .map_err(fail)?;
+        to_json(&x)
+    })
+}
+
 #[pyfunction]
 fn compare_scenarios(
     py: Python<'_>,
@@ -747,6 +817,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(optimize, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(compare_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(list_tables, m)?)?;

@@ -479,3 +479,24 @@ probability = 0.6
     assert o.data == json.loads(out.stdout)
     assert o.best == 0 and o.overlay["plan"]["employer_core"]["rate"] == 0.0
     assert o.candidates.num_rows == 2
+
+
+def test_the_workbook_and_report_hold_the_runs_figures(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    sim = ws.simulate(census=300)
+    xlsx = sim.to_excel(tmp_path / "run.xlsx")
+    html = sim.report_html(tmp_path / "run.html")
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    assert {"Summary", "Compliance", "Snapshot", "Metadata"} <= set(book.sheetnames)
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    col = rows[0].index("Payroll")
+    got = [round(r[col] * 100) for r in rows[1:]]
+    want = [int(v * 100) for v in sim.year_summary.column("payroll").to_pylist()]
+    assert got == want
+    assert all(isinstance(r[col], float) for r in rows[1:])
+    assert "<svg" in html.read_text() and "http" not in html.read_text().replace("http://www.w3.org/2000/svg", "")
+    x = sim.explain("employer_cost")
+    cents = lambda v: round(v * 100)
+    assert sum(cents(a) for a in x.drivers.column("amount").to_pylist()) + cents(x.residual) == cents(x.after) - cents(x.before)
+    with pytest.raises(ws.WorkforceSimError, match="not a money metric"):
+        sim.explain("happiness")

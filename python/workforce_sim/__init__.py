@@ -30,6 +30,9 @@ __all__ = [
     "backtest",
     "calibrate",
     "optimize",
+    "report",
+    "explain",
+    "Explanation",
     "Simulation",
     "BatchResult",
     "FitResult",
@@ -178,6 +181,32 @@ class Simulation:
         self._native.write_duckdb(os.fspath(path), overwrite)
         return Path(path)
 
+    def _with_database(self, write: Any) -> None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="workforce-sim-report-") as d:
+            db = Path(d) / "run.duckdb"
+            self.write_duckdb(db)
+            write(db)
+
+    def to_excel(self, path: PathLike, max_rows: Optional[int] = None, overwrite: bool = False) -> Path:
+        """Writes the run's Excel workbook, as ``workforce-sim report --xlsx`` does (the run is
+        written to a temporary DuckDB file first)."""
+        self._with_database(lambda db: report(db, xlsx=path, max_rows=max_rows, overwrite=overwrite))
+        return Path(path)
+
+    def report_html(self, path: PathLike, overwrite: bool = False) -> Path:
+        """Writes the run's self-contained HTML report, as ``workforce-sim report --html``."""
+        self._with_database(lambda db: report(db, html=path, overwrite=overwrite))
+        return Path(path)
+
+    def explain(self, metric: str = "employer_cost", start: Optional[int] = None, end: Optional[int] = None) -> "Explanation":
+        """What drove ``metric``'s change from ``start`` to ``end`` (default: the first and the
+        last year), as ``workforce-sim explain``."""
+        out: list = []
+        self._with_database(lambda db: out.append(explain(db, metric, start=start, end=end)))
+        return out[0]
+
 
 def simulate(
     config: Union[None, PathLike, Mapping[str, Any]] = None,
@@ -229,6 +258,21 @@ class BatchResult:
     def tables(self) -> list:
         """The names of the database's tables and views."""
         return _native.list_tables(os.fspath(self.db))
+
+    def to_excel(self, path: PathLike, max_rows: Optional[int] = None, overwrite: bool = False) -> Path:
+        """Writes the batch's Excel workbook (``workforce-sim report --xlsx``)."""
+        report(self.db, xlsx=path, max_rows=max_rows, overwrite=overwrite)
+        return Path(path)
+
+    def report_html(self, path: PathLike, overwrite: bool = False) -> Path:
+        """Writes the batch's HTML report with its fan charts (``workforce-sim report --html``)."""
+        report(self.db, html=path, overwrite=overwrite)
+        return Path(path)
+
+    def explain(self, base: str, alternative: str, metric: str = "employer_cost", year: Optional[int] = None) -> "Explanation":
+        """What drove ``metric``'s difference between two scenarios, paired by seed
+        (``workforce-sim explain --base --alternative``)."""
+        return explain(self.db, metric, base=base, alternative=alternative, year=year)
 
     def compare(self, base: str, alternative: str) -> pa.Table:
         """``alternative - base`` per year and metric, paired by seed, with the 5th, 50th
@@ -440,3 +484,59 @@ def optimize(spec: PathLike, threads: int = 0) -> OptimizationResult:
     _whole_number("threads", threads, 0, 4096)
     data, overlay = _native.optimize(os.fspath(spec), threads)
     return OptimizationResult(json.loads(data), json.loads(overlay))
+
+
+class Explanation:
+    """What drove a money metric's change (``workforce-sim explain``): ``drivers`` (a
+    pyarrow table: name, amount, share, low, high), ``residual``, ``before``, ``after``,
+    ``change`` and ``data`` (the JSON ``explain --json`` prints). The drivers plus the
+    residual add up to the change."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.metric = data["metric"]
+        self.before = data["before"]
+        self.after = data["after"]
+        self.change = data["change"]
+        self.residual = data["residual"]
+        self.drivers = pa.Table.from_pylist(data["drivers"])
+
+
+def report(
+    results: PathLike,
+    xlsx: Optional[PathLike] = None,
+    html: Optional[PathLike] = None,
+    max_rows: Optional[int] = None,
+    overwrite: bool = False,
+) -> None:
+    """Writes the Excel workbook and/or the self-contained HTML report of a run, batch,
+    optimisation or backtest database, as ``workforce-sim report`` does."""
+    if xlsx is None and html is None:
+        raise WorkforceSimError("report: nothing to write: give xlsx= or html=")
+    if max_rows is not None:
+        _whole_number("max_rows", max_rows, 0, 2**63 - 1)
+    _native.report(
+        os.fspath(results),
+        xlsx=None if xlsx is None else os.fspath(xlsx),
+        html=None if html is None else os.fspath(html),
+        max_rows=max_rows,
+        overwrite=overwrite,
+    )
+
+
+def explain(
+    results: Union[PathLike, list],
+    metric: str = "employer_cost",
+    start: Optional[int] = None,
+    end: Optional[int] = None,
+    base: Optional[str] = None,
+    alternative: Optional[str] = None,
+    year: Optional[int] = None,
+) -> Explanation:
+    """Explains a money metric's change (``workforce-sim explain``): between two years of a
+    run (``start``, ``end``), between two runs (a list of two paths, in ``year``), or between
+    two scenarios of a batch (``base``, ``alternative``, in ``year``)."""
+    paths = [os.fspath(p) for p in results] if isinstance(results, (list, tuple)) else [os.fspath(results)]
+    for name, v in (("start", start), ("end", end), ("year", year)):
+        _whole_number(name, v, -(2**31), 2**31 - 1)
+    return Explanation(json.loads(_native.explain(paths, metric, start, end, base, alternative, year)))

@@ -91,6 +91,62 @@ pub enum Command {
     /// Choose a plan design: every combination of the spec's levers on paired seeds, racing
     /// out designs worse or infeasible with confidence; the best feasible design.
     Optimize(OptimizeArgs),
+    /// Write the Excel workbook and/or the self-contained HTML report of a run, a batch, an
+    /// optimisation or a backtest.
+    Report(ReportArgs),
+    /// What drove a money metric's change: drivers (headcount, pay per head, participation,
+    /// deferral, match formula, core, forfeitures) that add up to it, and the residual.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The results: a run's DuckDB file or Parquet folder, a batch, an optimisation or a
+    /// backtest database.
+    pub results: PathBuf,
+    /// Write the Excel workbook here.
+    #[arg(long)]
+    pub xlsx: Option<PathBuf>,
+    /// Write the self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Leave a full table (the snapshot, the events) with more rows than this out of the
+    /// workbook, with a note (default: split it across sheets at Excel's row limit).
+    #[arg(long)]
+    pub max_rows: Option<u64>,
+    /// Replace existing output files.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// One run (its change between two years), two runs (in one year), or a batch (two
+    /// scenarios, with --base and --alternative).
+    #[arg(required = true, num_args = 1..=2)]
+    pub results: Vec<PathBuf>,
+    /// employer_cost (match + core), net_employer_cost, employer_match, employer_core,
+    /// employee_deferrals or payroll.
+    #[arg(long, default_value = "employer_cost")]
+    pub metric: String,
+    /// A run's first year (default: its first simulated year).
+    #[arg(long)]
+    pub from: Option<i32>,
+    /// A run's last year (default: its last simulated year).
+    #[arg(long)]
+    pub to: Option<i32>,
+    /// A batch's base scenario id.
+    #[arg(long, requires = "alternative")]
+    pub base: Option<String>,
+    /// A batch's alternative scenario id.
+    #[arg(long, requires = "base")]
+    pub alternative: Option<String>,
+    /// The year two runs or two scenarios are compared in (default: the last).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -403,7 +459,10 @@ pub struct CompareArgs {
     pub runs: Option<Vec<PathBuf>>,
     /// With --db: the base and the alternative scenario ids.
     pub scenarios: Vec<String>,
-    /// Print JSON instead of the table.
+    /// Print every year and metric (default: the last year's headline metrics).
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of the table (every year and metric, raw numbers).
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ pub fn run(
         db,
         runs,
         scenarios,
+        all,
         json,
     }: CompareArgs,
 ) -> Result<()> {
@@ -36,7 +37,7 @@ pub fn run(
     if json {
         super::print::json_pretty(&diffs)
     } else {
-        super::print::differences(&title, &diffs);
+        super::print::differences(&title, &diffs, all);
         Ok(())
     }
 }

@@ -8,11 +8,12 @@ mod calibrate;
 mod census;
 mod compare;
 mod events;
-mod figures;
+mod explain;
 mod fit;
 mod history;
 mod optimize;
 mod print;
+mod report;
 mod schema;
 mod simulate;
 mod validate;
@@ -75,6 +76,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backtest(args) => fit::backtest(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Optimize(args) => optimize::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Schema(SchemaCommand::Events) => schema::events(),
         Command::Validate(args) => validate::run(args),
         Command::Events(args) => events::run(args),

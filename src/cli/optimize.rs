@@ -3,10 +3,10 @@
 //! overlay, the tables in a database and the Pareto chart.
 
 use super::args::OptimizeArgs;
-use super::figures;
 use anyhow::{Context, Result};
 use workforce_sim::batch::optimize::{self, shard, Candidate, Optimization, Spec};
 use workforce_sim::batch::Shard;
+use workforce_sim::reporting::figures;
 
 pub fn run(args: OptimizeArgs) -> Result<()> {
     let spec = Spec::load(&args.spec)?;

@@ -4,6 +4,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use workforce_sim::batch::{Attribution, Band, Difference, Metric, Share, ThresholdResult};
+use workforce_sim::reporting::figures;
 
 /// `value` as pretty JSON, one document on standard output.
 pub fn json_pretty(value: &impl Serialize) -> Result<()> {
@@ -30,17 +31,45 @@ pub fn progress_bar(len: usize, template: &str, hidden: bool) -> ProgressBar {
     bar
 }
 
-/// The paired differences of `compare`, under `title` (alternative - base).
-pub fn differences(title: &str, diffs: &[Difference]) {
-    println!("{title}");
+/// The headline metrics of the tables for people (`--all` prints every metric).
+pub const HEADLINE: [Metric; 5] = [
+    Metric::Headcount,
+    Metric::Payroll,
+    Metric::ParticipationRate,
+    Metric::EmployeeDeferrals,
+    Metric::EmployerCost,
+];
+
+/// The paired differences of `compare`, under `title` (alternative - base): the last year's
+/// headline metrics, or with `all` every year and metric.
+pub fn differences(title: &str, diffs: &[Difference], all: bool) {
+    let last = diffs.iter().map(|d| d.year).max().unwrap_or(0);
+    let shown: Vec<&Difference> = diffs
+        .iter()
+        .filter(|d| all || (d.year == last && HEADLINE.iter().any(|m| m.name() == d.metric)))
+        .collect();
     println!(
-        "{:<6} {:<22} {:>6} {:>16} {:>16} {:>16} {:>16}",
+        "{title}{}",
+        if all {
+            String::new()
+        } else {
+            format!(" in {last} (--all for every year and metric)")
+        }
+    );
+    println!(
+        "{:<6} {:<24} {:>6} {:>18} {:>18} {:>18} {:>18}",
         "year", "metric", "pairs", "base mean", "difference", "p5", "p95"
     );
-    for d in diffs {
+    for d in shown {
         println!(
-            "{:<6} {:<22} {:>6} {:>16.2} {:>16.2} {:>16.2} {:>16.2}",
-            d.year, d.metric, d.pairs, d.base_mean, d.mean, d.p5, d.p95
+            "{:<6} {:<24} {:>6} {:>18} {:>18} {:>18} {:>18}",
+            d.year,
+            figures::label(d.metric),
+            d.pairs,
+            figures::value(d.metric, d.base_mean),
+            figures::difference(d.metric, d.mean),
+            figures::difference(d.metric, d.p5),
+            figures::difference(d.metric, d.p95)
         );
     }
 }
@@ -49,7 +78,7 @@ pub fn differences(title: &str, diffs: &[Difference]) {
 pub fn bands<'a>(bands: &[Band], scenarios: usize, id: &dyn Fn(usize) -> &'a str) {
     let last = last_year(bands);
     println!(
-        "{:<20} {:<22} {:>14} {:>14} {:>14}",
+        "{:<20} {:<24} {:>16} {:>16} {:>16}",
         format!("scenario ({last})"),
         "metric",
         "p5",
@@ -68,12 +97,12 @@ pub fn bands<'a>(bands: &[Band], scenarios: usize, id: &dyn Fn(usize) -> &'a str
                 .find(|x| x.scenario == s && x.year == last && x.metric == m)
             {
                 println!(
-                    "{:<20} {:<22} {:>14.2} {:>14.2} {:>14.2}",
+                    "{:<20} {:<24} {:>16} {:>16} {:>16}",
                     id(s),
-                    m.name(),
-                    x.p5,
-                    x.p50,
-                    x.p95
+                    m.label(),
+                    figures::value(m.name(), x.p5),
+                    figures::value(m.name(), x.p50),
+                    figures::value(m.name(), x.p95)
                 );
             }
         }
@@ -89,12 +118,12 @@ pub fn last_year(bands: &[Band]) -> i32 {
 pub fn thresholds<'a>(thresholds: &[ThresholdResult], id: &dyn Fn(usize) -> &'a str) {
     for t in thresholds {
         println!(
-            "P({} {} {} {}) = {:.3} for {} ({} runs)",
-            t.threshold.metric.name(),
+            "P({} {} {} {}) = {} for {} ({} runs)",
+            t.threshold.metric.label(),
             t.threshold.year,
             if t.threshold.above { ">" } else { "<" },
-            t.threshold.value,
-            t.probability,
+            figures::value(t.threshold.metric.name(), t.threshold.value),
+            figures::percent(t.probability),
             id(t.scenario),
             t.runs
         );
@@ -114,7 +143,7 @@ pub fn attribution<'a>(
          ({} points; batch_attribution has every year and metric, and the total effects)",
         a.seeds.len()
     );
-    print!("{:<20} {:<22}", "scenario", "metric");
+    print!("{:<20} {:<24}", "scenario", "metric");
     for s in &a.subsystems {
         print!(" {:>11}", s.name());
     }
@@ -135,7 +164,7 @@ pub fn attribution<'a>(
             if row.is_empty() || row.iter().any(|x| x.first_order.is_none()) {
                 continue;
             }
-            print!("{:<20} {:<22}", id(scenario), m.name());
+            print!("{:<20} {:<24}", id(scenario), m.label());
             let mut explained = 0.0;
             for x in &row {
                 let share = x.first_order.unwrap_or(0.0);

@@ -63,8 +63,8 @@ pub fn fan_chart(bands: &[Band], scenarios: &[&str], metric: Metric) -> Result<S
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "{} by year: median, 25-75% and 5-95% over {runs} seeds",
-                    metric.name()
+                    "{}: median, 25-75% and 5-95% over {runs} seeds",
+                    metric.label()
                 ),
                 ("sans-serif", 20),
             )

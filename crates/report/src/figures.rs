@@ -1,5 +1,7 @@
-//! Figures for people: money with thousands separators and a dollar sign, rates in percent,
-//! counts with separators. Chosen from the metric's name; `--json` keeps raw numbers.
+//! Figures and labels for people: money with thousands separators and a dollar sign, rates
+//! in percent and rate differences in points, counts with separators, chosen from the
+//! metric's name; and column names in words (`employer_cost` -> `Employer cost`). A
+//! program's `--json` keeps the raw numbers.
 
 /// `1234567.891` -> `1,234,568` (rounded to `decimals`).
 pub fn thousands(v: f64, decimals: usize) -> String {
@@ -44,6 +46,47 @@ pub fn percent(v: f64) -> String {
     } else {
         "-".into()
     }
+}
+
+/// A column or metric name in words: `employer_cost` -> `Employer cost`,
+/// `participation_rate@2029` -> `Participation rate 2029`, `hce_count` -> `HCE count`.
+pub fn label(name: &str) -> String {
+    const WORDS: [(&str, &str); 12] = [
+        ("hce", "HCE"),
+        ("nhce", "NHCE"),
+        ("adp", "ADP"),
+        ("acp", "ACP"),
+        ("irs", "IRS"),
+        ("ytd", "YTD"),
+        ("id", "ID"),
+        ("pv", "PV"),
+        ("p5", "P5"),
+        ("p50", "P50"),
+        ("p95", "P95"),
+        ("sd", "SD"),
+    ];
+    let mut out = String::new();
+    for (i, word) in name
+        .split(['_', ' ', '@'])
+        .filter(|w| !w.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(' ');
+        }
+        if let Some((_, w)) = WORDS.iter().find(|(k, _)| *k == word) {
+            out.push_str(w);
+        } else if i == 0 {
+            let mut c = word.chars();
+            if let Some(f) = c.next() {
+                out.extend(f.to_uppercase());
+                out.push_str(c.as_str());
+            }
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 /// What a metric's name says it measures.
@@ -94,7 +137,7 @@ pub fn difference(name: &str, v: f64) -> String {
         Kind::Count => format!(
             "{}{}",
             if v < 0.0 { "-" } else { "+" },
-            thousands(v.abs(), 1)
+            thousands(v.abs(), if v.fract() == 0.0 { 0 } else { 1 })
         ),
     }
 }
@@ -117,5 +160,8 @@ mod tests {
         assert_eq!(value("headcount", 5123.0), "5,123");
         assert_eq!(difference("participation_rate", 0.012), "+1.20 pts");
         assert_eq!(difference("employer_cost", -2500.0), "-$2,500");
+        assert_eq!(label("employer_cost"), "Employer cost");
+        assert_eq!(label("participation_rate@2029"), "Participation rate 2029");
+        assert_eq!(label("hce_count"), "HCE count");
     }
 }
