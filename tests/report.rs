@@ -404,7 +404,13 @@ fn a_batch_has_its_bands_comparison_and_paired_explanation() {
     };
     assert_eq!(means, want);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains("Employer cost by year") || page.matches("<figure").count() >= 4);
+    // The fan charts, the scenario comparison (its last year) and the paired explanation.
+    assert_eq!(page.matches("<figure class=\"chart\"").count(), 4);
+    assert!(page.contains("Employer cost: median, 25-75% and 5-95% over 4 seeds"));
+    assert!(page.contains("Paired comparison with baseline"));
+    assert!(page
+        .contains("What drove the change of Employer cost from baseline (2029) to richer (2029)"));
+    assert!(page.contains("95% interval over the seeds"));
     // The match formula alone differs: paired by seed, the drivers add up.
     let x: serde_json::Value = serde_json::from_str(
         &TestCommand::new()

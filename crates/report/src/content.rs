@@ -29,6 +29,8 @@ pub struct Section {
     pub charts: Vec<LineChart>,
     /// Shown in the HTML report (long tables are left to the workbook).
     pub in_html: bool,
+    /// The HTML report shows only the rows of the last `simulation_year`.
+    pub html_last_year: bool,
 }
 
 /// A table written in full to the workbook (split across sheets at the row limit).
@@ -73,6 +75,7 @@ fn section(
         metric_column: None,
         charts,
         in_html: true,
+        html_last_year: false,
     })
 }
 
@@ -430,7 +433,8 @@ fn batch(r: &Results) -> Result<Report, ReportError> {
                 },
                 metric_column: Some("metric".into()),
                 charts: Vec::new(),
-                in_html: false,
+                in_html: true,
+                html_last_year: true,
             });
         }
     }
@@ -520,6 +524,21 @@ fn batch(r: &Results) -> Result<Report, ReportError> {
             )
         })
         .collect();
+    // What drove the employer cost's difference between the first scenario and the next,
+    // paired by seed, in the last year.
+    let explanation = match (&first, ids.iter().find(|i| Some(*i) != first.as_ref())) {
+        (Some(base), Some(alt)) => crate::explain::explain_results(
+            std::slice::from_ref(&r.path),
+            &crate::explain::Request {
+                metric: "employer_cost".into(),
+                base: Some(base.clone()),
+                alternative: Some(alt.clone()),
+                ..Default::default()
+            },
+        )
+        .ok(),
+        _ => None,
+    };
     Ok(Report {
         kind: Kind::Batch,
         title: format!("Batch of {} scenarios", ids.len()),
@@ -534,7 +553,7 @@ fn batch(r: &Results) -> Result<Report, ReportError> {
                 .unwrap_or(j)
         }),
         fan_charts,
-        explanation: None,
+        explanation,
     })
 }
 

@@ -148,10 +148,15 @@ pub fn page(r: &Results, report: &Report) -> Result<String, ReportError> {
     if let Some(x) = &report.explanation {
         writeln!(
             h,
-            "<h2>What drove the change of {} from {} to {}</h2>\n<table id=\"explain\">\n<tr><th>driver</th><th>amount</th><th>share</th></tr>",
+            "<h2>What drove the change of {} from {} to {}</h2>\n<table id=\"explain\">\n<tr><th>driver</th><th>amount</th><th>share</th>{}</tr>",
             escape(&figures::label(&x.metric)),
             escape(&x.from),
-            escape(&x.to)
+            escape(&x.to),
+            if x.pairs > 1 {
+                "<th>95% interval over the seeds</th>"
+            } else {
+                ""
+            }
         )
         .map_err(w)?;
         let money = |v: f64| {
@@ -168,22 +173,38 @@ pub fn page(r: &Results, report: &Report) -> Result<String, ReportError> {
             money(x.before)
         )
         .map_err(w)?;
+        if x.pairs > 1 {
+            // The first row has a cell for the interval column too.
+            h.truncate(h.len() - "</tr>\n".len());
+            h.push_str("<td></td></tr>\n");
+        }
         for d in &x.drivers {
             writeln!(
                 h,
-                "<tr><td>{}</td>{}<td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td>{}<td class=\"n\">{}</td>{}</tr>",
                 escape(&d.name),
                 money(d.amount),
                 if d.share.is_finite() {
                     figures::percent(d.share)
                 } else {
                     String::new()
+                },
+                if x.pairs > 1 {
+                    format!(
+                        "<td class=\"n\">{} to {}</td>",
+                        escape(&figures::money(d.low)),
+                        escape(&figures::money(d.high))
+                    )
+                } else {
+                    String::new()
                 }
             )
             .map_err(w)?;
         }
-        writeln!(h, "<tr><td>residual</td>{}<td></td></tr>\n<tr><td>{} {}</td>{}<td></td></tr>\n</table>\n<p class=\"sub\">{}</p>",
-            money(x.residual), escape(&figures::label(&x.metric)), escape(&x.to), money(x.after), escape(x.method)).map_err(w)?;
+        let pad = if x.pairs > 1 { "<td></td>" } else { "" };
+        writeln!(h, "<tr><td>residual</td>{}<td></td>{pad}</tr>\n<tr><td>{} {}</td>{}<td></td>{pad}</tr>\n</table>\n<p class=\"sub\">{}{}</p>",
+            money(x.residual), escape(&figures::label(&x.metric)), escape(&x.to), money(x.after), escape(x.method),
+            if x.pairs > 1 { format!("; the mean over {} paired seeds", x.pairs) } else { String::new() }).map_err(w)?;
     }
     for s in report.sections.iter().filter(|s| s.in_html) {
         writeln!(h, "<h2>{}</h2>", escape(&s.title)).map_err(w)?;
@@ -200,7 +221,20 @@ pub fn page(r: &Results, report: &Report) -> Result<String, ReportError> {
         }
         h.push_str("</tr>\n");
         let metric_at = s.metric_column.as_ref().and_then(|m| s.table.column(m));
+        let year_at = s.table.column("simulation_year");
+        let last = year_at.and_then(|y| {
+            s.table
+                .rows
+                .iter()
+                .filter_map(|r| r[y].number())
+                .reduce(f64::max)
+        });
         for row in &s.table.rows {
+            if let (true, Some(y), Some(last)) = (s.html_last_year, year_at, last) {
+                if row[y].number() != Some(last) {
+                    continue;
+                }
+            }
             h.push_str("<tr>");
             let metric = metric_at.and_then(|i| match &row[i] {
                 Cell::Text(m) => Some(m.as_str()),
