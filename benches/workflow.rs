@@ -13,7 +13,15 @@
 //!
 //! The `batch` group runs an ensemble of 200 seeds of the default 5,000 x 5 run (one
 //! scenario, summaries persisted to a DuckDB file; then the same with the first seed kept in
-//! full), throughput in runs per second.
+//! full; then summaries on one worker thread: runs per second per core), throughput in runs
+//! per second.
+//!
+//! The `limit` group (issue 31) measures the keyed-draw limit: one keyed draw and one compare
+//! per employee-year over the same columns as the run (each year's snapshot's id keys, their
+//! per-employee halves, the year code, a probability per row), beside the in-memory run of the
+//! same scenario with the same throughput (employee-years); the run's cost as a multiple of the
+//! limit is measured side by side in the same process and printed and recorded
+//! (`bench-extra/limit/ratio-SCENARIO.json`).
 //!
 //! `cargo bench --bench workflow` (add `WFS_BENCH_LARGE=1` for the 50k and 100k scenarios;
 //! `-- --profile-time 10` writes a flamegraph per bench instead of measuring).
@@ -332,8 +340,14 @@ fn batch(c: &mut Criterion) {
     };
     let size = format!("{seeds}x{employees}x5");
     group.throughput(Throughput::Elements(seeds));
-    // Summaries only, and the same with the first seed kept in full (its own database).
-    for (name, detail) in [("summaries", "none"), ("first_seed_detail", "first_seed")] {
+    // Summaries only, and the same with the first seed kept in full (its own database), on
+    // every core; and summaries only on one worker thread: its throughput is the runs per
+    // second per core (the 2-core figure over the 1-thread one is the parallel speedup).
+    for (name, detail, threads) in [
+        ("summaries", "none", 0),
+        ("first_seed_detail", "first_seed", 0),
+        ("summaries_per_core", "none", 1),
+    ] {
         let text = format!(
             "[batch]\nemployees = {employees}\ndetail = \"{detail}\"\nseeds = {{ start = 1, count = {seeds} }}\n[[scenario]]\nid = \"baseline\"\nlabel = \"Baseline\"\n"
         );
@@ -344,8 +358,16 @@ fn batch(c: &mut Criterion) {
                 |dir| {
                     let db = dir.path().join("batch.duckdb");
                     black_box(
-                        run_batch_to_database(&b, &db, &BatchOptions::default(), &|_, _| {})
-                            .expect("batch"),
+                        run_batch_to_database(
+                            &b,
+                            &db,
+                            &BatchOptions {
+                                threads,
+                                ..BatchOptions::default()
+                            },
+                            &|_, _| {},
+                        )
+                        .expect("batch"),
                     );
                     dir
                 },
@@ -356,9 +378,105 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
+/// One keyed draw and one compare per employee-year: the floor of any simulation that draws
+/// each employee's fate once a year. Returns how many draws fell under their probability.
+fn keyed_draws(years: &[(u64, Vec<u64>, Vec<f64>)]) -> u64 {
+    use workforce_sim::rng::{unit, Rng};
+    let mut hits = 0u64;
+    for (year_code, halves, p) in years {
+        for (h, p) in halves.iter().zip(p) {
+            hits += (unit(Rng::combine(*h, *year_code)) < *p) as u64;
+        }
+    }
+    hits
+}
+
+/// The median wall time of `n` calls of `f`, in seconds.
+fn median_seconds(n: usize, mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..n)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[n / 2]
+}
+
+fn limit(c: &mut Criterion) {
+    use workforce_sim::rng::Rng;
+    let mut group = c.benchmark_group("limit");
+    let scenarios: Vec<common::Scenario> = common::scenarios()
+        .into_iter()
+        .filter(|s| common::quick() || s.name == "5kx5" || s.employees >= 100_000)
+        .collect();
+    for s in scenarios {
+        let config = s.config();
+        let census = s.census();
+        let run = simulate_in_memory(&config, census, &options(false)).expect("run");
+        let rng = Rng::new(config.simulation.random_seed);
+        let draw = workforce_sim::rng::draw::TERMINATION_SELECT;
+        // The run's own columns: each year's roster, its halves and a probability per row.
+        let years: Vec<(u64, Vec<u64>, Vec<f64>)> = run
+            .years
+            .iter()
+            .map(|(_, _, snap)| {
+                let halves: Vec<u64> = snap.id_key.iter().map(|k| rng.employee(*k)).collect();
+                let p: Vec<f64> = snap
+                    .current_tenure
+                    .iter()
+                    .map(|t| 0.05 + 0.01 * (*t as f64).min(10.0))
+                    .collect();
+                (Rng::year_code(snap.year, draw), halves, p)
+            })
+            .collect();
+        let employee_years: u64 = years.iter().map(|y| y.1.len() as u64).sum();
+        drop(run);
+        group.throughput(Throughput::Elements(employee_years));
+        group.bench_with_input(BenchmarkId::new("keyed_draw", s.name), &years, |b, y| {
+            b.iter(|| black_box(keyed_draws(black_box(y))))
+        });
+        group.bench_with_input(BenchmarkId::new("in_memory", s.name), &s, |b, _| {
+            b.iter(|| black_box(simulate_in_memory(&config, census, &options(false)).expect("run")))
+        });
+        // The ratio, side by side in this process (criterion's two medians above give the
+        // same figure; this one is written down).
+        let runs = if common::quick() { 3 } else { 11 };
+        let limit_s = median_seconds(runs * 20, || {
+            black_box(keyed_draws(black_box(&years)));
+        });
+        let run_s = median_seconds(runs, || {
+            black_box(simulate_in_memory(&config, census, &options(false)).expect("run"));
+        });
+        let per = |t: f64| t * 1e9 / employee_years as f64;
+        eprintln!(
+            "limit/{}: the in-memory run costs {:.0}x the keyed-draw limit ({:.1} ns against {:.2} ns per employee-year, {employee_years} employee-years)",
+            s.name,
+            run_s / limit_s,
+            per(run_s),
+            per(limit_s)
+        );
+        let dir = common::extra_dir().join("limit");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(
+            dir.join(format!("ratio-{}.json", s.name)),
+            serde_json::to_string_pretty(&serde_json::json!({
+                "scenario": s.name,
+                "employee_years": employee_years,
+                "run_ns_per_employee_year": per(run_s),
+                "limit_ns_per_employee_year": per(limit_s),
+                "ratio": run_s / limit_s,
+            }))
+            .unwrap_or_default(),
+        );
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = workflow, persistence, batch
+    targets = workflow, persistence, batch, limit
 }
 criterion_main!(benches);
