@@ -57,3 +57,42 @@ fn statements_per_year_are_independent_of_headcount() {
         "events, plan ledger, snapshot, new employees, needs, summary, cost by cohort, compliance tests and timings: one append each per year"
     );
 }
+
+/// The per-table write record (issue 31's measurement of where the write goes) counts every
+/// append and every row the database holds.
+#[test]
+fn the_write_is_recorded_per_table() {
+    let dir = common::tmp();
+    let config = common::valid(common::config(2025, 2027, 42));
+    let db = dir.path().join("t.duckdb");
+    let r = simulate_to_database(
+        &config,
+        &common::synthetic(500, 42),
+        &db,
+        &RunOptions {
+            threads: 1,
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let tables = &r.statements.tables;
+    assert_eq!(
+        tables.iter().map(|t| t.appends).sum::<u64>(),
+        r.statements.appends
+    );
+    for name in [
+        "plan_ledger_records",
+        "event_records",
+        "snapshot_records",
+        "employees",
+    ] {
+        let t = tables.iter().find(|t| t.table == name).unwrap();
+        assert_eq!(
+            t.rows as i64,
+            common::query_i64(&db, &format!("SELECT count(*) FROM {name}")),
+            "{name}"
+        );
+        assert!(t.arrow_bytes > 0 && t.seconds > 0.0, "{t:?}");
+    }
+}

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 /// SQL statements and bulk appends a store issued for a run (counted by the store's one
 /// executor; zero for a run kept in memory).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatementCounts {
     /// SQL statements executed, as the store's executor counted them.
     pub sql: u64,
@@ -17,6 +17,23 @@ pub struct StatementCounts {
     /// an independent count of `sql`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audited: Option<u64>,
+    /// Per table, what the store appended over the run (a DuckDB file's; empty in memory):
+    /// where the write's rows, bytes and appender time go (issue 31's measurement).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableWrite>,
+}
+
+/// What the store appended to one table over a run: batches, rows, their size as Arrow
+/// arrays, and the time inside DuckDB's appender (each year's commit and the checkpoint,
+/// where DuckDB compresses and writes the blocks, are not in it: they are the persistence
+/// stage's remainder).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableWrite {
+    pub table: String,
+    pub appends: u64,
+    pub rows: u64,
+    pub arrow_bytes: u64,
+    pub seconds: f64,
 }
 
 /// One row of `year_summary`.

@@ -24,6 +24,8 @@ pub(crate) struct Executor {
     path: PathBuf,
     sql: Cell<u64>,
     appends: Cell<u64>,
+    /// Per table: appends, rows, Arrow bytes, appender seconds.
+    tables: std::cell::RefCell<Vec<workforce_sim_core::report::TableWrite>>,
 }
 
 /// DuckDB worker threads for every database the store opens from now on (0: DuckDB's
@@ -103,6 +105,7 @@ impl Executor {
             path,
             sql: Cell::new(0),
             appends: Cell::new(0),
+            tables: Default::default(),
         }
     }
 
@@ -116,6 +119,7 @@ impl Executor {
             sql: self.sql.get(),
             appends: self.appends.get(),
             audited: None,
+            tables: self.tables.borrow().clone(),
         }
     }
 
@@ -223,8 +227,32 @@ impl Executor {
             });
         };
         self.appends.set(self.appends.get() + 1);
-        raw.append_table(table, &batch)
-            .map_err(|e| self.fail_raw(context, e))
+        let (rows, bytes) = (
+            batch.num_rows() as u64,
+            batch.get_array_memory_size() as u64,
+        );
+        let started = std::time::Instant::now();
+        let done = raw
+            .append_table(table, &batch)
+            .map_err(|e| self.fail_raw(context, e));
+        let seconds = started.elapsed().as_secs_f64();
+        let mut tables = self.tables.borrow_mut();
+        let at = match tables.iter().position(|t| t.table == table) {
+            Some(i) => i,
+            None => {
+                tables.push(workforce_sim_core::report::TableWrite {
+                    table: table.to_string(),
+                    ..Default::default()
+                });
+                tables.len() - 1
+            }
+        };
+        let t = &mut tables[at];
+        t.appends += 1;
+        t.rows += rows;
+        t.arrow_bytes += bytes;
+        t.seconds += seconds;
+        done
     }
 
     /// Turns on DuckDB's own query log on this database, so that [`Executor::audited`] can
