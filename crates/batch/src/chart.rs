@@ -7,7 +7,7 @@ use crate::metrics::Metric;
 use plotters::prelude::*;
 
 /// Colours of the scenarios, in order (repeating after eight).
-const COLOURS: [RGBColor; 8] = [
+pub const COLOURS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),

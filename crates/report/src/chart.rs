@@ -6,14 +6,8 @@ use crate::content::{LineChart, Section};
 use crate::table::{Cell, Kind};
 use plotters::prelude::*;
 
-const COLOURS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
-];
+// The batch's fan chart colours, so a scenario has one colour in every chart.
+use workforce_sim_batch::chart::COLOURS;
 
 /// The chart `c` of `s`, or an error naming the missing column.
 pub fn line_chart(s: &Section, c: &LineChart) -> Result<String, String> {

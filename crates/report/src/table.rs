@@ -5,14 +5,11 @@
 //! (currency, percent, thousands, date) and write numbers as numbers.
 
 use crate::ReportError;
-use duckdb::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Decimal128Array, Float32Array,
-    Float64Array, StringArray,
-};
+use duckdb::arrow::array::{Array, ArrayRef, AsArray};
 use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{
-    DataType, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type,
-    UInt8Type,
+    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use duckdb::arrow::record_batch::RecordBatch;
 
@@ -164,30 +161,14 @@ pub fn cell(array: &ArrayRef, i: usize) -> Cell {
     }
     match array.data_type() {
         DataType::Decimal128(_, scale) => {
-            let v = array
-                .as_any()
-                .downcast_ref::<Decimal128Array>()
-                .map(|a| a.value(i))
-                .unwrap_or_default();
+            let v = array.as_primitive::<Decimal128Type>().value(i);
             match *scale {
                 2 => Cell::Cents(v),
                 s => Cell::Num(v as f64 / 10f64.powi(s as i32)),
             }
         }
-        DataType::Float64 => Cell::Num(
-            array
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .map(|a| a.value(i))
-                .unwrap_or(f64::NAN),
-        ),
-        DataType::Float32 => Cell::Num(
-            array
-                .as_any()
-                .downcast_ref::<Float32Array>()
-                .map(|a| a.value(i) as f64)
-                .unwrap_or(f64::NAN),
-        ),
+        DataType::Float64 => Cell::Num(array.as_primitive::<Float64Type>().value(i)),
+        DataType::Float32 => Cell::Num(array.as_primitive::<Float32Type>().value(i) as f64),
         DataType::Int8 => Cell::Int(array.as_primitive::<Int8Type>().value(i) as i64),
         DataType::Int16 => Cell::Int(array.as_primitive::<Int16Type>().value(i) as i64),
         DataType::Int32 => Cell::Int(array.as_primitive::<Int32Type>().value(i) as i64),
@@ -199,27 +180,9 @@ pub fn cell(array: &ArrayRef, i: usize) -> Cell {
             let v = array.as_primitive::<UInt64Type>().value(i);
             i64::try_from(v).map_or(Cell::Num(v as f64), Cell::Int)
         }
-        DataType::Date32 => Cell::Date(
-            array
-                .as_any()
-                .downcast_ref::<Date32Array>()
-                .map(|a| a.value(i))
-                .unwrap_or_default(),
-        ),
-        DataType::Boolean => Cell::Bool(
-            array
-                .as_any()
-                .downcast_ref::<BooleanArray>()
-                .map(|a| a.value(i))
-                .unwrap_or_default(),
-        ),
-        DataType::Utf8 => Cell::Text(
-            array
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .map(|a| a.value(i).to_string())
-                .unwrap_or_default(),
-        ),
+        DataType::Date32 => Cell::Date(array.as_primitive::<Date32Type>().value(i)),
+        DataType::Boolean => Cell::Bool(array.as_boolean().value(i)),
+        DataType::Utf8 => Cell::Text(array.as_string::<i32>().value(i).to_string()),
         _ => Cell::Text(
             duckdb::arrow::util::display::array_value_to_string(array, i).unwrap_or_default(),
         ),
