@@ -23,6 +23,10 @@
 //! limit is measured side by side in the same process and printed and recorded
 //! (`bench-extra/limit/ratio-SCENARIO.json`).
 //!
+//! The `memory` step (not timed) prints the peak Rust heap of a database run per employee-year
+//! at 10,000 x 10 (and 100,000 x 10 with `WFS_BENCH_LARGE=1`): with the process's peak RSS
+//! from `/usr/bin/time`, it splits a run's memory between the simulation and DuckDB.
+//!
 //! `cargo bench --bench workflow` (add `WFS_BENCH_LARGE=1` for the 50k and 100k scenarios;
 //! `-- --profile-time 10` writes a flamegraph per bench instead of measuring).
 
@@ -474,9 +478,58 @@ fn limit(c: &mut Criterion) {
     group.finish();
 }
 
+/// Where a database run's memory goes (issue 31): the peak of the Rust heap (the year state,
+/// the ledgers, the encoders and the writer's in-flight years; DuckDB's C++ heap is not seen
+/// by the counting allocator) of `simulate_to_database`, in bytes per employee-year, for
+/// 10,000 x 3 and x 10 (and 100,000 x 10 with `WFS_BENCH_LARGE=1`); the process's peak RSS minus it is
+/// DuckDB's. Printed and recorded (`bench-extra/memory/SCENARIO.json`); not timed.
+fn memory(_: &mut Criterion) {
+    let sizes: Vec<(usize, i32)> = if common::quick() {
+        vec![(100, 2)]
+    } else if std::env::var("WFS_BENCH_LARGE").is_ok_and(|v| v == "1") {
+        vec![(10_000, 3), (10_000, 10), (100_000, 10)]
+    } else {
+        // Three years and ten: a heap that grows with the years holds every year.
+        vec![(10_000, 3), (10_000, 10)]
+    };
+    for (employees, years) in sizes {
+        let mut config = workforce_sim::Config::default();
+        config.simulation.end_year = config.simulation.start_year + years - 1;
+        let config = config.validate().expect("valid");
+        let input = workforce_sim::CensusInput::Synthetic(workforce_sim::GeneratorParams::new(
+            employees, 2024, 42,
+        ));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (report, mem) = common::measure(|| {
+            simulate_to_database(
+                &config,
+                &input,
+                &dir.path().join("m.duckdb"),
+                &options(false),
+                &mut |_| {},
+            )
+            .expect("run")
+        });
+        let employee_years: u64 = report.years.iter().map(|y| y.summary.snapshot_rows).sum();
+        let last_rows = report
+            .years
+            .last()
+            .map_or(1, |y| y.summary.snapshot_rows.max(1));
+        let name = format!("{employees}x{years}");
+        eprintln!(
+            "memory/{name}: peak Rust heap {:.0} MB: {:.0} bytes per employee of the last year's snapshot ({last_rows} rows), {:.0} per employee-year ({} allocations)",
+            mem.peak_heap_bytes as f64 / 1e6,
+            mem.peak_heap_bytes as f64 / last_rows as f64,
+            mem.peak_heap_bytes as f64 / employee_years as f64,
+            mem.allocations
+        );
+        common::record("memory", "database_run", &name, mem, None, employee_years);
+    }
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = workflow, persistence, batch, limit
+    targets = workflow, persistence, batch, limit, memory
 }
 criterion_main!(benches);
