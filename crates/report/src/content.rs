@@ -265,24 +265,17 @@ fn run(r: &Results) -> Result<Report, ReportError> {
         }
     }
     let years = r.years()?;
-    let explanation = match (years.first(), years.last()) {
-        (Some(&a), Some(&b)) if a < b => {
-            let all =
-                workforce_sim_store::batch_output::read_run_summaries(&r.file).map_err(|e| {
-                    ReportError::Query {
-                        what: "the year summaries".into(),
-                        message: e.to_string(),
-                    }
-                })?;
-            let at = |y: i32| all.iter().find(|s| s.year == y);
-            match (at(a), at(b)) {
-                (Some(x), Some(y)) => {
-                    crate::explain::explain("employer_cost", &a.to_string(), &b.to_string(), x, y)
-                }
-                _ => None,
-            }
-        }
-        _ => None,
+    // The employer cost's change from the first year to the last, as `explain` gives it.
+    let explanation = if years.len() > 1 {
+        Some(crate::explain::explain_results(
+            std::slice::from_ref(&r.path),
+            &crate::explain::Request {
+                metric: "employer_cost".into(),
+                ..Default::default()
+            },
+        )?)
+    } else {
+        None
     };
     Ok(Report {
         kind: Kind::Run,
