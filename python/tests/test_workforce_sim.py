@@ -16,6 +16,18 @@ import workforce_sim as ws
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray for the module's Ray tests (started once: each start and shutdown of a
+    cluster is seconds and a chance for its processes to fail)."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
 def cli() -> str:
     """The workforce-sim binary the tests compare with (the workspace's release build)."""
     exe = os.environ.get("WORKFORCE_SIM_BIN")
@@ -254,17 +266,12 @@ def test_a_dict_batch_and_the_comparison(tmp_path):
     assert diff.to_pylist() == (cli_rows if isinstance(cli_rows, list) else cli_rows["differences"])
 
 
-def test_ray_batch_equals_the_local_batch(tmp_path):
-    ray = pytest.importorskip("ray")
+def test_ray_batch_equals_the_local_batch(local_ray, tmp_path):
     from workforce_sim import ray as wsray
 
     spec = batch_file(tmp_path)
     local = ws.batch(spec, db=tmp_path / "local.duckdb")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=3)
-    finally:
-        ray.shutdown()
+    distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=3)
     for t in ORDER:
         a, b = sorted_table(local, t), sorted_table(distributed, t)
         assert a.num_rows == 2 * 6 * 5 or t != "batch_year_summary"
@@ -272,8 +279,7 @@ def test_ray_batch_equals_the_local_batch(tmp_path):
         assert a.equals(b), t
 
 
-def test_ray_batch_resolves_relative_paths_and_has_one_driver_per_db(tmp_path, monkeypatch):
-    ray = pytest.importorskip("ray")
+def test_ray_batch_resolves_relative_paths_and_has_one_driver_per_db(local_ray, tmp_path, monkeypatch):
     from workforce_sim import ray as wsray
     from workforce_sim import _native
 
@@ -288,46 +294,37 @@ def test_ray_batch_resolves_relative_paths_and_has_one_driver_per_db(tmp_path, m
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     local = ws.batch(spec, db=tmp_path / "local.duckdb")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
-        for t in ORDER:
-            assert sorted_table(local, t).equals(sorted_table(distributed, t)), t
-        # A second driver on the same db fails at once and leaves the first one's scratch.
-        held = tmp_path / "busy.duckdb.shards.partial"
-        with _native.OutputLock(str(held)):
-            held.mkdir()
-            (held / "shard-1-of-2.duckdb").write_bytes(b"first driver's")
-            with pytest.raises(ws.WorkforceSimError, match="in use by process"):
-                wsray.run_batch(spec, db=tmp_path / "busy.duckdb", shards=2)
-            assert (held / "shard-1-of-2.duckdb").read_bytes() == b"first driver's"
-        assert not (tmp_path / "busy.duckdb").exists()
-    finally:
-        ray.shutdown()
+    distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+    for t in ORDER:
+        assert sorted_table(local, t).equals(sorted_table(distributed, t)), t
+    # A second driver on the same db fails at once and leaves the first one's scratch.
+    held = tmp_path / "busy.duckdb.shards.partial"
+    with _native.OutputLock(str(held)):
+        held.mkdir()
+        (held / "shard-1-of-2.duckdb").write_bytes(b"first driver's")
+        with pytest.raises(ws.WorkforceSimError, match="in use by process"):
+            wsray.run_batch(spec, db=tmp_path / "busy.duckdb", shards=2)
+        assert (held / "shard-1-of-2.duckdb").read_bytes() == b"first driver's"
+    assert not (tmp_path / "busy.duckdb").exists()
 
 
-def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
-    ray = pytest.importorskip("ray")
+def test_ray_batch_brings_back_the_runs_kept_in_full(local_ray, tmp_path):
     from workforce_sim import ray as wsray
 
     spec = tmp_path / "b.toml"
     spec.write_text(BATCH.replace('detail = "none"', 'detail = "first_seed"'))
     local = ws.batch(spec, db=tmp_path / "local.duckdb")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
-        with pytest.raises(FileExistsError, match="exists"):
-            wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
-        before = {t: sorted_table(distributed, t) for t in ORDER}
-        # A rerun that fails (every shard refuses the batch file) leaves the last good
-        # result whole: its tables, and the runs it keeps in full.
-        bad = tmp_path / "bad.toml"
-        bad.write_text(spec.read_text().replace("default_deferral_rate = 0.06", "default_deferral_rate = 6"))
-        with pytest.raises(Exception, match="deferral"):
-            wsray.run_batch(bad, db=tmp_path / "ray.duckdb", shards=2, overwrite=True)
-        assert not (tmp_path / "ray.duckdb.shards.partial").exists()
-    finally:
-        ray.shutdown()
+    distributed = wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+    with pytest.raises(FileExistsError, match="exists"):
+        wsray.run_batch(spec, db=tmp_path / "ray.duckdb", shards=2)
+    before = {t: sorted_table(distributed, t) for t in ORDER}
+    # A rerun that fails (every shard refuses the batch file) leaves the last good
+    # result whole: its tables, and the runs it keeps in full.
+    bad = tmp_path / "bad.toml"
+    bad.write_text(spec.read_text().replace("default_deferral_rate = 0.06", "default_deferral_rate = 6"))
+    with pytest.raises(Exception, match="deferral"):
+        wsray.run_batch(bad, db=tmp_path / "ray.duckdb", shards=2, overwrite=True)
+    assert not (tmp_path / "ray.duckdb.shards.partial").exists()
     for t in ORDER:
         assert sorted_table(local, t).equals(sorted_table(distributed, t)), t
         assert before[t].equals(sorted_table(distributed, t)), t
@@ -349,22 +346,17 @@ def test_ray_batch_brings_back_the_runs_kept_in_full(tmp_path):
             assert a.num_rows > 0 and a.equals(b), (key, table)
 
 
-def test_ray_shards_from_other_machines_come_back_through_the_object_store(tmp_path, monkeypatch):
+def test_ray_shards_from_other_machines_come_back_through_the_object_store(local_ray, tmp_path, monkeypatch):
     """Every task taken for one on another node (the driver's node id is not theirs): each
     writes its shard in a temporary directory of its own and returns it as bytes, which the
     driver writes and merges; tables and the runs kept in full equal the local batch's."""
-    ray = pytest.importorskip("ray")
     from workforce_sim import ray as wsray
 
     spec = tmp_path / "b.toml"
     spec.write_text(BATCH.replace('detail = "none"', 'detail = "first_seed"'))
     local = ws.batch(spec, db=tmp_path / "local.duckdb")
     monkeypatch.setattr(wsray, "_driver_node", lambda: "a-node-that-runs-no-task")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        remote = wsray.run_batch(spec, db=tmp_path / "remote.duckdb", shards=2)
-    finally:
-        ray.shutdown()
+    remote = wsray.run_batch(spec, db=tmp_path / "remote.duckdb", shards=2)
     for t in ORDER:
         assert sorted_table(local, t).equals(sorted_table(remote, t)), t
     runs = [r for r in remote.table("batch_runs").to_pylist() if r["detail_database"]]

@@ -108,12 +108,14 @@ def _run_shards(ray, spec: Path, target: Path, work: Path, shards: Optional[int]
         try:
             returns = ray.get(futures)
         except BaseException:
-            # Stop the rest before the scratch directory goes: a task in native code does not
-            # see a polite cancel and would write into the scratch directory after this call
-            # returned, so its worker process is ended (``force``).
+            # Stop the rest before the scratch directory goes: the shards not yet started are
+            # cancelled, and those running (in native code, which a polite cancel does not
+            # reach) are waited for, so none writes into the scratch directory after this call
+            # returned. Their workers are not killed (``force``): a CI run lost its driver
+            # process in the test of this path while workers were being killed.
             for f in futures:
-                ray.cancel(f, force=True)
-            ray.wait(futures, num_returns=len(futures), timeout=60)
+                ray.cancel(f)
+            ray.wait(futures, num_returns=len(futures))
             raise
         for path, returned in zip(paths, returns):
             if returned is None:
