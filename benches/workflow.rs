@@ -523,6 +523,17 @@ fn memory(_: &mut Criterion) {
             mem.peak_heap_bytes as f64 / employee_years as f64,
             mem.allocations
         );
+        let m = &report.memory;
+        let per = |b: u64| m.per_employee(b);
+        eprintln!(
+            "memory/{name}: per employee of the largest roster: workforce {:.0} B, events {:.0} B, snapshot {:.0} B, money ledger {:.0} B, encoded years in flight {:.0} B (sum {:.0} B)",
+            per(m.workforce_bytes),
+            per(m.events_bytes),
+            per(m.snapshot_bytes),
+            per(m.plan_ledger_bytes),
+            per(m.encoded_bytes),
+            per(m.total_bytes()),
+        );
         common::record("memory", "database_run", &name, mem, None, employee_years);
     }
 }

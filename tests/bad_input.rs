@@ -626,7 +626,7 @@ fn census_sizes_beyond_the_maximum_are_errors() {
 fn a_run_estimated_beyond_the_memory_available_is_refused_before_it_starts() {
     let dir = common::tmp();
     let db = dir.path().join("big.duckdb");
-    // Two million employees over ten years: about 18 GB by the measured model, against 1 GB.
+    // Two million employees over ten years: about 7 GB by the measured model, against 1 GB.
     let err = TestCommand::new()
         .args([
             "simulate",
@@ -670,4 +670,43 @@ fn a_run_estimated_beyond_the_memory_available_is_refused_before_it_starts() {
         .env("WORKFORCE_SIM_MEMORY_AVAILABLE", "lots")
         .fails();
     assert!(err.contains("must be a number of bytes"), "{err}");
+}
+
+#[test]
+fn a_database_memory_limit_that_is_not_a_size_is_refused_naming_the_variable() {
+    let dir = common::tmp();
+    let db = dir.path().join("run.duckdb");
+    for bad in ["lots", "12", "4 GBs", "1GB'; DROP TABLE x; --"] {
+        let err = TestCommand::new()
+            .args([
+                "simulate",
+                "--employees",
+                "100",
+                "--end-year",
+                "2025",
+                "--db",
+            ])
+            .arg(&db)
+            .env("WORKFORCE_SIM_DATABASE_MEMORY", bad)
+            .fails();
+        assert!(
+            err.contains("WORKFORCE_SIM_DATABASE_MEMORY must be a size"),
+            "{bad}: {err}"
+        );
+        assert!(!db.exists(), "{bad}: a database was left");
+    }
+    // A size DuckDB reads runs, and the run is the same run.
+    TestCommand::new()
+        .args([
+            "simulate",
+            "--employees",
+            "100",
+            "--end-year",
+            "2025",
+            "--db",
+        ])
+        .arg(&db)
+        .env("WORKFORCE_SIM_DATABASE_MEMORY", "256MB")
+        .succeeds();
+    assert!(db.exists());
 }

@@ -11,6 +11,7 @@ mod balances;
 mod batch;
 mod calibrate;
 mod cli;
+mod derived_ledger;
 mod determinism;
 mod digests;
 mod faults;

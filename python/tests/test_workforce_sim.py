@@ -67,10 +67,12 @@ def test_simulate_equals_the_cli_for_the_same_inputs(tmp_path):
         ("events", "event_records", "event_id"),
         ("snapshot", "snapshot_records", ["simulation_year", "employee_id"]),
         ("year_summary", "year_summary", "simulation_year"),
-        ("plan_ledger", "plan_ledger_records", "event_id"),
+        # The whole money ledger: the rows stored and the contributions the view derives.
+        ("plan_ledger", "plan_ledger_rows", "event_id"),
     ]:
         ours = plain(run.table(name))
-        theirs = plain(read_stored(db, stored))
+        # (The stored snapshot also anchors the derived contributions: five more columns.)
+        theirs = plain(read_stored(db, stored)).select(ours.column_names)
         keys = key if isinstance(key, list) else [key]
         order = [(k, "ascending") for k in keys]
         ours, theirs = ours.sort_by(order), theirs.sort_by(order)

@@ -15,7 +15,7 @@
 //! | rules | [`rules`] (one pure module per domain concept) |
 //! | ledger and state | [`events`] (the workforce ledger), [`payload`] (typed events and their JSON Schema), [`state`] (the accumulators), [`plan_ledger`] (the plan's money events, from the accumulators), [`balances`] (weekly account balances, from the money ledger), [`cohort_cost`] (employer cost by hire cohort), [`nondiscrimination`] (ADP/ACP and the limit counts of a plan year), [`census`] (generation, CSV import, staging) |
 //! | engines | [`engine`] (the interface, the decisions record, the shared foundation and publication, the native engine) |
-//! | the year | [`validation`], [`report`], [`year`] (the year loop), [`digest`] |
+//! | the year | [`validation`], [`footprint`] (the bytes of a year's state), [`report`], [`year`] (the year loop), [`digest`] |
 //!
 //! The rules are written down in `docs/rules.md` of the repository; each module cites its
 //! section there.
@@ -30,6 +30,7 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod footprint;
 pub mod model;
 pub mod nondiscrimination;
 pub mod payload;

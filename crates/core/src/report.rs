@@ -151,6 +151,9 @@ pub struct RunReport {
     pub total_seconds: f64,
     pub statements: StatementCounts,
     pub warnings: Vec<String>,
+    /// The largest heap bytes of each part of a year's state ([`crate::footprint`]).
+    #[serde(default)]
+    pub memory: crate::footprint::MemoryUse,
 }
 
 impl RunReport {

@@ -396,6 +396,12 @@ impl<'a, E: From<SimulationError> + 'a> YearLoop<'a, E> {
                 (Vec::new(), None)
             };
             lap(Stage::Reporting, &mut timings);
+            report.memory.widen(&crate::footprint::MemoryUse::of_year(
+                &prior,
+                &events,
+                &snapshot,
+                &plan_ledger,
+            ));
             let named: Vec<(String, f64)> = timings
                 .iter()
                 .map(|(s, t)| (s.as_str().to_string(), *t))
@@ -476,6 +482,7 @@ pub fn new_report(
         total_seconds: 0.0,
         statements: Default::default(),
         warnings: Vec::new(),
+        memory: Default::default(),
     }
 }
 

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["balances"],
     &["census"],
     &["engine"],
-    &["validation"],
+    &["validation", "footprint"],
     &["report"],
     &["year", "digest"],
 ];

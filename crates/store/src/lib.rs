@@ -101,6 +101,9 @@ pub enum StoreError {
         table: &'static str,
         message: String,
     },
+    /// A setting of the store (an environment variable) that cannot be used.
+    #[error("{0}")]
+    Setting(String),
 }
 
 impl StoreError {
@@ -167,6 +170,9 @@ pub struct Store {
     /// Metadata changes that take effect with the next committed year, in its transaction
     /// ([`Store::extend_end_year`]).
     pending: Vec<String>,
+    /// The year whose transaction is open: its chunks of rows are being appended
+    /// ([`Store::append_rows`]) and it commits with [`Store::write_encoded`].
+    open_year: Option<i32>,
 }
 
 impl Store {
@@ -176,6 +182,7 @@ impl Store {
             audited: false,
             materialize: false,
             pending: Vec::new(),
+            open_year: None,
         }
     }
 
@@ -350,13 +357,57 @@ impl Store {
         self.write_encoded(&EncodedYear::new(y)?)
     }
 
-    /// Writes one encoded year in one transaction (the writer thread's half of
-    /// [`Store::write_year`]).
+    /// Begins `year`'s transaction unless it is open; another year's open transaction is an
+    /// error (a writer hands over one year at a time).
+    fn begin_year(&mut self, year: i32) -> Result<(), StoreError> {
+        match self.open_year {
+            Some(open) if open == year => Ok(()),
+            Some(open) => Err(StoreError::State {
+                path: self.exec.path().to_path_buf(),
+                message: format!("rows of year {year} while year {open} is not committed"),
+            }),
+            None => {
+                self.exec
+                    .run(&format!("year {year}: begin"), ["BEGIN TRANSACTION"])?;
+                self.open_year = Some(year);
+                Ok(())
+            }
+        }
+    }
+
+    /// Undoes the open year's writes after a failure (a rollback that fails leaves the
+    /// transaction to DuckDB, which aborts it when the connection closes).
+    fn abandon(&mut self) {
+        if self.open_year.take().is_some() {
+            let _ = self.exec.run("rollback", ["ROLLBACK"]);
+        }
+    }
+
+    /// Appends one chunk of a year's rows in the year's transaction (begun by its first
+    /// chunk, committed by [`Store::write_encoded`]).
+    pub fn append_rows(&mut self, c: &RowChunk) -> Result<(), StoreError> {
+        let appended = self.begin_year(c.year).and_then(|()| {
+            self.exec.insert(
+                &format!("year {}: {}", c.year, c.table),
+                c.table,
+                c.batch.clone(),
+            )
+        });
+        appended.inspect_err(|_| self.abandon())
+    }
+
+    /// Writes one encoded year and commits it, in the transaction its chunks began if they
+    /// came first ([`Store::append_rows`]): a crash leaves whole years only.
     pub fn write_encoded(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        let written = self.commit_encoded(y);
+        written.inspect_err(|_| self.abandon())
+    }
+
+    fn commit_encoded(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
         let year = y.year;
+        self.begin_year(year)?;
         let x = &self.exec;
         let at = |what: &str| format!("year {year}: {what}");
-        let tx = x.begin(&at("begin"))?;
         let t0 = std::time::Instant::now();
         for (table, batch) in y.tables() {
             x.insert(&at(table), table, batch.clone())?;
@@ -367,7 +418,8 @@ impl Store {
         x.run(&at("mark year"), [mark.as_str()])?;
         place::fault::point("year:before-commit");
         let t1 = std::time::Instant::now();
-        tx.commit(&at("commit"))?;
+        x.run(&at("commit"), ["COMMIT"])?;
+        self.open_year = None;
         self.pending.clear();
         tracing::debug!(year, ms = t1.elapsed().as_secs_f64() * 1e3, "committed");
         Ok(())
@@ -385,15 +437,23 @@ impl Store {
                 "CREATE TABLE IF NOT EXISTS stage_snapshot AS SELECT * FROM snapshot_records LIMIT 0",
             ],
         )?;
-        for (table, batch) in [
-            ("stage_workforce_needs", &y.needs),
-            ("stage_events", &y.events),
-            ("stage_snapshot", &y.snapshot),
+        let rows = |stored: &'static str| {
+            y.rows
+                .iter()
+                .filter(move |c| c.table == stored)
+                .map(|c| &c.batch)
+        };
+        for (table, batches) in [
+            ("stage_workforce_needs", vec![&y.needs]),
+            ("stage_events", rows("event_records").collect()),
+            ("stage_snapshot", rows("snapshot_records").collect()),
         ] {
             let tx = x.begin("materialise")?;
             let delete = format!("DELETE FROM {table} WHERE simulation_year = {year}");
             x.run("materialise", [delete.as_str()])?;
-            x.insert("materialise", table, batch.clone())?;
+            for batch in batches {
+                x.insert("materialise", table, batch.clone())?;
+            }
             tx.commit("materialise")?;
         }
         Ok(())
@@ -445,11 +505,42 @@ impl Store {
     }
 }
 
-/// Session settings of a write: committed years stay in the write-ahead log until the one
-/// checkpoint at the end (or DuckDB's own at 1 GB), instead of a checkpoint that rewrites
-/// the file every few years.
+/// DuckDB's memory for a database the store writes, unless [`DATABASE_MEMORY_VARIABLE`] says
+/// otherwise: DuckDB's own default (80% of the machine) lets its buffers of written blocks
+/// grow with the file; this bounds them, at a small cost in speed (issue 31: 1,000,000 x 10
+/// from 5.4 GB to 3.6 GB peak RSS, see docs/figures.md).
+pub const DATABASE_MEMORY: &str = "1GB";
+/// The variable that sets DuckDB's memory limit for the databases the store writes, as DuckDB
+/// writes sizes (`4GB`, `512MB`).
+pub const DATABASE_MEMORY_VARIABLE: &str = "WORKFORCE_SIM_DATABASE_MEMORY";
+
+/// DuckDB's memory limit for a write: [`DATABASE_MEMORY_VARIABLE`] if set (a number and a
+/// unit, checked before it goes into SQL), else [`DATABASE_MEMORY`].
+fn database_memory() -> Result<String, StoreError> {
+    let Some(v) = std::env::var_os(DATABASE_MEMORY_VARIABLE) else {
+        return Ok(DATABASE_MEMORY.to_string());
+    };
+    let text = v.to_string_lossy().trim().to_string();
+    let digits = text.chars().take_while(|c| c.is_ascii_digit()).count();
+    let unit = text[digits..].trim().to_ascii_uppercase();
+    let units = ["B", "KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"];
+    if digits == 0 || !units.contains(&unit.as_str()) {
+        return Err(StoreError::Setting(format!(
+            "{DATABASE_MEMORY_VARIABLE} must be a size such as 4GB or 512MB, got {text:?}"
+        )));
+    }
+    Ok(format!("{}{unit}", &text[..digits]))
+}
+
+/// Session settings of a write: committed years stay in the write-ahead log until it holds
+/// 256 MB, then DuckDB checkpoints them into the file; DuckDB's memory is bounded
+/// ([`DATABASE_MEMORY`]).
 fn settings(x: &Executor) -> Result<(), StoreError> {
-    x.run("settings", ["SET checkpoint_threshold = '256MB'"])
+    let memory = format!("SET memory_limit = '{}'", database_memory()?);
+    x.run(
+        "settings",
+        ["SET checkpoint_threshold = '256MB'", memory.as_str()],
+    )
 }
 
 /// The `INSERT` of a run's metadata row (values inlined: the write connection takes no
@@ -479,13 +570,35 @@ fn metadata_insert(meta: &RunHeader, census_rows: usize) -> String {
     )
 }
 
+/// Rows per chunk of a year's large tables (events, money ledger, snapshot) on their way to
+/// the writer: DuckDB's row group. A run hands the writer its years a chunk at a time, so
+/// what is in flight is bounded by chunks, not by a year (issue 31: at 1,000,000 employees
+/// a year's Arrow arrays are ~1.5 GB).
+pub const CHUNK_ROWS: usize = 122_880;
+
+/// One chunk of rows of a year's large table, owned, for a writer.
+pub struct RowChunk {
+    pub year: i32,
+    /// The stored table (`event_records`, `plan_ledger_records`, `snapshot_records`).
+    pub table: &'static str,
+    pub batch: RecordBatch,
+}
+
+/// The row ranges of a table of `len` rows in chunks of [`CHUNK_ROWS`]: one empty range for
+/// an empty table (a year with no events still has its, empty, events file).
+fn chunk_ranges(len: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..len.div_ceil(CHUNK_ROWS).max(1))
+        .map(move |k| k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(len))
+}
+
 /// One simulated year encoded as record batches, owned: what the year loop hands to a
-/// writer thread while it computes the next year.
+/// writer thread while it computes the next year. Its large tables are in `rows`, as
+/// chunks; a run that streamed them ([`EncodedYear::chunks`]) hands over a year without
+/// them ([`EncodedYear::small`]), which closes the year.
 pub struct EncodedYear {
     pub year: i32,
-    pub events: RecordBatch,
-    pub plan_ledger: RecordBatch,
-    pub snapshot: RecordBatch,
+    /// The large tables' chunks not yet handed over, in write order.
+    pub rows: Vec<RowChunk>,
     pub hires: RecordBatch,
     pub needs: RecordBatch,
     pub summary: RecordBatch,
@@ -498,13 +611,19 @@ pub struct EncodedYear {
 }
 
 impl EncodedYear {
+    /// The whole year encoded: its large tables as chunks and its small tables.
     pub fn new(y: &YearTables<'_>) -> Result<EncodedYear, StoreError> {
+        let mut out = EncodedYear::small(y)?;
+        out.rows = EncodedYear::chunks(y).collect::<Result<_, _>>()?;
+        Ok(out)
+    }
+
+    /// The year's small tables (the large ones go as [`EncodedYear::chunks`]).
+    pub fn small(y: &YearTables<'_>) -> Result<EncodedYear, StoreError> {
         let year = y.events.year;
         Ok(EncodedYear {
             year,
-            events: encode::events_batch(y.events, y.snapshot)?,
-            plan_ledger: encode::plan_ledger_batch(y.plan_ledger, y.snapshot)?,
-            snapshot: encode::snapshot_batch(y.snapshot)?,
+            rows: Vec::new(),
             hires: encode::hires_batch(y.snapshot)?,
             needs: encode::needs_batch(y.foundation)?,
             summary: encode::summary_batch(y.summary)?,
@@ -516,17 +635,51 @@ impl EncodedYear {
         })
     }
 
+    /// The year's large tables, events, money ledger and snapshot in that order, encoded a
+    /// chunk of [`CHUNK_ROWS`] rows at a time as the iterator is advanced.
+    pub fn chunks<'y>(
+        y: &'y YearTables<'y>,
+    ) -> impl Iterator<Item = Result<RowChunk, StoreError>> + 'y {
+        let year = y.events.year;
+        let chunk = move |table: &'static str, batch: Result<RecordBatch, StoreError>| {
+            batch.map(|batch| RowChunk { year, table, batch })
+        };
+        // The annual contributions the `plan_ledger_rows` view makes again are not written
+        // (`encode::derived`); their anchors go with the snapshot rows.
+        let derived = std::rc::Rc::new(encode::derived::Derivation::of(y.plan_ledger, y.snapshot));
+        let events = chunk_ranges(y.events.len()).map(move |r| {
+            chunk(
+                "event_records",
+                encode::events_batch(y.events, y.snapshot, r),
+            )
+        });
+        let stored = derived.clone();
+        let ledger = chunk_ranges(stored.stored.len()).map(move |r| {
+            chunk(
+                "plan_ledger_records",
+                encode::plan_ledger_batch(y.plan_ledger, y.snapshot, &stored.stored[r]),
+            )
+        });
+        let snapshot = chunk_ranges(y.snapshot.len()).map(move |r| {
+            chunk(
+                "snapshot_records",
+                encode::stored_snapshot_batch(y.snapshot, r, &derived),
+            )
+        });
+        events.chain(ledger).chain(snapshot)
+    }
+
     /// The year's `events` table alone (the snapshot gives each event's employee id).
     pub fn events_table(
         events: &YearEvents,
         snapshot: &Snapshot,
     ) -> Result<RecordBatch, StoreError> {
-        encode::events_batch(events, snapshot)
+        encode::events_batch(events, snapshot, 0..events.len())
     }
 
     /// The year's `snapshot` table alone.
     pub fn snapshot_table(snapshot: &Snapshot) -> Result<RecordBatch, StoreError> {
-        encode::snapshot_batch(snapshot)
+        encode::snapshot_batch(snapshot, 0..snapshot.len())
     }
 
     /// One table of a year, encoded alone (`events`, `snapshot`, `workforce_needs`,
@@ -537,11 +690,15 @@ impl EncodedYear {
         table: &str,
     ) -> Result<Option<RecordBatch>, StoreError> {
         Ok(Some(match table {
-            "events" => encode::events_batch(y.events, y.snapshot)?,
-            "snapshot" => encode::snapshot_batch(y.snapshot)?,
+            "events" => encode::events_batch(y.events, y.snapshot, 0..y.events.len())?,
+            "snapshot" => encode::snapshot_batch(y.snapshot, 0..y.snapshot.len())?,
             "workforce_needs" => encode::needs_batch(y.foundation)?,
             "year_summary" => encode::summary_batch(y.summary)?,
-            "plan_ledger" => encode::plan_ledger_batch(y.plan_ledger, y.snapshot)?,
+            "plan_ledger" => encode::plan_ledger_batch(
+                y.plan_ledger,
+                y.snapshot,
+                &encode::derived::Derivation::none(y.plan_ledger).stored,
+            )?,
             "employer_cost_by_cohort" => encode::cohort_batch(y.snapshot)?,
             "compliance_tests" => encode::compliance_batch(y.compliance_tests)?,
             "weekly_balances" => encode::balances_batch(y.balances, y.snapshot)?,
@@ -549,12 +706,20 @@ impl EncodedYear {
         }))
     }
 
-    /// `(stored table, batch)` in write order.
-    pub fn tables(&self) -> [(&'static str, &RecordBatch); 10] {
-        [
-            ("event_records", &self.events),
-            ("plan_ledger_records", &self.plan_ledger),
-            ("snapshot_records", &self.snapshot),
+    /// The bytes of the year's Arrow arrays.
+    pub fn arrow_bytes(&self) -> u64 {
+        self.tables()
+            .iter()
+            .map(|(_, b)| b.get_array_memory_size() as u64)
+            .sum()
+    }
+
+    /// `(stored table, batch)` in write order: the chunks of the large tables still held,
+    /// then the small tables.
+    pub fn tables(&self) -> Vec<(&'static str, &RecordBatch)> {
+        let mut out: Vec<(&'static str, &RecordBatch)> =
+            self.rows.iter().map(|c| (c.table, &c.batch)).collect();
+        out.extend([
             ("employees", &self.hires),
             ("workforce_needs", &self.needs),
             ("year_summary", &self.summary),
@@ -562,6 +727,7 @@ impl EncodedYear {
             ("compliance_tests", &self.compliance_tests),
             ("weekly_balances", &self.balances),
             ("stage_timings", &self.timings),
-        ]
+        ]);
+        out
     }
 }

@@ -15,7 +15,7 @@
 //! `results.duckdb` (`run_metadata.last_committed_year`). The views show committed years
 //! only, and a resume removes the partitions of any year after the last committed one.
 
-use crate::{EncodedYear, RunHeader, Store, StoreError};
+use crate::{EncodedYear, RowChunk, RunHeader, Store, StoreError};
 use duckdb::arrow::record_batch::RecordBatch;
 use std::path::{Path, PathBuf};
 use workforce_sim_core::census::staging::StagedRow;
@@ -48,6 +48,15 @@ pub struct ParquetOut {
     /// Whether the views exist: made after the first committed year (when every table has
     /// a file), on the writer thread while the next year is computed.
     views: bool,
+    /// The year whose large tables are being written, a chunk at a time, into their staged
+    /// files ([`ParquetOut::append_rows`]); closed and published by [`ParquetOut::write_year`].
+    open: Option<OpenYear>,
+}
+
+/// The staged files of a year's large tables, open for more chunks.
+struct OpenYear {
+    year: i32,
+    files: Vec<(&'static str, StagedFile)>,
 }
 
 fn io(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -99,6 +108,7 @@ impl ParquetOut {
             catalog,
             config: meta.config.clone(),
             views: false,
+            open: None,
         };
         let census_year = meta.config.census_year();
         let batch = crate::encode::census_batch(census, census_year)?;
@@ -131,6 +141,7 @@ impl ParquetOut {
             catalog,
             config: point.config.clone(),
             views: true,
+            open: None,
         };
         let staging = dir.join(".staging");
         if staging.exists() {
@@ -215,47 +226,182 @@ pub fn make_views(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Writes `batch` as `staging/{table}.parquet` with arrow-rs's Parquet writer, zstd (then
-/// [`ParquetOut::publish`] renames it into its partition). The partition column lives in
-/// the path only.
-fn stage(table: &str, batch: &RecordBatch, staging: &Path) -> Result<(), StoreError> {
-    use parquet::arrow::ArrowWriter;
-    use parquet::basic::{Compression, ZstdLevel};
-    use parquet::file::properties::WriterProperties;
-    std::fs::create_dir_all(staging).map_err(io(staging, "cannot create"))?;
-    let path = staging.join(format!("{table}.parquet"));
-    let fail = |e: parquet::errors::ParquetError| StoreError::State {
-        path: path.clone(),
+/// The directory of a large stored table's partitions.
+fn directory_of(stored: &str) -> &'static str {
+    PARTITIONED
+        .iter()
+        .find(|(_, t)| *t == stored)
+        .map_or("unknown", |(dir, _)| dir)
+}
+
+/// A staged file being written: `staging/{table}.parquet` with arrow-rs's Parquet writer,
+/// zstd, its row groups as the writer closes them (encoded pages, not the chunks' arrays, are
+/// what it holds in between; then [`ParquetOut::publish`] renames it into its
+/// partition). The partition column lives in the path only.
+struct StagedFile {
+    path: PathBuf,
+    table: String,
+    writer: parquet::arrow::ArrowWriter<std::fs::File>,
+}
+
+impl StagedFile {
+    /// A staged file of `table` with the columns of `first`; `chunked`: more batches follow,
+    /// whose columns may have nulls where `first`'s have none, so every column is optional.
+    fn create(
+        table: &str,
+        first: &RecordBatch,
+        staging: &Path,
+        chunked: bool,
+    ) -> Result<StagedFile, StoreError> {
+        use parquet::arrow::ArrowWriter;
+        use parquet::basic::{Compression, ZstdLevel};
+        use parquet::file::properties::WriterProperties;
+        std::fs::create_dir_all(staging).map_err(io(staging, "cannot create"))?;
+        let path = staging.join(format!("{table}.parquet"));
+        let file = std::fs::File::create(&path).map_err(io(&path, "cannot create"))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let mut schema = without_year(first)?.schema();
+        if chunked {
+            let fields: Vec<_> = schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect();
+            schema = std::sync::Arc::new(duckdb::arrow::datatypes::Schema::new(fields));
+        }
+        let writer = ArrowWriter::try_new(file, schema, Some(props))
+            .map_err(|e| parquet_error(&path, table, e))?;
+        Ok(StagedFile {
+            path,
+            table: table.to_string(),
+            writer,
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
+        let batch = without_year(batch)?;
+        self.writer
+            .write(&batch)
+            .map_err(|e| parquet_error(&self.path, &self.table, e))
+    }
+
+    fn close(self) -> Result<(), StoreError> {
+        let StagedFile {
+            path,
+            table,
+            writer,
+        } = self;
+        writer
+            .close()
+            .map_err(|e| parquet_error(&path, &table, e))?;
+        // On disk before the year's commit declares it (crate::place::sync_file).
+        crate::place::sync_file(&path).map_err(io(&path, "cannot flush"))
+    }
+}
+
+fn parquet_error(path: &Path, table: &str, e: parquet::errors::ParquetError) -> StoreError {
+    StoreError::State {
+        path: path.to_path_buf(),
         message: format!("cannot write {table}: {e}"),
-    };
+    }
+}
+
+/// The batch without its `simulation_year` column (a partition's value is in its path).
+fn without_year(batch: &RecordBatch) -> Result<RecordBatch, StoreError> {
     let keep: Vec<usize> = (0..batch.num_columns())
         .filter(|&i| batch.schema().field(i).name() != "simulation_year")
         .collect();
-    let batch = batch.project(&keep).map_err(|e| StoreError::Encode {
+    batch.project(&keep).map_err(|e| StoreError::Encode {
         table: "parquet",
         message: e.to_string(),
-    })?;
-    let file = std::fs::File::create(&path).map_err(io(&path, "cannot create"))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .build();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(fail)?;
-    writer.write(&batch).map_err(fail)?;
-    writer.close().map_err(fail)?;
-    // On disk before the year's commit declares it (crate::place::sync_file).
-    crate::place::sync_file(&path).map_err(io(&path, "cannot flush"))
+    })
+}
+
+/// Writes `batch` as the staged file `staging/{table}.parquet`, whole.
+fn stage(table: &str, batch: &RecordBatch, staging: &Path) -> Result<(), StoreError> {
+    let mut file = StagedFile::create(table, batch, staging, false)?;
+    file.write(batch)?;
+    file.close()
 }
 
 impl ParquetOut {
-    /// Stages the year's files, renames them into their partitions, then commits the year
-    /// in `results.duckdb`.
+    /// Writes one chunk of a year's large table into its staged file (opened by the year's
+    /// first chunk of it), so a year's rows are never all held at once.
+    pub fn append_rows(&mut self, c: &RowChunk) -> Result<(), StoreError> {
+        let appended = self.append(c);
+        if appended.is_err() {
+            self.open = None;
+        }
+        appended
+    }
+
+    fn append(&mut self, c: &RowChunk) -> Result<(), StoreError> {
+        // A year with no events still has its (empty) events file; an empty money ledger or
+        // snapshot has none.
+        if c.batch.num_rows() == 0 && c.table != "event_records" {
+            return Ok(());
+        }
+        match &self.open {
+            Some(open) if open.year != c.year => {
+                return Err(StoreError::State {
+                    path: self.dir.clone(),
+                    message: format!(
+                        "rows of year {} while year {} is not committed",
+                        c.year, open.year
+                    ),
+                })
+            }
+            Some(_) => {}
+            None => {
+                let staging = self.staging(c.year);
+                if staging.exists() {
+                    std::fs::remove_dir_all(&staging).map_err(io(&staging, "cannot remove"))?;
+                }
+                self.open = Some(OpenYear {
+                    year: c.year,
+                    files: Vec::new(),
+                });
+            }
+        }
+        let staging = self.staging(c.year);
+        let dir = directory_of(c.table);
+        let open = self.open.as_mut().expect("opened above");
+        let k = match open.files.iter().position(|(d, _)| *d == dir) {
+            Some(k) => k,
+            None => {
+                open.files
+                    .push((dir, StagedFile::create(dir, &c.batch, &staging, true)?));
+                open.files.len() - 1
+            }
+        };
+        open.files[k].1.write(&c.batch)
+    }
+
+    /// Writes the rest of the year (the chunks it still holds, its small tables), closes
+    /// its staged files, renames them into their partitions, then commits the year in
+    /// `results.duckdb`.
     pub fn write_year(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
+        let written = self.finish_year(y);
+        if written.is_err() {
+            self.open = None;
+        }
+        written
+    }
+
+    fn finish_year(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
         let staging = self.staging(y.year);
         let t0 = std::time::Instant::now();
+        for c in &y.rows {
+            self.append(c)?;
+        }
+        if let Some(open) = self.open.take() {
+            for (_, file) in open.files {
+                file.close()?;
+            }
+        }
         let files = [
-            ("events", &y.events),
-            ("plan_ledger", &y.plan_ledger),
-            ("workforce_snapshot", &y.snapshot),
             ("employees", &y.hires),
             ("workforce_needs", &y.needs),
             ("year_summary", &y.summary),
@@ -263,21 +409,11 @@ impl ParquetOut {
             ("compliance_tests", &y.compliance_tests),
             ("weekly_balances", &y.balances),
         ];
-        // The events file on a second thread while this one writes the others (arrow-rs's
-        // writer is plain Rust: the two use both cores).
-        std::thread::scope(|scope| -> Result<(), StoreError> {
-            let at = &staging;
-            let events = scope.spawn(move || stage("events", &y.events, at));
-            for (table, batch) in &files[1..] {
-                if batch.num_rows() > 0 {
-                    stage(table, batch, at)?;
-                }
+        for (table, batch) in files {
+            if batch.num_rows() > 0 {
+                stage(table, batch, &staging)?;
             }
-            events.join().map_err(|_| StoreError::State {
-                path: at.clone(),
-                message: "the events file writer panicked".into(),
-            })?
-        })?;
+        }
         tracing::debug!(
             year = y.year,
             ms = t0.elapsed().as_secs_f64() * 1e3,

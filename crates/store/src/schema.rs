@@ -278,7 +278,9 @@ CREATE TABLE snapshot_records (
     employer_balance DECIMAL(15,2) NOT NULL, employer_match_balance DECIMAL(15,2) NOT NULL,
     employee_balance DECIMAL(15,2) NOT NULL, employee_roth_balance DECIMAL(15,2) NOT NULL,
     employee_catch_up_balance DECIMAL(15,2) NOT NULL, vested_percentage DOUBLE NOT NULL,
-    vested_balance DECIMAL(15,2) NOT NULL, forfeiture_amount DECIMAL(15,2) NOT NULL, is_hce BOOLEAN NOT NULL);
+    vested_balance DECIMAL(15,2) NOT NULL, forfeiture_amount DECIMAL(15,2) NOT NULL, is_hce BOOLEAN NOT NULL,
+    ledger_base UBIGINT, employee_contribution_sequence USMALLINT, employer_contribution_sequence USMALLINT,
+    contribution_sources UTINYINT, catch_up_contribution DECIMAL(15,2));
 CREATE TABLE year_summary (
     simulation_year INTEGER NOT NULL, starting_headcount BIGINT, hires BIGINT, experienced_terminations BIGINT,
     new_hire_terminations BIGINT, promotions BIGINT, raises BIGINT, ending_headcount BIGINT, target_ending BIGINT,
@@ -372,13 +374,14 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
         band_case("s.current_age", &config.age_bands),
         band_case("s.current_tenure", &config.tenure_bands),
     );
+    let plan_ledger_rows = plan_ledger_rows();
     let plan_ledger = format!(
         "CREATE OR REPLACE VIEW plan_ledger AS SELECT l.event_id, m.scenario_id, m.plan_design_id, l.employee_id,
             l.simulation_year::INTEGER AS simulation_year, l.event_type::VARCHAR AS event_type, l.effective_date,
             l.event_sequence::INTEGER AS event_sequence, l.source::VARCHAR AS source, l.amount, l.ytd_amount,
             l.rate, l.vested_match, l.vested_core, l.applicable_limit, l.hours, l.flag, l.prior_flag,
             l.action::VARCHAR AS action, l.pay_period::INTEGER AS pay_period, l.start_date, l.end_date
-        FROM plan_ledger_records l CROSS JOIN {meta} m"
+        FROM plan_ledger_rows l CROSS JOIN {meta} m"
     );
     let census = format!(
         "CREATE OR REPLACE VIEW census AS SELECT p.employee_id, p.employee_ssn, p.employee_birth_date,
@@ -391,7 +394,96 @@ pub(crate) fn views(config: &ValidConfig) -> Vec<String> {
             p.current_tenure::INTEGER AS current_tenure, p.in_baseline, m.waiting_period_days
         FROM employees p CROSS JOIN {meta} m WHERE p.in_census"
     );
-    vec![events, plan_ledger, snapshot, census]
+    vec![events, plan_ledger_rows, plan_ledger, snapshot, census]
+}
+
+/// The bits of `snapshot_records.contribution_sources`: which sources a member's derived
+/// contributions have, in the ledger's order, and whether the employee's were capped by an
+/// IRS limit (`crate::encode::derived`).
+pub(crate) mod contribution_sources {
+    pub(crate) const PRE_TAX: u8 = 1;
+    pub(crate) const ROTH: u8 = 2;
+    pub(crate) const CATCH_UP: u8 = 4;
+    pub(crate) const MATCH: u8 = 8;
+    pub(crate) const CORE: u8 = 16;
+    pub(crate) const CAPPED: u8 = 32;
+}
+
+/// `plan_ledger_rows`: the whole money ledger in the stored types, the rows written
+/// (`plan_ledger_records`) and the annual contributions made again from the snapshot rows
+/// that anchor them (`crate::encode::derived`): per source, its amount, date (the last day
+/// employed for the employee's money, December 31 for the employer's), flag, id and
+/// sequence, as the ledger built them.
+fn plan_ledger_rows() -> String {
+    use contribution_sources::{CAPPED, CATCH_UP, CORE, MATCH, PRE_TAX, ROTH};
+    let has = |bit: u8| format!("(s.contribution_sources & {bit}) <> 0");
+    let count = |bit: u8| format!("({})::INTEGER", has(bit));
+    let dec31 = "make_date(s.simulation_year::INTEGER, 12, 31)";
+    let last_day = format!("least(coalesce(s.termination_date, {dec31}), {dec31})");
+    let capped = has(CAPPED);
+    let source = |bit: u8, name: &str, amount: &str, sequence: String, date: &str, flag: &str| {
+        format!(
+            "SELECT (s.ledger_base + {sequence})::UBIGINT, s.employee_id, s.simulation_year::SMALLINT,
+                'contribution'::plan_event_type_t, {date}, ({sequence})::USMALLINT,
+                '{name}'::money_source_t, ({amount})::DECIMAL(15,2), ({amount})::DECIMAL(15,2),
+                NULL::DECIMAL(7,6), NULL::DECIMAL(15,2), NULL::DECIMAL(15,2), NULL::DECIMAL(15,2),
+                NULL::DOUBLE, {flag}, NULL::BOOLEAN, NULL::plan_action_t, 0::UTINYINT, NULL::DATE, NULL::DATE
+            FROM snapshot_records s WHERE {}",
+            has(bit)
+        )
+    };
+    let employee = "s.employee_contribution_sequence";
+    let employer = "s.employer_contribution_sequence";
+    let parts = [
+        source(
+            PRE_TAX,
+            "employee_pre_tax",
+            "s.pre_tax_contributions - s.catch_up_contribution",
+            employee.to_string(),
+            &last_day,
+            &capped,
+        ),
+        source(
+            ROTH,
+            "employee_roth",
+            "s.roth_contributions",
+            format!("{employee} + {}", count(PRE_TAX)),
+            &last_day,
+            &capped,
+        ),
+        source(
+            CATCH_UP,
+            "employee_catch_up",
+            "s.catch_up_contribution",
+            format!("{employee} + {} + {}", count(PRE_TAX), count(ROTH)),
+            &last_day,
+            &capped,
+        ),
+        source(
+            MATCH,
+            "employer_match",
+            "s.employer_match_amount",
+            employer.to_string(),
+            dec31,
+            "false",
+        ),
+        source(
+            CORE,
+            "employer_nonelective",
+            "s.employer_core_amount",
+            format!("{employer} + {}", count(MATCH)),
+            dec31,
+            "false",
+        ),
+    ];
+    format!(
+        "CREATE OR REPLACE VIEW plan_ledger_rows AS SELECT event_id, employee_id,
+            simulation_year::SMALLINT AS simulation_year, event_type, effective_date, event_sequence,
+            source, amount, ytd_amount, rate, vested_match, vested_core, applicable_limit, hours, flag,
+            prior_flag, action, pay_period, start_date, end_date
+        FROM plan_ledger_records UNION ALL {}",
+        parts.join(" UNION ALL ")
+    )
 }
 
 /// The DDL of one stored table, with `create` (e.g. `CREATE TEMP TABLE IF NOT EXISTS`) in

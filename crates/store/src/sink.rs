@@ -7,7 +7,7 @@
 use crate::ownership::{check_owned_dir, RUN_LAYOUT};
 use crate::parquet_output::{make_views, RESULTS_DB};
 use crate::place::{beside, failed, replace_dir};
-use crate::{EncodedYear, ParquetOut, RunHeader, Store, StoreError};
+use crate::{EncodedYear, ParquetOut, RowChunk, RunHeader, Store, StoreError};
 use std::path::{Path, PathBuf};
 use workforce_sim_core::census::staging::StagedRow;
 use workforce_sim_core::report::StatementCounts;
@@ -34,7 +34,10 @@ pub struct SinkOptions {
 
 /// A run's output being written.
 pub trait RunSink: Send {
-    /// Writes one year and commits it.
+    /// Writes one chunk of a year's large tables; the year is committed by
+    /// [`RunSink::write`], with the rest of it.
+    fn append_rows(&mut self, chunk: &RowChunk) -> Result<(), StoreError>;
+    /// Writes (the rest of) one year and commits it.
     fn write(&mut self, year: &EncodedYear) -> Result<(), StoreError>;
     /// The DuckDB catalog of the run (its metadata, resume point and committed state).
     fn catalog(&mut self) -> &mut Store;
@@ -44,6 +47,10 @@ pub trait RunSink: Send {
 }
 
 impl RunSink for Store {
+    fn append_rows(&mut self, chunk: &RowChunk) -> Result<(), StoreError> {
+        self.append_rows(chunk)
+    }
+
     fn write(&mut self, year: &EncodedYear) -> Result<(), StoreError> {
         if self.materialize {
             self.materialize_stages(year)?;
@@ -66,6 +73,10 @@ impl RunSink for Store {
 }
 
 impl RunSink for ParquetOut {
+    fn append_rows(&mut self, chunk: &RowChunk) -> Result<(), StoreError> {
+        self.append_rows(chunk)
+    }
+
     fn write(&mut self, year: &EncodedYear) -> Result<(), StoreError> {
         self.write_year(year)
     }

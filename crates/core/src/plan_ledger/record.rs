@@ -103,6 +103,7 @@ pub const EVENT_TYPES: [&str; 6] = [
 
 impl PlanEvent {
     /// The event's columns.
+    #[inline]
     pub fn columns(&self) -> PlanColumns {
         let mut c = PlanColumns::default();
         match *self {

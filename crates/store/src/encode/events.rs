@@ -8,6 +8,7 @@ use duckdb::arrow::array::{
 };
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
+use std::ops::Range;
 use std::sync::Arc;
 use workforce_sim_core::events::{EventCategory, EventType, YearEvents};
 use workforce_sim_core::state::Snapshot;
@@ -15,13 +16,14 @@ use workforce_sim_core::state::Snapshot;
 pub(crate) fn events_batch(
     ev: &YearEvents,
     snapshot: &Snapshot,
+    r: Range<usize>,
 ) -> Result<RecordBatch, StoreError> {
-    let n = ev.len();
-    let pos = |i: usize| ev.position[i] as usize;
+    let (n, o) = (r.len(), r.start);
+    let pos = |i: usize| ev.position[o + i] as usize;
     let mut details = StringBuilder::with_capacity(n, n * 24);
     let mut buf = String::with_capacity(64);
     for i in 0..n {
-        ev.detail[i].render(ev.level_id[i], &mut buf);
+        ev.detail[o + i].render(ev.level_id[o + i], &mut buf);
         details.append_value(&buf);
     }
     let idx = || 0..n;
@@ -29,7 +31,9 @@ pub(crate) fn events_batch(
         RecordBatch::try_from_iter([
             (
                 "event_id",
-                Arc::new(UInt64Array::from_iter_values(idx().map(|i| ev.event_id(i)))) as ArrayRef,
+                Arc::new(UInt64Array::from_iter_values(
+                    idx().map(|i| ev.event_id(o + i)),
+                )) as ArrayRef,
             ),
             (
                 "employee_id",
@@ -40,7 +44,7 @@ pub(crate) fn events_batch(
                 variant_col(
                     "event_type_t",
                     n,
-                    |i| ev.event_type[i],
+                    |i| ev.event_type[o + i],
                     |t| t as usize,
                     EventType::as_str,
                 )?,
@@ -52,37 +56,40 @@ pub(crate) fn events_batch(
             (
                 "effective_date",
                 Arc::new(Date32Array::from_iter_values(
-                    idx().map(|i| ev.effective_date[i]),
+                    idx().map(|i| ev.effective_date[o + i]),
                 )),
             ),
             ("event_details", Arc::new(details.finish())),
             (
                 "compensation_amount",
-                money(n, |i| ev.compensation_amount[i])?,
+                money(n, |i| ev.compensation_amount[o + i])?,
             ),
             (
                 "previous_compensation",
-                money(n, |i| ev.previous_compensation[i])?,
+                money(n, |i| ev.previous_compensation[o + i])?,
             ),
             (
                 "employee_deferral_rate",
-                rate(n, |i| ev.employee_deferral_rate[i])?,
+                rate(n, |i| ev.employee_deferral_rate[o + i])?,
             ),
             (
                 "prev_employee_deferral_rate",
-                rate(n, |i| ev.prev_employee_deferral_rate[i])?,
+                rate(n, |i| ev.prev_employee_deferral_rate[o + i])?,
             ),
             (
                 "employee_age",
-                Arc::new(UInt16Array::from(ev.employee_age.clone())),
+                Arc::new(UInt16Array::from(ev.employee_age[r.clone()].to_vec())),
             ),
             (
                 "employee_tenure",
-                Arc::new(UInt16Array::from(ev.employee_tenure.clone())),
+                Arc::new(UInt16Array::from(ev.employee_tenure[r.clone()].to_vec())),
             ),
-            ("level_id", Arc::new(UInt8Array::from(ev.level_id.clone()))),
+            (
+                "level_id",
+                Arc::new(UInt8Array::from(ev.level_id[r.clone()].to_vec())),
+            ),
             ("event_probability", {
-                let (p, nulls) = optional(n, |i| ev.event_probability[i], |x| x);
+                let (p, nulls) = optional(n, |i| ev.event_probability[o + i], |x| x);
                 Arc::new(Float64Array::try_new(p.into(), nulls)?)
             }),
             (
@@ -90,14 +97,14 @@ pub(crate) fn events_batch(
                 variant_col(
                     "event_category_t",
                     n,
-                    |i| ev.category[i],
+                    |i| ev.category[o + i],
                     |c| c as usize,
                     EventCategory::as_str,
                 )?,
             ),
             (
                 "event_sequence",
-                Arc::new(UInt16Array::from(ev.event_sequence.clone())),
+                Arc::new(UInt16Array::from(ev.event_sequence[r.clone()].to_vec())),
             ),
         ])
     };

@@ -7,6 +7,7 @@
 //! small tables of a year in [`year_tables`]), over the column helpers of [`columns`].
 
 mod columns;
+pub(crate) mod derived;
 mod employees;
 mod events;
 mod plan_ledger;
@@ -17,7 +18,7 @@ pub(crate) use columns::total;
 pub(crate) use employees::{census_batch, hires_batch};
 pub(crate) use events::events_batch;
 pub(crate) use plan_ledger::plan_ledger_batch;
-pub(crate) use snapshot::snapshot_batch;
+pub(crate) use snapshot::{snapshot_batch, stored_snapshot_batch};
 pub(crate) use year_tables::{
     balances_batch, cohort_batch, compliance_batch, needs_batch, summary_batch, timings_batch,
 };

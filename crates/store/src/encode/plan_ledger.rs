@@ -12,27 +12,31 @@ use std::sync::Arc;
 use workforce_sim_core::plan_ledger::{PlanColumns, PlanLedger};
 use workforce_sim_core::state::Snapshot;
 
-/// The year's plan ledger (`plan_ledger_records`): the money events' columns
-/// (`PlanEvent::columns`), computed once per event.
+/// The rows `rows` (indices, in ledger order) of the year's plan ledger
+/// (`plan_ledger_records`): the money events' columns
+/// (`PlanEvent::columns`), computed per column as it is filled (inlined: each column's pass
+/// keeps only its own field), so no table of every event's columns is held beside the
+/// arrays (at ~170 bytes an event, it was the encoder's largest buffer: ~1 KB per employee).
 pub(crate) fn plan_ledger_batch(
     ledger: &PlanLedger,
     snapshot: &Snapshot,
+    rows: &[u32],
 ) -> Result<RecordBatch, StoreError> {
-    let n = ledger.len();
-    let cols: Vec<PlanColumns> = ledger.event.iter().map(|e| e.columns()).collect();
+    let n = rows.len();
     let idx = || 0..n;
-    let c = |i: usize| &cols[i];
+    let at = |i: usize| rows[i] as usize;
+    let c = |i: usize| -> PlanColumns { ledger.event[at(i)].columns() };
     let go = || -> Result<RecordBatch, ArrowError> {
         RecordBatch::try_from_iter([
             (
                 "event_id",
                 Arc::new(UInt64Array::from_iter_values(
-                    idx().map(|i| ledger.numeric_id(i)),
+                    idx().map(|i| ledger.numeric_id(at(i))),
                 )) as ArrayRef,
             ),
             (
                 "employee_id",
-                strings(idx().map(|i| &*snapshot.employee_id[ledger.position[i] as usize])),
+                strings(idx().map(|i| &*snapshot.employee_id[ledger.position[at(i)] as usize])),
             ),
             (
                 "simulation_year",
@@ -42,16 +46,20 @@ pub(crate) fn plan_ledger_batch(
                 "event_type",
                 enum_col(
                     "plan_event_type_t",
-                    ledger.event.iter().map(|e| Some(e.event_type())),
+                    idx().map(|i| Some(ledger.event[at(i)].event_type())),
                 )?,
             ),
             (
                 "effective_date",
-                Arc::new(Date32Array::from(ledger.effective_date.clone())),
+                Arc::new(Date32Array::from_iter_values(
+                    idx().map(|i| ledger.effective_date[at(i)]),
+                )),
             ),
             (
                 "event_sequence",
-                Arc::new(UInt16Array::from(ledger.event_sequence.clone())),
+                Arc::new(UInt16Array::from_iter_values(
+                    idx().map(|i| ledger.event_sequence[at(i)]),
+                )),
             ),
             (
                 "source",

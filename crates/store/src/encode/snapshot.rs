@@ -1,26 +1,92 @@
 //! The year-end snapshot of a year (`snapshot_records`), built by column group: the
 //! workforce, then the plan's eligibility and enrollment, contributions, and employer money.
 
+use super::columns::decimal;
 use super::columns::{
     arrow, cash_col, day_col, enum_col, flag_col, flag_text_col, float_col, ratio_col, small_col,
     strings, text_col, variant_col,
 };
+use super::derived::{Anchor, Derivation};
 use crate::StoreError;
-use duckdb::arrow::array::{ArrayRef, Float64Array, Int16Array, UInt16Array, UInt8Array};
+use duckdb::arrow::array::{
+    ArrayRef, Decimal128Array, Float64Array, Int16Array, UInt16Array, UInt64Array, UInt8Array,
+};
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
+use std::ops::Range;
 use std::sync::Arc;
 use workforce_sim_core::rules::employer_eligibility::EmployerEligibility;
 use workforce_sim_core::rules::irs_limits::LimitType;
 use workforce_sim_core::state::plan::{EnrollmentMethod, MatchStatus};
 use workforce_sim_core::state::{DetailedStatus, Snapshot};
 
-pub(crate) fn snapshot_batch(s: &Snapshot) -> Result<RecordBatch, StoreError> {
+pub(crate) fn snapshot_batch(s: &Snapshot, rows: Range<usize>) -> Result<RecordBatch, StoreError> {
     let go = || -> Result<RecordBatch, ArrowError> {
-        let mut columns = workforce_columns(s)?;
-        columns.extend(enrollment_columns(s)?);
-        columns.extend(contribution_columns(s)?);
-        columns.extend(employer_columns(s)?);
+        let mut columns = workforce_columns(s, rows.clone())?;
+        columns.extend(enrollment_columns(s, rows.clone())?);
+        columns.extend(contribution_columns(s, rows.clone())?);
+        columns.extend(employer_columns(s, rows.clone())?);
+        RecordBatch::try_from_iter(columns)
+    };
+    go().map_err(arrow("snapshot_records"))
+}
+
+/// The stored snapshot rows `rows`: the snapshot's columns and the anchors of the money
+/// ledger's derived contributions ([`super::derived`]), null where none is derived.
+pub(crate) fn stored_snapshot_batch(
+    s: &Snapshot,
+    rows: Range<usize>,
+    d: &Derivation,
+) -> Result<RecordBatch, StoreError> {
+    let batch = snapshot_batch(s, rows.clone())?;
+    let go = || -> Result<RecordBatch, ArrowError> {
+        let anchor = |i: usize| d.anchor(rows.start + i);
+        let n = rows.len();
+        let idx = || 0..n;
+        let sequence = |first: fn(&Anchor) -> u16| {
+            Arc::new(UInt16Array::from_iter(
+                idx().map(|i| anchor(i).map(first).filter(|&q| q > 0)),
+            )) as ArrayRef
+        };
+        let schema = batch.schema();
+        let mut columns: Vec<(&str, ArrayRef)> = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .zip(batch.columns().iter().cloned())
+            .collect();
+        columns.extend([
+            (
+                "ledger_base",
+                Arc::new(UInt64Array::from_iter(
+                    idx().map(|i| anchor(i).map(|a| a.base)),
+                )) as ArrayRef,
+            ),
+            (
+                "employee_contribution_sequence",
+                sequence(|a| a.employee_sequence),
+            ),
+            (
+                "employer_contribution_sequence",
+                sequence(|a| a.employer_sequence),
+            ),
+            (
+                "contribution_sources",
+                Arc::new(UInt8Array::from_iter(
+                    idx().map(|i| anchor(i).map(|a| a.sources)),
+                )),
+            ),
+            (
+                "catch_up_contribution",
+                decimal(
+                    Decimal128Array::from_iter(
+                        idx().map(|i| anchor(i).map(|a| i128::from(a.catch_up_cents))),
+                    ),
+                    15,
+                    2,
+                )?,
+            ),
+        ]);
         RecordBatch::try_from_iter(columns)
     };
     go().map_err(arrow("snapshot_records"))
@@ -31,44 +97,53 @@ type Columns = Vec<(&'static str, ArrayRef)>;
 
 /// The workforce columns: identity, pay, age and tenure, status, termination, and the
 /// inputs of the employer's eligibility (the year, hours, waiting period).
-fn workforce_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
-    let n = s.len();
+fn workforce_columns(s: &Snapshot, r: Range<usize>) -> Result<Columns, ArrowError> {
+    let (n, o) = (r.len(), r.start);
     let idx = || 0..n;
     Ok(vec![
-        ("employee_id", strings(idx().map(|i| &*s.employee_id[i]))),
+        (
+            "employee_id",
+            strings(idx().map(|i| &*s.employee_id[o + i])),
+        ),
         (
             "current_compensation",
-            cash_col(n, |i| s.current_compensation[i])?,
+            cash_col(n, |i| s.current_compensation[o + i])?,
         ),
         (
             "prorated_annual_compensation",
-            cash_col(n, |i| s.prorated_annual_compensation[i])?,
+            cash_col(n, |i| s.prorated_annual_compensation[o + i])?,
         ),
         (
             "current_age",
-            Arc::new(UInt16Array::from(s.current_age.clone())) as ArrayRef,
+            Arc::new(UInt16Array::from(s.current_age[r.clone()].to_vec())) as ArrayRef,
         ),
         (
             "current_tenure",
-            Arc::new(UInt16Array::from(s.current_tenure.clone())),
+            Arc::new(UInt16Array::from(s.current_tenure[r.clone()].to_vec())),
         ),
-        ("level_id", Arc::new(UInt8Array::from(s.level_id.clone()))),
+        (
+            "level_id",
+            Arc::new(UInt8Array::from(s.level_id[r.clone()].to_vec())),
+        ),
         (
             "employment_status",
             flag_text_col(
                 "employment_status_t",
                 n,
-                |i| s.active[i],
+                |i| s.active[o + i],
                 "active",
                 "terminated",
             )?,
         ),
-        ("termination_date", day_col(n, |i| s.termination_date[i])),
+        (
+            "termination_date",
+            day_col(n, |i| s.termination_date[o + i]),
+        ),
         (
             "termination_reason",
             enum_col(
                 "termination_reason_t",
-                idx().map(|i| s.termination_reason[i].map(|r| r.as_str())),
+                idx().map(|i| s.termination_reason[o + i].map(|r| r.as_str())),
             )?,
         ),
         (
@@ -76,7 +151,7 @@ fn workforce_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
             variant_col(
                 "detailed_status_t",
                 n,
-                |i| s.detailed_status[i],
+                |i| s.detailed_status[o + i],
                 |d| d as usize,
                 DetailedStatus::as_str,
             )?,
@@ -87,24 +162,24 @@ fn workforce_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
         ),
         (
             "employee_eligibility_date",
-            day_col(n, |i| Some(s.eligibility_date[i])),
+            day_col(n, |i| Some(s.eligibility_date[o + i])),
         ),
         (
             "waiting_period_days",
-            Arc::new(UInt16Array::from(s.waiting_period_days.clone())),
+            Arc::new(UInt16Array::from(s.waiting_period_days[r.clone()].to_vec())),
         ),
         (
             "scheduled_hours_per_week",
-            Arc::new(Float64Array::from(s.scheduled_hours.clone())),
+            Arc::new(Float64Array::from(s.scheduled_hours[r.clone()].to_vec())),
         ),
     ])
 }
 
 /// Plan eligibility, enrollment and the deferral rate's history (the carried plan state).
-fn enrollment_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
-    let n = s.len();
+fn enrollment_columns(s: &Snapshot, r: Range<usize>) -> Result<Columns, ArrowError> {
+    let (n, o) = (r.len(), r.start);
     let idx = || 0..n;
-    let p = |i: usize| &s.plan[i];
+    let p = |i: usize| &s.plan[o + i];
     Ok(vec![
         (
             "current_eligibility_status",
@@ -193,9 +268,9 @@ fn enrollment_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
 
 /// The year's contributions: hours, base, requested and capped amounts, the IRS limit
 /// applied.
-fn contribution_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
-    let n = s.len();
-    let p = |i: usize| &s.plan[i];
+fn contribution_columns(s: &Snapshot, r: Range<usize>) -> Result<Columns, ArrowError> {
+    let (n, o) = (r.len(), r.start);
+    let p = |i: usize| &s.plan[o + i];
     Ok(vec![
         ("annual_hours_worked", float_col(n, |i| p(i).annual_hours)),
         (
@@ -243,9 +318,9 @@ fn contribution_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
 }
 
 /// Employer money: match and core eligibility and amounts, balances by source, vesting, HCE.
-fn employer_columns(s: &Snapshot) -> Result<Columns, ArrowError> {
-    let n = s.len();
-    let p = |i: usize| &s.plan[i];
+fn employer_columns(s: &Snapshot, r: Range<usize>) -> Result<Columns, ArrowError> {
+    let (n, o) = (r.len(), r.start);
+    let p = |i: usize| &s.plan[o + i];
     Ok(vec![
         (
             "match_eligibility",

@@ -9,6 +9,7 @@
 //! another census or configuration unless told to ([`Output::overwrite`]).
 
 pub mod new_run;
+mod queue;
 pub mod resume;
 pub mod writer;
 
