@@ -416,73 +416,47 @@ pub(crate) mod contribution_sources {
 /// sequence, as the ledger built them.
 fn plan_ledger_rows() -> String {
     use contribution_sources::{CAPPED, CATCH_UP, CORE, MATCH, PRE_TAX, ROTH};
-    let has = |bit: u8| format!("(s.contribution_sources & {bit}) <> 0");
-    let count = |bit: u8| format!("({})::INTEGER", has(bit));
+    let has = |bit: u8| format!("((s.contribution_sources & {bit}) <> 0)");
+    let count = |bit: u8| format!("{}::INTEGER", has(bit));
     let dec31 = "make_date(s.simulation_year::INTEGER, 12, 31)";
-    let last_day = format!("least(coalesce(s.termination_date, {dec31}), {dec31})");
-    let capped = has(CAPPED);
-    let source = |bit: u8, name: &str, amount: &str, sequence: String, date: &str, flag: &str| {
-        format!(
-            "SELECT (s.ledger_base + {sequence})::UBIGINT, s.employee_id, s.simulation_year::SMALLINT,
-                'contribution'::plan_event_type_t, {date}, ({sequence})::USMALLINT,
-                '{name}'::money_source_t, ({amount})::DECIMAL(15,2), ({amount})::DECIMAL(15,2),
-                NULL::DECIMAL(7,6), NULL::DECIMAL(15,2), NULL::DECIMAL(15,2), NULL::DECIMAL(15,2),
-                NULL::DOUBLE, {flag}, NULL::BOOLEAN, NULL::plan_action_t, 0::UTINYINT, NULL::DATE, NULL::DATE
-            FROM snapshot_records s WHERE {}",
-            has(bit)
-        )
-    };
-    let employee = "s.employee_contribution_sequence";
-    let employer = "s.employer_contribution_sequence";
-    let parts = [
-        source(
-            PRE_TAX,
-            "employee_pre_tax",
-            "s.pre_tax_contributions - s.catch_up_contribution",
-            employee.to_string(),
-            &last_day,
-            &capped,
-        ),
-        source(
-            ROTH,
-            "employee_roth",
-            "s.roth_contributions",
-            format!("{employee} + {}", count(PRE_TAX)),
-            &last_day,
-            &capped,
-        ),
-        source(
-            CATCH_UP,
-            "employee_catch_up",
-            "s.catch_up_contribution",
-            format!("{employee} + {} + {}", count(PRE_TAX), count(ROTH)),
-            &last_day,
-            &capped,
-        ),
-        source(
-            MATCH,
-            "employer_match",
-            "s.employer_match_amount",
-            employer.to_string(),
-            dec31,
-            "false",
-        ),
-        source(
-            CORE,
-            "employer_nonelective",
-            "s.employer_core_amount",
-            format!("{employer} + {}", count(MATCH)),
-            dec31,
-            "false",
-        ),
-    ];
+    // One SELECT over the snapshot rows and the five sources (one view to bind, not five).
+    let (e, r) = (
+        "s.employee_contribution_sequence",
+        "s.employer_contribution_sequence",
+    );
+    let sequence = format!(
+        "CASE c.bit WHEN {PRE_TAX} THEN {e} WHEN {ROTH} THEN {e} + {p} WHEN {CATCH_UP} THEN {e} + {p} + {o}
+            WHEN {MATCH} THEN {r} ELSE {r} + {m} END",
+        p = count(PRE_TAX),
+        o = count(ROTH),
+        m = count(MATCH),
+    );
+    let amount = format!(
+        "CASE c.bit WHEN {PRE_TAX} THEN s.pre_tax_contributions - s.catch_up_contribution
+            WHEN {ROTH} THEN s.roth_contributions WHEN {CATCH_UP} THEN s.catch_up_contribution
+            WHEN {MATCH} THEN s.employer_match_amount ELSE s.employer_core_amount END"
+    );
+    let employee = format!("c.bit < {MATCH}");
     format!(
         "CREATE OR REPLACE VIEW plan_ledger_rows AS SELECT event_id, employee_id,
             simulation_year::SMALLINT AS simulation_year, event_type, effective_date, event_sequence,
             source, amount, ytd_amount, rate, vested_match, vested_core, applicable_limit, hours, flag,
             prior_flag, action, pay_period, start_date, end_date
-        FROM plan_ledger_records UNION ALL {}",
-        parts.join(" UNION ALL ")
+        FROM plan_ledger_records
+        UNION ALL
+        SELECT (s.ledger_base + {sequence})::UBIGINT, s.employee_id, s.simulation_year::SMALLINT,
+            'contribution'::plan_event_type_t,
+            CASE WHEN {employee} THEN least(coalesce(s.termination_date, {dec31}), {dec31}) ELSE {dec31} END,
+            ({sequence})::USMALLINT, c.source::money_source_t, ({amount})::DECIMAL(15,2),
+            ({amount})::DECIMAL(15,2), NULL::DECIMAL(7,6), NULL::DECIMAL(15,2), NULL::DECIMAL(15,2),
+            NULL::DECIMAL(15,2), NULL::DOUBLE, {employee} AND {capped}, NULL::BOOLEAN,
+            NULL::plan_action_t, 0::UTINYINT, NULL::DATE, NULL::DATE
+        FROM snapshot_records s
+        JOIN (VALUES ({PRE_TAX}, 'employee_pre_tax'), ({ROTH}, 'employee_roth'),
+            ({CATCH_UP}, 'employee_catch_up'), ({MATCH}, 'employer_match'),
+            ({CORE}, 'employer_nonelective')) c(bit, source)
+            ON (s.contribution_sources & c.bit) <> 0",
+        capped = has(CAPPED),
     )
 }
 
