@@ -331,10 +331,16 @@ impl ParquetOut {
     /// first chunk of it), so a year's rows are never all held at once.
     pub fn append_rows(&mut self, c: &RowChunk) -> Result<(), StoreError> {
         let appended = self.append(c);
-        if appended.is_err() {
+        self.abandon_on_error(appended)
+    }
+
+    /// A failed year's staged files are dropped (the year is not committed; a resume or
+    /// the next run removes what is staged).
+    fn abandon_on_error(&mut self, r: Result<(), StoreError>) -> Result<(), StoreError> {
+        if r.is_err() {
             self.open = None;
         }
-        appended
+        r
     }
 
     fn append(&mut self, c: &RowChunk) -> Result<(), StoreError> {
@@ -384,10 +390,7 @@ impl ParquetOut {
     /// `results.duckdb`.
     pub fn write_year(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
         let written = self.finish_year(y);
-        if written.is_err() {
-            self.open = None;
-        }
-        written
+        self.abandon_on_error(written)
     }
 
     fn finish_year(&mut self, y: &EncodedYear) -> Result<(), StoreError> {
