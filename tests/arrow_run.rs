@@ -4,7 +4,7 @@
 
 use crate::common;
 use workforce_sim::arrow_run::{EAGER, TABLES};
-use workforce_sim::store::{EncodedYear, YearTables};
+use workforce_sim::store::EncodedYear;
 use workforce_sim::{simulate_in_memory, simulate_to_arrow};
 
 #[test]
@@ -20,19 +20,7 @@ fn the_arrow_tables_are_the_stores_batches_of_the_same_run() {
             let batches = run.table(table).unwrap();
             assert_eq!(batches.len(), 3, "{table}");
             for (k, got) in batches.iter().enumerate() {
-                let (foundation, events, snapshot) = &reference.years[k];
-                let summary = &reference.report.years[k].summary;
-                let tests = &reference.report.years[k].compliance_tests;
-                let y = YearTables {
-                    foundation,
-                    events,
-                    snapshot,
-                    plan_ledger: &reference.plan_ledgers[k],
-                    balances: &reference.balances[k],
-                    compliance_tests: tests,
-                    summary,
-                    timings: &[],
-                };
+                let y = common::year_tables(&reference, k);
                 let want = EncodedYear::encode_table(&y, table).unwrap().unwrap();
                 assert!(
                     want == *got,

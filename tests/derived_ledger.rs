@@ -11,7 +11,7 @@ use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use std::path::Path;
 use workforce_sim::config::plan::ContributionTiming;
-use workforce_sim::store::{EncodedYear, YearTables};
+use workforce_sim::store::EncodedYear;
 use workforce_sim::{simulate_in_memory, simulate_to, Output};
 
 /// Appends the ledger the run built (every row, encoded) to a table `built` of the results
@@ -74,22 +74,9 @@ fn check(contributions: ContributionTiming) {
     let config = common::valid(config);
     let census = common::prepared(&config, 3_000);
     let run = simulate_in_memory(&config, &census, &common::options(2)).unwrap();
-    let built: Vec<_> = run
-        .years
-        .iter()
-        .enumerate()
-        .map(|(k, (foundation, events, snapshot))| {
-            let y = YearTables {
-                foundation,
-                events,
-                snapshot,
-                plan_ledger: &run.plan_ledgers[k],
-                balances: &run.balances[k],
-                compliance_tests: &run.report.years[k].compliance_tests,
-                summary: &run.report.years[k].summary,
-                timings: &[],
-            };
-            EncodedYear::encode_table(&y, "plan_ledger")
+    let built: Vec<_> = (0..run.years.len())
+        .map(|k| {
+            EncodedYear::encode_table(&common::year_tables(&run, k), "plan_ledger")
                 .unwrap()
                 .unwrap()
         })

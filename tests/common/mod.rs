@@ -81,3 +81,21 @@ pub fn query_i64(db: &Path, sql: &str) -> i64 {
     let conn = duckdb::Connection::open(db).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// Year `k` of an in-memory run as the store's encoders take it (no stage timings).
+pub fn year_tables(
+    run: &workforce_sim::InMemoryRun,
+    k: usize,
+) -> workforce_sim::store::YearTables<'_> {
+    let (foundation, events, snapshot) = &run.years[k];
+    workforce_sim::store::YearTables {
+        foundation,
+        events,
+        snapshot,
+        plan_ledger: &run.plan_ledgers[k],
+        balances: &run.balances[k],
+        compliance_tests: &run.report.years[k].compliance_tests,
+        summary: &run.report.years[k].summary,
+        timings: &[],
+    }
+}
