@@ -94,8 +94,12 @@ if [ "$wall" = 1 ]; then
 fi
 
 set +e
-cargo run --quiet --release --locked -p workforce-sim-bench-gate --bin bench-gate -- \
+# The head's bench-gate, built with the whole workspace's features (one compile of every
+# dependency); acknowledged slowdowns (baselines/acknowledged.toml) between base and head pass.
+cargo build --quiet --release --locked --workspace --bin bench-gate
+"$CARGO_TARGET_DIR/release/bench-gate" \
   --criterion-dir "$CRITERION_HOME" compare --gungraun-dir "$GUNGRAUN_HOME" \
+  --range "$base..$head" --acknowledged "$root/baselines/acknowledged.toml" \
   --rounds "$([ "$wall" = 1 ] && echo "$rounds" || echo 0)" \
   --instructions-pct "${GUNGRAUN_LIMIT_PCT:-2}" --wall-pct "${WALL_LIMIT_PCT:-15}" \
   --title "Benchmarks: base $(git rev-parse --short "$base") against head $(git rev-parse --short "$head")$dirty" \

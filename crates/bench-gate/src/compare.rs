@@ -6,10 +6,14 @@
 //! Verdicts: instructions fail above +2% (counts are exact for a binary and its inputs, so
 //! any growth is the code's); wall time fails above +15% **and** only when the two sides'
 //! intervals do not overlap (the interval of a side is the hull of its rounds' 95% intervals).
-//! A bench that exists on one side only is reported, not failed.
+//! A bench that exists on one side only is reported, not failed. A failure that
+//! `baselines/acknowledged.toml` acknowledges for a commit between base and head is shown as
+//! *acknowledged* with its reason, and does not fail ([`acknowledge`]).
 
+use crate::acknowledge::Acknowledgements;
 use crate::measurement::{files_named, read_json};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What the comparison concluded for one bench.
@@ -24,6 +28,8 @@ pub enum Verdict {
     New,
     /// In the base only.
     Gone,
+    /// Beyond the threshold, acknowledged as intended (`baselines/acknowledged.toml`).
+    Acknowledged,
 }
 
 impl Verdict {
@@ -34,6 +40,7 @@ impl Verdict {
             Verdict::Fail => "**FAIL**",
             Verdict::New => "new",
             Verdict::Gone => "gone",
+            Verdict::Acknowledged => "acknowledged",
         }
     }
 }
@@ -245,6 +252,27 @@ pub fn wall_rows(criterion_dir: &Path, rounds: usize, limits: &Limits) -> Vec<Ro
         .collect()
 }
 
+/// The measure a row compares, as the history names it.
+fn measure(kind: &str) -> &'static str {
+    if kind == "instructions" {
+        "Ir"
+    } else {
+        "time"
+    }
+}
+
+/// Turns every failing row that one of `commits` (the commits between base and head)
+/// acknowledges into an acknowledged row with the reason in its note.
+pub fn acknowledge(rows: &mut [Row], acks: &Acknowledgements, commits: &BTreeSet<String>) {
+    for r in rows.iter_mut().filter(|r| r.verdict == Verdict::Fail) {
+        let pct = r.change_pct.unwrap_or(f64::INFINITY);
+        if let Some(a) = acks.find(&r.bench, measure(r.kind), commits, pct) {
+            r.verdict = Verdict::Acknowledged;
+            r.note = crate::acknowledge::label(a);
+        }
+    }
+}
+
 /// The table, with the thresholds and the failing benches named under it.
 pub fn markdown(rows: &[Row], limits: &Limits, title: &str) -> String {
     let mut s = format!("### {title}\n\n");
@@ -284,7 +312,15 @@ pub fn markdown(rows: &[Row], limits: &Limits, title: &str) -> String {
         .filter(|r| r.verdict == Verdict::Fail)
         .map(|r| r.bench.as_str())
         .collect();
-    if failed.is_empty() {
+    let acknowledged = rows
+        .iter()
+        .filter(|r| r.verdict == Verdict::Acknowledged)
+        .count();
+    if failed.is_empty() && acknowledged > 0 {
+        s.push_str(&format!(
+            "\n**Verdict: pass**, with {acknowledged} acknowledged slowdown(s) (reasons above, from baselines/acknowledged.toml).\n"
+        ));
+    } else if failed.is_empty() {
         s.push_str("\n**Verdict: pass.**\n");
     } else {
         s.push_str(&format!(

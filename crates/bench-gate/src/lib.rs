@@ -1,5 +1,7 @@
 //! The wall-time regression gate over criterion results (criterion itself never fails on a
-//! regression), the scaling check, and the benchmark report. Used by the `bench-gate` binary.
+//! regression), the scaling check, the benchmark report, and the benchmark history with its
+//! change-point detector ([`history`], [`changepoint`]) and acknowledged slowdowns
+//! ([`acknowledge`]). Used by the `bench-gate` binary.
 //! Laid out the way criterion keeps measurement, analysis and report apart:
 //! [`measurement`] reads what the benches wrote, [`analysis`] fits scaling laws, [`gate`]
 //! compares against a baseline, [`report`] assembles the report and [`export`] writes it, one
@@ -12,10 +14,13 @@
 //! digest fails the gate: a faster-but-different simulation must refresh its baseline on
 //! purpose.
 
+pub mod acknowledge;
 pub mod analysis;
+pub mod changepoint;
 pub mod compare;
 pub mod export;
 pub mod gate;
+pub mod history;
 pub mod measurement;
 pub mod report;
 

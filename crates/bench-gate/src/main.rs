@@ -7,10 +7,12 @@ use bench_gate::{Baseline, Meta, Thresholds};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod history_cli;
+
 #[derive(Parser)]
 #[command(
     name = "bench-gate",
-    about = "Wall-time regression gate and report over criterion results"
+    about = "Benchmark gate, report and history over criterion and gungraun results"
 )]
 struct Cli {
     /// criterion's output directory (default: $CARGO_TARGET_DIR/criterion or target/criterion).
@@ -67,6 +69,13 @@ enum Command {
         markdown: Option<PathBuf>,
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Intended slowdowns: a failing bench acknowledged for a commit of `--range` passes,
+        /// shown as acknowledged with its reason.
+        #[arg(long, default_value = "baselines/acknowledged.toml")]
+        acknowledged: PathBuf,
+        /// The commits compared, `BASE..HEAD` (acknowledgements apply to these).
+        #[arg(long)]
+        range: Option<String>,
     },
     Report {
         #[arg(long, default_value = ".")]
@@ -74,6 +83,18 @@ enum Command {
         /// gungraun's output tree with `summary.json` files (instruction counts).
         #[arg(long, default_value = "baselines/gungraun")]
         gungraun_dir: PathBuf,
+    },
+    /// The benchmark history: record every figure per commit and machine, find change
+    /// points, write the trend report.
+    History {
+        /// The history: a directory of Parquet files (default: $CARGO_TARGET_DIR/bench-history).
+        #[arg(long, env = "WFS_BENCH_HISTORY", global = true)]
+        history: Option<PathBuf>,
+        /// The git repository whose commits the figures belong to.
+        #[arg(long, default_value = ".", global = true)]
+        repo: PathBuf,
+        #[command(subcommand)]
+        command: history_cli::HistoryCommand,
     },
 }
 
@@ -184,6 +205,8 @@ fn run() -> Result<i32> {
             title,
             markdown,
             json,
+            acknowledged,
+            range,
         } => {
             use bench_gate::compare::{instruction_rows, wall_rows, Limits, Verdict};
             let limits = Limits {
@@ -199,6 +222,12 @@ fn run() -> Result<i32> {
             }
             if rounds > 0 {
                 rows.extend(wall_rows(&criterion_dir, rounds, &limits));
+            }
+            if let Some(range) = range {
+                let repo = std::path::Path::new(".");
+                let acks = bench_gate::acknowledge::Acknowledgements::load(&acknowledged, repo)?;
+                let commits = bench_gate::acknowledge::commits_between(repo, &range);
+                bench_gate::compare::acknowledge(&mut rows, &acks, &commits);
             }
             let md = bench_gate::compare::markdown(&rows, &limits, &title);
             if let Some(p) = markdown {
@@ -222,6 +251,14 @@ fn run() -> Result<i32> {
                 .with_context(|| format!("writing the report into {}", out_dir.display()))?;
             print!("{}", Markdown.render(&report));
             Ok(0)
+        }
+        Command::History {
+            history,
+            repo,
+            command,
+        } => {
+            let history = history.unwrap_or_else(|| target_dir().join("bench-history"));
+            history_cli::run(command, &history, &repo, &criterion_dir, &extra_dir)
         }
     }
 }

@@ -1,0 +1,158 @@
+//! The history as series: one per (machine, bench, measure), one point per commit (the
+//! median of the runs recorded at it), in commit order (committer time). Figures of a dirty
+//! working tree belong to no commit and are left out; so are text figures (digests).
+
+use super::{Fingerprint, HistoryError, Record};
+use crate::changepoint::median;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// One commit's figure in a series.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Point {
+    pub commit: String,
+    pub commit_time: i64,
+    /// The median of the runs recorded at this commit.
+    pub value: f64,
+    /// The runs it rests on.
+    pub runs: usize,
+}
+
+/// The figures of one bench and measure on one machine, in commit order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Series {
+    pub machine: String,
+    pub bench: String,
+    pub measure: String,
+    pub unit: String,
+    pub points: Vec<Point>,
+}
+
+/// Which series to build.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only these benches (exact names); an unknown name is an error.
+    pub benches: Vec<String>,
+    /// Only these measures (empty: all).
+    pub measures: Vec<String>,
+    /// Only this machine id (empty: all).
+    pub machine: Option<String>,
+    /// Only these commits, with the range they came from (for the error).
+    pub commits: Option<(String, BTreeSet<String>)>,
+}
+
+/// The full commit ids of `range` (`A..B`, or one commit and its ancestors) in the
+/// repository at `repo`; an error when it holds none.
+pub fn commits_of(repo: &Path, range: &str) -> Result<BTreeSet<String>, HistoryError> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["rev-list", range, "--"])
+        .output()
+        .map_err(|e| HistoryError::Git(e.to_string()))?;
+    if !out.status.success() {
+        return Err(HistoryError::Git(format!(
+            "{range} is not a range of {}: {}",
+            repo.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let set: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    if set.is_empty() {
+        return Err(HistoryError::EmptyRange(range.to_string()));
+    }
+    Ok(set)
+}
+
+/// The series of `records` that pass `filter`, ordered by machine, bench and measure, and
+/// each machine's fingerprint.
+pub fn build(
+    records: &[Record],
+    filter: &Filter,
+) -> Result<(Vec<Series>, BTreeMap<String, Fingerprint>), HistoryError> {
+    if !filter.benches.is_empty() {
+        let known: BTreeSet<&str> = records.iter().map(|r| r.bench.as_str()).collect();
+        for b in &filter.benches {
+            if !known.contains(b.as_str()) {
+                let list: Vec<&str> = known.iter().copied().collect();
+                return Err(HistoryError::UnknownBench {
+                    name: b.clone(),
+                    known: if list.is_empty() {
+                        "none".into()
+                    } else {
+                        list.join(", ")
+                    },
+                });
+            }
+        }
+    }
+    /// (machine, bench, measure).
+    type Key = (String, String, String);
+    /// Per commit, its time and the values recorded at it.
+    type Commits = BTreeMap<String, (i64, Vec<f64>)>;
+    let mut groups: BTreeMap<Key, (String, Commits)> = BTreeMap::new();
+    let mut machines = BTreeMap::new();
+    let mut any_in_range = false;
+    for r in records {
+        if r.dirty || r.text.is_some() || !r.value.is_finite() {
+            continue;
+        }
+        if let Some((_, commits)) = &filter.commits {
+            if !commits.contains(&r.commit) {
+                continue;
+            }
+        }
+        any_in_range = true;
+        let id = r.machine.id();
+        if filter
+            .machine
+            .as_ref()
+            .is_some_and(|m| !id.starts_with(m.as_str()))
+            || (!filter.benches.is_empty() && !filter.benches.contains(&r.bench))
+            || (!filter.measures.is_empty() && !filter.measures.contains(&r.measure))
+        {
+            continue;
+        }
+        machines
+            .entry(id.clone())
+            .or_insert_with(|| r.machine.clone());
+        let g = groups
+            .entry((id, r.bench.clone(), r.measure.clone()))
+            .or_insert_with(|| (r.unit.clone(), BTreeMap::new()));
+        g.1.entry(r.commit.clone())
+            .or_insert_with(|| (r.commit_time, Vec::new()))
+            .1
+            .push(r.value);
+    }
+    if let Some((range, _)) = &filter.commits {
+        if !any_in_range {
+            return Err(HistoryError::NothingInRange(range.clone()));
+        }
+    }
+    let series = groups
+        .into_iter()
+        .map(|((machine, bench, measure), (unit, commits))| {
+            let mut points: Vec<Point> = commits
+                .into_iter()
+                .map(|(commit, (commit_time, values))| Point {
+                    commit,
+                    commit_time,
+                    value: median(&values),
+                    runs: values.len(),
+                })
+                .collect();
+            points.sort_by(|a, b| (a.commit_time, &a.commit).cmp(&(b.commit_time, &b.commit)));
+            Series {
+                machine,
+                bench,
+                measure,
+                unit,
+                points,
+            }
+        })
+        .collect();
+    Ok((series, machines))
+}
