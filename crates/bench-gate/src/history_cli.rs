@@ -6,7 +6,7 @@ use bench_gate::acknowledge::Acknowledgements;
 use bench_gate::changepoint::Options;
 use bench_gate::history::detect::{detect, markdown_table, Detected};
 use bench_gate::history::record::{figures, now, CommitInfo};
-use bench_gate::history::series::{build, commits_of, Filter};
+use bench_gate::history::series::{build, commits_of, digest_changes, DigestChange, Filter};
 use bench_gate::history::trend::{self, Page};
 use bench_gate::history::{store, Fingerprint};
 use clap::{Args, Subcommand};
@@ -29,7 +29,8 @@ pub enum HistoryCommand {
         /// The cargo features the benches were built with (part of the machine fingerprint).
         #[arg(long, env = "WFS_BENCH_FEATURES", default_value = "")]
         features: String,
-        /// Record nothing when the history already holds this commit on this machine.
+        /// Leave out the figures (bench and measure) the history already holds for this
+        /// commit on this machine.
         #[arg(long)]
         skip_recorded: bool,
     },
@@ -71,6 +72,13 @@ pub enum HistoryCommand {
         #[arg(long, value_delimiter = ',', default_value = "Ir,time")]
         chart: Vec<String>,
     },
+}
+
+/// What the detector found in a history.
+struct Found {
+    detected: Vec<Detected>,
+    machines: std::collections::BTreeMap<String, Fingerprint>,
+    digests: Vec<DigestChange>,
 }
 
 /// Which series, and the detector's thresholds.
@@ -132,15 +140,8 @@ impl Select {
         Ok(o)
     }
 
-    /// The detected series of the history.
-    fn detected(
-        &self,
-        history: &Path,
-        repo: &Path,
-    ) -> Result<(
-        Vec<Detected>,
-        std::collections::BTreeMap<String, Fingerprint>,
-    )> {
+    /// The detected series of the history, its machines and its digest changes.
+    fn detected(&self, history: &Path, repo: &Path) -> Result<Found> {
         let options = self.options()?;
         let records = store::load(history)?;
         let commits = match &self.range {
@@ -154,6 +155,7 @@ impl Select {
             commits,
         };
         let (series, machines) = build(&records, &filter)?;
+        let digests = digest_changes(&records, &filter);
         if series.is_empty() {
             anyhow::bail!(
                 "no series in {} matches (benches {:?}, measures {:?}, machine {:?})",
@@ -164,7 +166,11 @@ impl Select {
             );
         }
         let acks = Acknowledgements::load(&self.acknowledged, repo)?;
-        Ok((detect(series, &options, &acks, repo, self.newest), machines))
+        Ok(Found {
+            detected: detect(series, &options, &acks, repo, self.newest),
+            machines,
+            digests,
+        })
     }
 }
 
@@ -188,23 +194,26 @@ pub fn run(
             }
             let at = CommitInfo::of(repo, &commit)?;
             let machine = Fingerprint::current(&features);
-            if skip_recorded && history.exists() {
-                let id = machine.id();
-                let held = store::load(history)?
-                    .iter()
-                    .any(|r| r.commit == at.commit && r.machine.id() == id && !r.dirty);
-                if held {
-                    eprintln!("history: {} already recorded on {id}", &at.commit[..12]);
-                    return Ok(0);
-                }
-            }
-            let records = figures(
+            let mut records = figures(
                 gungraun_dir.as_deref(),
                 criterion.then_some((criterion_dir, extra_dir)),
                 &machine,
                 &at,
                 now(),
             )?;
+            if skip_recorded && history.exists() {
+                let id = machine.id();
+                let held: std::collections::BTreeSet<(String, String)> = store::load(history)?
+                    .into_iter()
+                    .filter(|r| r.commit == at.commit && r.machine.id() == id && !r.dirty)
+                    .map(|r| (r.bench, r.measure))
+                    .collect();
+                records.retain(|r| !held.contains(&(r.bench.clone(), r.measure.clone())));
+                if records.is_empty() {
+                    eprintln!("history: {} already recorded on {id}", &at.commit[..12]);
+                    return Ok(0);
+                }
+            }
             let path = store::append(history, &records)?;
             eprintln!(
                 "history: {} figures of {}{} on machine {} -> {}",
@@ -243,7 +252,11 @@ pub fn run(
             all,
             json,
         } => {
-            let (detected, machines) = select.detected(history, repo)?;
+            let Found {
+                detected,
+                machines,
+                digests,
+            } = select.detected(history, repo)?;
             if let Some(p) = json {
                 std::fs::write(&p, serde_json::to_string_pretty(&detected)?)
                     .with_context(|| format!("writing {}", p.display()))?;
@@ -280,6 +293,15 @@ pub fn run(
                     }
                 }
             }
+            for d in &digests {
+                println!(
+                    "output digest of {} changed at {}: {} -> {}",
+                    d.bench,
+                    &d.commit[..12.min(d.commit.len())],
+                    &d.before[..d.before.len().min(16)],
+                    &d.after[..d.after.len().min(16)]
+                );
+            }
             let failing: Vec<_> = findings.iter().filter(|f| f.fails()).collect();
             if fail_on_new && !failing.is_empty() {
                 for f in &failing {
@@ -301,7 +323,11 @@ pub fn run(
             markdown,
             chart,
         } => {
-            let (detected, machines) = select.detected(history, repo)?;
+            let Found {
+                detected,
+                machines,
+                digests,
+            } = select.detected(history, repo)?;
             let source = history.display().to_string();
             let page = Page {
                 title: "Benchmark history",
@@ -309,6 +335,7 @@ pub fn run(
                 detected: &detected,
                 machines: &machines,
                 charted: &chart,
+                digests: &digests,
             };
             let html = trend::html(&page).map_err(anyhow::Error::msg)?;
             write_new(&out, &html)?;

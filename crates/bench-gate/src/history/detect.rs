@@ -61,7 +61,7 @@ pub fn detect(
         .into_iter()
         .map(|s| {
             let values: Vec<f64> = s.points.iter().map(|p| p.value).collect();
-            let analysis = analyse(&values, options);
+            let analysis = analyse(&values, options, Record::is_exact(&s.measure, &s.unit));
             let n = s.points.len();
             let findings = analysis
                 .changes
@@ -114,8 +114,8 @@ pub fn format_value(v: f64, unit: &str) -> String {
     match unit {
         "ns" => format!("{:.3} ms", v / 1e6),
         "percent" => format!("{v:.2}%"),
-        _ if v.abs() >= 1000.0 && v.fract() == 0.0 => {
-            let s = format!("{}", v.abs() as u64);
+        _ if v.abs() >= 1000.0 => {
+            let s = format!("{}", v.abs().round() as u64);
             let mut out = String::new();
             for (i, ch) in s.chars().enumerate() {
                 if i > 0 && (s.len() - i) % 3 == 0 {
@@ -135,8 +135,8 @@ pub fn format_value(v: f64, unit: &str) -> String {
 
 /// A p-value for a table.
 pub fn format_p(p: f64) -> String {
-    if p == 0.0 {
-        "0 (exact)".into()
+    if p < 1e-15 {
+        "< 1e-15".into()
     } else if p < 1e-4 {
         format!("{p:.1e}")
     } else {

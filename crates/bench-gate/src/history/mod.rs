@@ -54,6 +54,14 @@ impl Record {
     pub fn lower_is_better(measure: &str) -> bool {
         measure != "throughput"
     }
+
+    /// Whether a measure repeats exactly for one binary and input: callgrind's events and
+    /// the allocation counts, not times (nor the store benches' counts beyond 0.05%, which
+    /// is far below the detector's smallest change).
+    pub fn is_exact(measure: &str, unit: &str) -> bool {
+        matches!(unit, "instructions" | "events" | "cycles")
+            || matches!(measure, "allocations" | "peak_heap")
+    }
 }
 
 /// What can go wrong with a history.

@@ -156,3 +156,139 @@ pub fn build(
         .collect();
     Ok((series, machines))
 }
+
+/// A commit at which a bench's output digest differs from the commit before it (on one
+/// machine): the results moved there.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DigestChange {
+    pub machine: String,
+    pub bench: String,
+    pub commit: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Every output-digest change of `records` that pass `filter` (benches, machine, commits),
+/// in commit order per bench.
+pub fn digest_changes(records: &[Record], filter: &Filter) -> Vec<DigestChange> {
+    /// Per (machine, bench): (commit time, commit, digest).
+    type Digests = BTreeMap<(String, String), Vec<(i64, String, String)>>;
+    let mut by: Digests = BTreeMap::new();
+    for r in records {
+        let Some(text) = &r.text else { continue };
+        if r.dirty
+            || r.measure != "digest"
+            || filter
+                .commits
+                .as_ref()
+                .is_some_and(|(_, c)| !c.contains(&r.commit))
+            || (!filter.benches.is_empty() && !filter.benches.contains(&r.bench))
+        {
+            continue;
+        }
+        let id = r.machine.id();
+        if filter
+            .machine
+            .as_ref()
+            .is_some_and(|m| !id.starts_with(m.as_str()))
+        {
+            continue;
+        }
+        by.entry((id, r.bench.clone())).or_default().push((
+            r.commit_time,
+            r.commit.clone(),
+            text.clone(),
+        ));
+    }
+    let mut out = Vec::new();
+    for ((machine, bench), mut v) in by {
+        v.sort();
+        v.dedup_by(|a, b| a.1 == b.1);
+        for w in v.windows(2) {
+            if w[0].2 != w[1].2 {
+                out.push(DigestChange {
+                    machine: machine.clone(),
+                    bench: bench.clone(),
+                    commit: w[1].1.clone(),
+                    before: w[0].2.clone(),
+                    after: w[1].2.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(commit: &str, time: i64, measure: &str, value: f64, text: Option<&str>) -> Record {
+        Record {
+            machine: Fingerprint {
+                cpu_model: "cpu".into(),
+                cpu_flags: "avx2".into(),
+                cores: 2,
+                kernel: "6.1".into(),
+                rustc: "rustc 1.95.0".into(),
+                features: "default".into(),
+                allocator: "glibc".into(),
+            },
+            commit: commit.into(),
+            commit_time: time,
+            dirty: false,
+            recorded_at: 0,
+            bench: "workflow/in_memory/quick".into(),
+            measure: measure.into(),
+            unit: "ns".into(),
+            value,
+            lower: None,
+            upper: None,
+            text: text.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_series_is_one_median_per_commit_in_commit_order_without_dirty_trees() {
+        let mut dirty = record("c", 30, "time", 1e9, None);
+        dirty.dirty = true;
+        let records = vec![
+            record("b", 20, "time", 12.0, None),
+            record("a", 10, "time", 10.0, None),
+            record("b", 20, "time", 14.0, None),
+            record("b", 20, "time", 13.0, None),
+            dirty,
+            record("a", 10, "digest", 0.0, Some("d1")),
+        ];
+        let (series, machines) = build(&records, &Filter::default()).unwrap();
+        assert_eq!(machines.len(), 1);
+        assert_eq!(series.len(), 1, "digests are no series");
+        let p: Vec<(&str, f64, usize)> = series[0]
+            .points
+            .iter()
+            .map(|p| (p.commit.as_str(), p.value, p.runs))
+            .collect();
+        assert_eq!(p, [("a", 10.0, 1), ("b", 13.0, 3)]);
+    }
+
+    #[test]
+    fn digest_changes_name_the_commit_where_results_moved() {
+        let records = vec![
+            record("a", 10, "digest", 0.0, Some("d1")),
+            record("b", 20, "digest", 0.0, Some("d1")),
+            record("c", 30, "digest", 0.0, Some("d2")),
+            record("c", 30, "digest", 0.0, Some("d2")),
+            record("d", 40, "digest", 0.0, Some("d2")),
+        ];
+        let changes = digest_changes(&records, &Filter::default());
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (
+                changes[0].commit.as_str(),
+                changes[0].before.as_str(),
+                changes[0].after.as_str()
+            ),
+            ("c", "d1", "d2")
+        );
+    }
+}

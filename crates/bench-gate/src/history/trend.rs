@@ -5,6 +5,7 @@
 //! and a Markdown summary for a pull request comment.
 
 use super::detect::{format_p, format_value, markdown_table, Detected, Finding};
+use super::series::DigestChange;
 use super::Fingerprint;
 use crate::changepoint::{Shape, Strength};
 use plotters::prelude::*;
@@ -19,6 +20,8 @@ pub struct Page<'a> {
     pub machines: &'a BTreeMap<String, Fingerprint>,
     /// The measures drawn (every measure is in the tables).
     pub charted: &'a [String],
+    /// Where the output digests changed.
+    pub digests: &'a [DigestChange],
 }
 
 fn short(c: &str) -> &str {
@@ -239,6 +242,30 @@ pub fn html(page: &Page) -> Result<String, String> {
                 format_p(f.change.p_value),
                 if f.change.strength == Strength::Strong { "strong" } else { "weak" },
                 esc(&status)
+            );
+        }
+        w(&mut h, "</table>\n");
+    }
+    // Results that moved.
+    w(&mut h, "<h2>Output digests</h2>\n");
+    if page.digests.is_empty() {
+        w(
+            &mut h,
+            "<p>No recorded output digest changed between recorded commits.</p>\n",
+        );
+    } else {
+        w(
+            &mut h,
+            "<table><tr><th>bench</th><th>commit</th><th>digest before</th><th>after</th></tr>\n",
+        );
+        for d in page.digests {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                esc(&d.bench),
+                short(&d.commit),
+                esc(&d.before[..d.before.len().min(16)]),
+                esc(&d.after[..d.after.len().min(16)])
             );
         }
         w(&mut h, "</table>\n");
