@@ -84,8 +84,9 @@ pub enum NoiseClass {
     Stable,
     /// Wider than 1%.
     Noisy,
-    /// Two levels the series keeps moving between: a large gap splits the residuals into two
-    /// groups, or it steps away and back twice or more.
+    /// Two levels the series keeps moving between: a gap of over 1% and five times the
+    /// groups' spread splits the residuals into two groups of a fifth of the points or more,
+    /// or it steps away and back twice or more.
     Bimodal,
 }
 
@@ -526,7 +527,7 @@ fn noise_class(rel: &[f64], cuts: &[usize], changes: &[Change]) -> (NoiseClass, 
     let mut sorted = resid.clone();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
-    let least = (n * 15 / 100).max(2);
+    let least = (n / 5).max(3);
     let gap = (least..=n.saturating_sub(least))
         .filter(|&i| i > 0 && i < n)
         .map(|i| (sorted[i] - sorted[i - 1], i))
@@ -537,7 +538,7 @@ fn noise_class(rel: &[f64], cuts: &[usize], changes: &[Change]) -> (NoiseClass, 
             1.4826 * median(&v.iter().map(|x| (x - m).abs()).collect::<Vec<_>>())
         };
         let within = spread(&sorted[..i]).max(spread(&sorted[i..]));
-        g > 0.005 && g > 4.0 * within
+        g > 0.01 && g > 5.0 * within
     });
     let class = if flips >= 2 || bimodal_gap {
         NoiseClass::Bimodal

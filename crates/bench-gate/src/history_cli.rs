@@ -87,8 +87,9 @@ pub struct Select {
     /// Only this bench (repeatable); an unknown name is an error.
     #[arg(long)]
     bench: Vec<String>,
-    /// Only this measure (repeatable): Ir, time, throughput, peak_heap, allocations, or
-    /// another callgrind event.
+    /// Only this measure (repeatable): Ir, time, throughput, peak_heap, allocations, digest,
+    /// or another callgrind event; `all` for every one (default: Ir, time, peak_heap and
+    /// allocations).
     #[arg(long)]
     measure: Vec<String>,
     /// Only the commits of this git range (`A..B`).
@@ -148,9 +149,17 @@ impl Select {
             Some(r) => Some((r.clone(), commits_of(repo, r)?)),
             None => None,
         };
+        // The measures people watch, unless asked for others (`all`: every one).
+        let measures = match self.measure.as_slice() {
+            [] => ["Ir", "time", "peak_heap", "allocations"]
+                .map(String::from)
+                .to_vec(),
+            [all] if all == "all" => Vec::new(),
+            m => m.to_vec(),
+        };
         let filter = Filter {
             benches: self.bench.clone(),
-            measures: self.measure.clone(),
+            measures,
             machine: self.machine.clone(),
             commits,
         };

@@ -422,3 +422,56 @@ fn bad_input_gets_a_clear_error() {
         "a history is a directory of Parquet files",
     );
 }
+
+/// The committed backfill of main (`baselines/history`): the detector names the first commit
+/// of each known step, and finds no step at the snapshot encoder's commit, whose -5.3% no
+/// instruction bench isolates.
+#[test]
+fn the_committed_history_has_its_known_steps_at_their_first_commits() {
+    use bench_gate::acknowledge::Acknowledgements;
+    use bench_gate::changepoint::{Options, Shape, Strength};
+    use bench_gate::history::{detect::detect, series, store};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines/history");
+    let records = store::load(&dir).unwrap();
+    let filter = series::Filter {
+        measures: vec!["Ir".into()],
+        ..Default::default()
+    };
+    let (all, machines) = series::build(&records, &filter).unwrap();
+    assert_eq!(machines.len(), 1);
+    let detected = detect(
+        all,
+        &Options::default(),
+        &Acknowledgements::default(),
+        &dir,
+        1,
+    );
+    let strong = |bench: &str| -> Vec<(String, f64)> {
+        detected
+            .iter()
+            .filter(|d| d.series.bench == bench)
+            .flat_map(|d| d.findings.iter())
+            .filter(|f| f.change.strength == Strength::Strong && f.change.shape == Shape::Step)
+            .map(|f| (f.first_commit[..7].to_string(), f.change.pct))
+            .collect()
+    };
+    let e2e = strong("workflow/end_to_end.n500x2");
+    assert!(
+        e2e.iter()
+            .any(|(c, p)| c == "5aecf20" && (39.0..40.0).contains(p)),
+        "{e2e:?}"
+    );
+    let terminations = strong("phases/experienced_terminations.n1000");
+    assert!(
+        terminations
+            .iter()
+            .any(|(c, p)| c == "7090e34" && (9.0..10.0).contains(p)),
+        "{terminations:?}"
+    );
+    let at_encoder: Vec<_> = detected
+        .iter()
+        .flat_map(|d| d.findings.iter())
+        .filter(|f| f.first_commit.starts_with("e92739b"))
+        .collect();
+    assert!(at_encoder.is_empty(), "{at_encoder:?}");
+}

@@ -7,6 +7,7 @@ use super::series::Series;
 use super::Record;
 use crate::acknowledge::{Acknowledgement, Acknowledgements};
 use crate::changepoint::{analyse, Analysis, Change, Options, Shape, Strength};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// One change of one series, with its commits.
@@ -48,8 +49,9 @@ pub struct Detected {
     pub findings: Vec<Finding>,
 }
 
-/// Runs the detector on every series; `newest` is how many of a series' last commits count
-/// as new; acknowledgements are matched through git in `repo`.
+/// Runs the detector on every series; a change is new when its first commit is one of the
+/// `newest` newest commits recorded on its machine (a series no longer recorded has none);
+/// acknowledgements are matched through git in `repo`.
 pub fn detect(
     series: Vec<Series>,
     options: &Options,
@@ -57,11 +59,28 @@ pub fn detect(
     repo: &Path,
     newest: usize,
 ) -> Vec<Detected> {
+    let mut recent: BTreeMap<&str, BTreeSet<(i64, &str)>> = BTreeMap::new();
+    for s in &series {
+        let set = recent.entry(s.machine.as_str()).or_default();
+        set.extend(s.points.iter().map(|p| (p.commit_time, p.commit.as_str())));
+    }
+    let recent: BTreeMap<String, BTreeSet<String>> = recent
+        .into_iter()
+        .map(|(m, set)| {
+            let last = set
+                .iter()
+                .rev()
+                .take(newest)
+                .map(|c| c.1.to_string())
+                .collect();
+            (m.to_string(), last)
+        })
+        .collect();
     series
         .into_iter()
         .map(|s| {
             let values: Vec<f64> = s.points.iter().map(|p| p.value).collect();
-            let analysis = analyse(&values, options, Record::is_exact(&s.measure, &s.unit));
+            let analysis = analyse(&values, options, Record::is_exact(&s.measure));
             let n = s.points.len();
             let findings = analysis
                 .changes
@@ -95,7 +114,7 @@ pub fn detect(
                         end_commit: end.clone(),
                         change: *c,
                         regression,
-                        new: c.start + newest >= n,
+                        new: recent.get(&s.machine).is_some_and(|r| r.contains(first)),
                         acknowledged,
                     }
                 })
@@ -147,7 +166,7 @@ pub fn format_p(p: f64) -> String {
 /// The change list as a Markdown table (strong first, then by bench).
 pub fn markdown_table(findings: &[&Finding]) -> String {
     let mut s = String::from(
-        "| bench | measure | first commit | kind | before | after | change | p | strength | status |\n|---|---|---|---|---:|---:|---:|---:|---|---|\n",
+        "| bench | measure | first commit | last before | kind | before | after | change | p | strength | status |\n|---|---|---|---|---|---:|---:|---:|---:|---|---|\n",
     );
     for f in findings {
         let kind = match f.change.shape {
@@ -161,10 +180,13 @@ pub fn markdown_table(findings: &[&Finding]) -> String {
             (None, false, _) => "improvement".into(),
         };
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {:+.2}% | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {:+.2}% | {} | {} | {} |\n",
             f.bench,
             f.measure,
             &f.first_commit[..9.min(f.first_commit.len())],
+            f.last_before
+                .as_deref()
+                .map_or("–", |c| &c[..9.min(c.len())]),
             kind,
             format_value(f.change.before, &f.unit),
             format_value(f.change.after, &f.unit),

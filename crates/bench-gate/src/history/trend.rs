@@ -105,7 +105,7 @@ pub fn chart(d: &Detected) -> Result<String, String> {
             .x_desc("commit (oldest to newest)")
             .draw()
             .map_err(|e| fail(&e))?;
-        for f in &d.findings {
+        for (k, f) in d.findings.iter().enumerate() {
             let colour = if f.acknowledged.is_some() {
                 RGBColor(120, 120, 120)
             } else if f.regression {
@@ -134,7 +134,8 @@ pub fn chart(d: &Detected) -> Result<String, String> {
             .map_err(|e| fail(&e))?;
             c.draw_series([Text::new(
                 format!("{} {:+.1}%", short(&f.first_commit), f.change.pct),
-                (x0 + 0.1, hi + pad * 0.55),
+                // Staggered, so the labels of changes a commit or two apart stay legible.
+                (x0 + 0.1, hi + pad * (0.8 - 0.3 * (k % 3) as f64)),
                 ("sans-serif", 12).into_font().color(&colour),
             )])
             .map_err(|e| fail(&e))?;
@@ -170,9 +171,10 @@ pub fn html(page: &Page) -> Result<String, String> {
     let _ = writeln!(h, "<title>{}</title>", esc(page.title));
     w(
         &mut h,
-        "<style>body{font-family:sans-serif;margin:2em;max-width:1000px;color:#222}\
-         table{border-collapse:collapse;margin:1em 0;font-size:0.9em}\
-         th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}\
+         table{border-collapse:collapse;margin:1em 0;font-size:0.85em}\
+         th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}\
+         td.s{min-width:16em}td.n{white-space:nowrap}\
          td.n{text-align:right}.reg{color:#b00}.ok{color:#176}.ack{color:#666}\
          figure{margin:1.5em 0}</style>\n</head>\n<body>\n",
     );
@@ -217,7 +219,7 @@ pub fn html(page: &Page) -> Result<String, String> {
     if listed.is_empty() {
         w(&mut h, "<p>No strong change and no regression.</p>\n");
     } else {
-        w(&mut h, "<table><tr><th>bench</th><th>measure</th><th>first commit</th><th>kind</th><th>before</th><th>after</th><th>change</th><th>p</th><th>strength</th><th>status</th></tr>\n");
+        w(&mut h, "<table><tr><th>bench</th><th>measure</th><th>first commit</th><th>last before</th><th>kind</th><th>before</th><th>after</th><th>change</th><th>p</th><th>strength</th><th>status</th></tr>\n");
         for f in &listed {
             let (class, status) = match (&f.acknowledged, f.regression) {
                 (Some(a), _) => ("ack", crate::acknowledge::label(a)),
@@ -231,10 +233,11 @@ pub fn html(page: &Page) -> Result<String, String> {
             };
             let _ = writeln!(
                 h,
-                "<tr class=\"{class}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.2}%</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr class=\"{class}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.2}%</td><td class=\"n\">{}</td><td>{}</td><td class=\"s\">{}</td></tr>",
                 esc(&f.bench),
                 esc(&f.measure),
                 short(&f.first_commit),
+                f.last_before.as_deref().map_or("–", short),
                 kind,
                 format_value(f.change.before, &f.unit),
                 format_value(f.change.after, &f.unit),
