@@ -315,6 +315,10 @@ fn the_report_is_one_page_with_the_change_marked() {
         html.contains(&format!("{} +9.2%", &commits[8][..9])),
         "the change point's label"
     );
+    assert!(
+        html.contains("&lt; 1e-15") && !html.contains("< 1e"),
+        "text is escaped"
+    );
     let summary = std::fs::read_to_string(&md).unwrap();
     assert!(summary.contains("1 strong change(s)"), "{summary}");
     assert!(summary.contains("| phases/hires.n1000 | Ir |"), "{summary}");

@@ -242,7 +242,7 @@ pub fn html(page: &Page) -> Result<String, String> {
                 format_value(f.change.before, &f.unit),
                 format_value(f.change.after, &f.unit),
                 f.change.pct,
-                format_p(f.change.p_value),
+                esc(&format_p(f.change.p_value)),
                 if f.change.strength == Strength::Strong { "strong" } else { "weak" },
                 esc(&status)
             );
