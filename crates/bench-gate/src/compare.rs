@@ -11,7 +11,7 @@
 //! *acknowledged* with its reason, and does not fail ([`acknowledge`]).
 
 use crate::acknowledge::Acknowledgements;
-use crate::measurement::{files_named, read_json};
+use crate::measurement::{callgrind_metrics, files_named, read_json};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -78,16 +78,7 @@ impl Default for Limits {
 /// The Ir count of a gungraun summary, new (this run) and old (the baseline compared with):
 /// `profiles[].data.total.summary` (or the first part) `.Ir.values.{new,old}`.
 fn ir_values(summary: &serde_json::Value) -> Option<(Option<u64>, Option<u64>)> {
-    let profile = summary["profiles"].as_array()?.first()?;
-    let data = &profile["data"];
-    let metrics = [
-        &data["total"]["summary"]["Callgrind"],
-        &data["total"]["summary"],
-        &data["total"]["metrics"],
-        &data["parts"][0]["metrics"],
-    ]
-    .into_iter()
-    .find(|m| m.get("Ir").is_some())?;
+    let metrics = callgrind_metrics(summary)?;
     let values = &metrics["Ir"]["values"];
     let get = |k: &str| -> Option<u64> {
         let v = &values[k];

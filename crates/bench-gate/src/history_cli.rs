@@ -332,19 +332,15 @@ pub fn run(
             markdown,
             chart,
         } => {
-            let Found {
-                detected,
-                machines,
-                digests,
-            } = select.detected(history, repo)?;
+            let found = select.detected(history, repo)?;
             let source = history.display().to_string();
             let page = Page {
                 title: "Benchmark history",
                 source: &source,
-                detected: &detected,
-                machines: &machines,
+                detected: &found.detected,
+                machines: &found.machines,
                 charted: &chart,
-                digests: &digests,
+                digests: &found.digests,
             };
             let html = trend::html(&page).map_err(anyhow::Error::msg)?;
             write_new(&out, &html)?;

@@ -112,6 +112,21 @@ pub fn files_named(dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The callgrind metrics of a gungraun `summary.json`: the object whose keys are the events
+/// (`Ir`, ...), at `profiles[0].data.total.summary` or where older gungraun versions and
+/// one-part runs put it.
+pub fn callgrind_metrics(summary: &serde_json::Value) -> Option<&serde_json::Value> {
+    let data = &summary["profiles"].as_array()?.first()?["data"];
+    [
+        &data["total"]["summary"]["Callgrind"],
+        &data["total"]["summary"],
+        &data["total"]["metrics"],
+        &data["parts"][0]["metrics"],
+    ]
+    .into_iter()
+    .find(|m| m.get("Ir").is_some())
+}
+
 /// Instruction counts (`Ir`) from gungraun's `summary.json` files under `dir`, by bench id.
 pub fn instruction_counts(dir: &Path) -> Vec<(String, u64)> {
     fn first_ir(v: &serde_json::Value) -> Option<u64> {

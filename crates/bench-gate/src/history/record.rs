@@ -3,7 +3,7 @@
 //! interval, the throughput, the peak heap, the allocation count and the output digest.
 
 use super::{Fingerprint, HistoryError, Record};
-use crate::measurement::{collect, files_named, read_json};
+use crate::measurement::{callgrind_metrics, collect, files_named, read_json};
 use std::path::Path;
 use std::process::Command;
 
@@ -73,19 +73,7 @@ fn metric_value(v: &serde_json::Value) -> Option<f64> {
 
 /// Every metric of one gungraun summary, `(event, value)`, in the summary's order.
 fn summary_metrics(v: &serde_json::Value) -> Vec<(String, f64)> {
-    let Some(profile) = v["profiles"].as_array().and_then(|p| p.first()) else {
-        return Vec::new();
-    };
-    let data = &profile["data"];
-    let metrics = [
-        &data["total"]["summary"]["Callgrind"],
-        &data["total"]["summary"],
-        &data["total"]["metrics"],
-        &data["parts"][0]["metrics"],
-    ]
-    .into_iter()
-    .find(|m| m.get("Ir").is_some());
-    let Some(serde_json::Value::Object(map)) = metrics else {
+    let Some(serde_json::Value::Object(map)) = callgrind_metrics(v) else {
         return Vec::new();
     };
     map.iter()
