@@ -62,40 +62,9 @@ pub enum AckError {
     },
 }
 
-/// The full id of `rev` in the repository at `repo`.
-pub fn resolve_commit(repo: &Path, rev: &str) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 /// The commits of `range` (`A..B`) in the repository at `repo`; empty when git cannot say.
 pub fn commits_between(repo: &Path, range: &str) -> BTreeSet<String> {
-    std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["rev-list", range, "--"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::git::rev_list(repo, range).unwrap_or_default()
 }
 
 impl Acknowledgements {
@@ -133,7 +102,7 @@ impl Acknowledgements {
             if a.max_pct.is_some_and(|m| !m.is_finite() || m <= 0.0) {
                 return Err(entry("max_pct must be a positive percentage".into()));
             }
-            a.commit = resolve_commit(repo, &a.commit).ok_or_else(|| {
+            a.commit = crate::git::resolve(repo, &a.commit).ok_or_else(|| {
                 entry(format!(
                     "commit {} is not a commit of the repository at {}",
                     a.commit,

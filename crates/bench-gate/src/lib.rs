@@ -20,6 +20,7 @@ pub mod changepoint;
 pub mod compare;
 pub mod export;
 pub mod gate;
+pub mod git;
 pub mod history;
 pub mod measurement;
 pub mod report;
@@ -82,23 +83,8 @@ pub struct Meta {
 impl Meta {
     /// Reads this machine, the git commit and the toolchain.
     pub fn current() -> Meta {
-        let run = |cmd: &str, args: &[&str]| {
-            std::process::Command::new(cmd)
-                .args(args)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        };
-        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .and_then(|l| l.split(':').nth(1))
-                    .map(|m| m.trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into());
+        let run = git::output;
+        let cpu_model = history::fingerprint::cpuinfo_field("model name");
         Meta {
             commit: run("git", &["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into()),
             date: run("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]).unwrap_or_default(),

@@ -3,7 +3,18 @@
 //! the CPU (DuckDB, Polars and memchr pick SIMD paths at run time) and the compiler, wall
 //! time with everything, so two figures are compared only under one fingerprint.
 
-use std::process::Command;
+/// A field of this machine's `/proc/cpuinfo` (its first processor), or `unknown`.
+pub fn cpuinfo_field(name: &str) -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
 
 /// Where and with what a figure was measured.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -28,23 +39,9 @@ const ALLOCATOR: &str = "glibc, mmap threshold 32 MiB, no trim";
 impl Fingerprint {
     /// This machine, with `features` as the benches were built.
     pub fn current(features: &str) -> Fingerprint {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let field = |name: &str| {
-            cpuinfo
-                .lines()
-                .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-                .unwrap_or_else(|| "unknown".into())
-        };
+        let field = cpuinfo_field;
         let run = |cmd: &str, args: &[&str]| {
-            Command::new(cmd)
-                .args(args)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-                .unwrap_or_else(|| "unknown".into())
+            crate::git::output(cmd, args).unwrap_or_else(|| "unknown".into())
         };
         let mut allocator = ALLOCATOR.to_string();
         let mut env: Vec<(String, String)> = std::env::vars()

@@ -5,7 +5,6 @@
 use super::{Fingerprint, HistoryError, Record};
 use crate::measurement::{callgrind_metrics, collect, files_named, read_json};
 use std::path::Path;
-use std::process::Command;
 
 /// The commit a run measured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,20 +15,7 @@ pub struct CommitInfo {
 }
 
 fn git(repo: &Path, args: &[&str]) -> Result<String, HistoryError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .map_err(|e| HistoryError::Git(format!("git {}: {e}", args.join(" "))))?;
-    if !out.status.success() {
-        return Err(HistoryError::Git(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    crate::git::run(repo, args).map_err(HistoryError::Git)
 }
 
 impl CommitInfo {

@@ -44,23 +44,9 @@ pub struct Filter {
 /// The full commit ids of `range` (`A..B`, or one commit and its ancestors) in the
 /// repository at `repo`; an error when it holds none.
 pub fn commits_of(repo: &Path, range: &str) -> Result<BTreeSet<String>, HistoryError> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["rev-list", range, "--"])
-        .output()
-        .map_err(|e| HistoryError::Git(e.to_string()))?;
-    if !out.status.success() {
-        return Err(HistoryError::Git(format!(
-            "{range} is not a range of {}: {}",
-            repo.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    let set: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let set = crate::git::rev_list(repo, range).map_err(|e| {
+        HistoryError::Git(format!("{range} is not a range of {}: {e}", repo.display()))
+    })?;
     if set.is_empty() {
         return Err(HistoryError::EmptyRange(range.to_string()));
     }
