@@ -183,7 +183,32 @@ impl Select {
     }
 }
 
+/// Appends a formatted line to a command's output.
+macro_rules! outln {
+    ($text:ident, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($text, $($arg)*);
+    }};
+}
+
+/// Runs a history command and prints its output in one write: a reader that stops early
+/// (`| head`) ends the output, not the program with a panic.
 pub fn run(
+    command: HistoryCommand,
+    history: &Path,
+    repo: &Path,
+    criterion_dir: &Path,
+    extra_dir: &Path,
+) -> Result<i32> {
+    let mut text = String::new();
+    let code = run_into(&mut text, command, history, repo, criterion_dir, extra_dir);
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    code
+}
+
+fn run_into(
+    text: &mut String,
     command: HistoryCommand,
     history: &Path,
     repo: &Path,
@@ -251,7 +276,7 @@ pub fn run(
                 );
             }
             for (b, event, value) in rows {
-                println!("{b}\t{event}\t{value}");
+                outln!(text, "{b}\t{event}\t{value}");
             }
             Ok(0)
         }
@@ -278,14 +303,15 @@ pub fn run(
                         || f.change.strength == bench_gate::changepoint::Strength::Strong
                 })
                 .collect();
-            println!(
+            outln!(
+                text,
                 "{} series on {} machine(s), {} change(s) listed",
                 detected.len(),
                 machines.len(),
                 findings.len()
             );
             if !findings.is_empty() {
-                println!("\n{}", markdown_table(&findings));
+                outln!(text, "\n{}", markdown_table(&findings));
             }
             let mut classes = std::collections::BTreeMap::<&str, Vec<String>>::new();
             for d in &detected {
@@ -295,15 +321,16 @@ pub fn run(
                     .push(format!("{} {}", d.series.bench, d.series.measure));
             }
             for (class, names) in &classes {
-                println!("{class}: {} series", names.len());
+                outln!(text, "{class}: {} series", names.len());
                 if *class != "stable" {
                     for n in names {
-                        println!("  {n}");
+                        outln!(text, "  {n}");
                     }
                 }
             }
             for d in &digests {
-                println!(
+                outln!(
+                    text,
                     "output digest of {} changed at {}: {} -> {}",
                     d.bench,
                     &d.commit[..12.min(d.commit.len())],
@@ -314,7 +341,8 @@ pub fn run(
             let failing: Vec<_> = findings.iter().filter(|f| f.fails()).collect();
             if fail_on_new && !failing.is_empty() {
                 for f in &failing {
-                    println!(
+                    outln!(
+                        text,
                         "NEW REGRESSION {} {}: {:+.2}% from {}",
                         f.bench,
                         f.measure,
@@ -348,7 +376,7 @@ pub fn run(
             if let Some(p) = markdown {
                 write_new(&p, &md)?;
             }
-            print!("{md}");
+            text.push_str(&md);
             eprintln!("report: {}", out.display());
             Ok(0)
         }
